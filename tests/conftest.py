@@ -1,0 +1,52 @@
+import pytest
+
+from concerns.roles import Role
+from tests.factories import OrganisationFactory, make_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_receipts(settings):
+    # Production scrypt cost is for attackers; tests use a lighter one to stay quick.
+    from dataclasses import replace
+
+    settings.SPEAKUP_RECEIPTS = replace(settings.SPEAKUP_RECEIPTS, scrypt_n=2**10)
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory(code="RX1", name="North Placement Trust")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganisationFactory(code="RY2", name="South Placement Trust")
+
+
+@pytest.fixture
+def guardian(org):
+    return make_user(Role.GUARDIAN, org, username="gina")
+
+
+@pytest.fixture
+def other_guardian(org):
+    return make_user(Role.GUARDIAN, org, username="gary")
+
+
+@pytest.fixture
+def lead(org):
+    return make_user(Role.LEAD_GUARDIAN, org, username="lena")
+
+
+@pytest.fixture
+def outsider_guardian(other_org):
+    return make_user(Role.GUARDIAN, other_org, username="oscar")
+
+
+@pytest.fixture
+def reporter(db):
+    return make_user(Role.REPORTER, username="rita")
+
+
+@pytest.fixture
+def committee(org):
+    return make_user(Role.COMMITTEE, org, username="colin")

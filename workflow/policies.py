@@ -1,0 +1,105 @@
+"""Who may do what to a case: the one place pages, API and transitions all ask.
+
+A reporter is either a signed-in user or a ``ReceiptHolder`` (an anonymous reporter who
+proved they hold the receipt code of one concern in this session).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
+
+from concerns.roles import Role, is_committee, is_guardian, is_lead_guardian, roles_of
+from concerns.selectors import organisation_ids_for_user
+
+if TYPE_CHECKING:
+    from workflow.models import Case
+
+
+@dataclass(frozen=True)
+class ReceiptHolder:
+    concern_id: int
+    is_authenticated: bool = False
+    pk: None = None
+
+
+Actor = AbstractBaseUser | AnonymousUser | ReceiptHolder | None
+
+
+def _is_user(actor: Any) -> bool:
+    return isinstance(actor, AbstractBaseUser) and actor.is_authenticated
+
+
+def case_scope(user: Actor) -> Q | None:
+    """The filter on Case that a member of staff may see; None if they may see none."""
+    if not _is_user(user) or not is_guardian(user):
+        return None
+    return Q(organisation_id__in=organisation_ids_for_user(user=user)) | Q(
+        assigned_guardian_id=user.pk
+    )
+
+
+def may_view_case(user: Actor, case: Case) -> bool:
+    if not _is_user(user) or not is_guardian(user):
+        return False
+    if case.assigned_guardian_id == user.pk:
+        return True
+    return case.organisation_id in organisation_ids_for_user(user=user)
+
+
+def may_move_case(case: Case, user: Actor) -> bool:
+    """Transition permission (django-fsm signature): the assigned guardian or a lead."""
+    if not may_view_case(user, case):
+        return False
+    if is_lead_guardian(user):
+        return True
+    return case.assigned_guardian_id == user.pk
+
+
+def may_handle_case(user: Actor, case: Case) -> bool:
+    """Message the reporter, write notes, record outcome or detriment, triage."""
+    return may_move_case(case, user)
+
+
+def may_assign(user: Actor, case: Case, guardian: AbstractBaseUser) -> bool:
+    """A lead assigns anyone who serves the organisation; a guardian may take an
+    unassigned case for themselves."""
+    if not may_view_case(user, case) or not is_guardian(guardian):
+        return False
+    if case.organisation_id not in organisation_ids_for_user(user=guardian):
+        return False
+    if is_lead_guardian(user):
+        return True
+    return case.assigned_guardian_id is None and guardian.pk == user.pk
+
+
+def may_reveal_identity(user: Actor, case: Case) -> bool:
+    return case.route == "confidential" and may_handle_case(user, case)
+
+
+def is_reporter_of(actor: Actor, case: Case) -> bool:
+    if isinstance(actor, ReceiptHolder):
+        return actor.concern_id == case.concern_id
+    if not _is_user(actor):
+        return False
+    return case.concern.reporter_id == actor.pk and case.route != "anonymous"
+
+
+def may_withdraw(case: Case, user: Actor) -> bool:
+    """Transition permission: only the reporter may withdraw their concern."""
+    return is_reporter_of(user, case)
+
+
+def may_view_reports(user: Actor) -> bool:
+    return _is_user(user) and (is_committee(user) or is_lead_guardian(user))
+
+
+def may_download_data_return(user: Actor) -> bool:
+    return _is_user(user) and is_lead_guardian(user)
+
+
+def may_administer(user: Actor) -> bool:
+    return _is_user(user) and Role.ADMIN in roles_of(user)

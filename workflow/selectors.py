@@ -1,0 +1,182 @@
+"""Reads, always scoped by who is asking. A case you may not see does not exist for you."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from concerns.models import Category
+from concerns.receipts import receipt_hash
+from concerns.roles import Role
+from concerns.selectors import organisation_ids_for_user
+from workflow import policies
+from workflow.errors import CaseNotFound
+from workflow.models import OPEN_STATES, Case, CaseEvent, Message, Status
+from workflow.policies import Actor, ReceiptHolder
+
+SORTS = {
+    "newest": "-raised_at",
+    "oldest": "raised_at",
+    "due": "due_at",
+    "activity": "-last_activity_at",
+    "status": "status",
+}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""
+    category: str = ""
+    organisation: str = ""
+    route: str = ""
+    assigned: str = ""  # "me", "none" or ""
+    due: str = ""  # "soon", "overdue" or ""
+    sort: str = "newest"
+
+
+def case_list_for_user(
+    *, user: AbstractBaseUser, filters: QueueFilters | None = None
+) -> QuerySet[Case]:
+    scope = policies.case_scope(user)
+    if scope is None:
+        return Case.objects.none()
+    f = filters or QueueFilters()
+    qs = Case.objects.filter(scope)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.organisation:
+        qs = qs.filter(organisation__code=f.organisation)
+    if f.route:
+        qs = qs.filter(route=f.route)
+    if f.category:
+        qs = qs.filter(concern__categories__slug=f.category)
+    if f.assigned == "me":
+        qs = qs.filter(assigned_guardian_id=user.pk)
+    elif f.assigned == "none":
+        qs = qs.filter(assigned_guardian__isnull=True)
+    now = timezone.now()
+    if f.due == "overdue":
+        qs = qs.filter(due_at__lt=now)
+    elif f.due == "soon":
+        qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(days=3))
+    order = SORTS.get(f.sort, SORTS["newest"])
+    return (
+        qs.select_related("organisation", "assigned_guardian")
+        .prefetch_related(
+            Prefetch("concern__categories", queryset=Category.objects.only("id", "name", "slug"))
+        )
+        .order_by(order, "-id")
+    )
+
+
+def case_get_for_user(*, user: Actor, reference: str) -> Case:
+    case = (
+        Case.objects.select_related(
+            "concern", "organisation", "assigned_guardian", "concern__department"
+        )
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None or not policies.may_view_case(user, case):
+        raise CaseNotFound("Case not found.")
+    return case
+
+
+def case_events(*, case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq")
+
+
+def case_messages(*, case: Case) -> QuerySet[Message]:
+    return Message.objects.filter(case=case).select_related("author").order_by("created_at", "id")
+
+
+def concern_list_for_reporter(*, user: AbstractBaseUser) -> QuerySet[Case]:
+    if not user.is_authenticated:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(concern__reporter=user)
+        .exclude(route="anonymous")
+        .select_related("organisation")
+        .order_by("-raised_at")
+    )
+
+
+def concern_get_for_reporter(*, actor: Actor, reference: str) -> Case:
+    case = (
+        Case.objects.select_related("concern", "organisation").filter(reference=reference).first()
+    )
+    if case is None or not policies.is_reporter_of(actor, case):
+        raise CaseNotFound("Concern not found.")
+    return case
+
+
+def case_for_receipt(*, code: str) -> Case | None:
+    """The case behind a receipt code, or None. The caller throttles attempts."""
+    hashed = receipt_hash(code)
+    if hashed is None:
+        return None
+    return Case.objects.filter(concern__receipt_hash=hashed, route="anonymous").first()
+
+
+def receipt_holder_for(case: Case) -> ReceiptHolder:
+    return ReceiptHolder(concern_id=case.concern_id)
+
+
+@dataclass(frozen=True)
+class WorkloadRow:
+    guardian: AbstractBaseUser
+    open_cases: int
+    overdue: int
+
+
+def guardian_workload(*, user: AbstractBaseUser) -> list[WorkloadRow]:
+    """Open and overdue cases per guardian of the lead's organisations."""
+    org_ids = organisation_ids_for_user(user=user)
+    now = timezone.now()
+    open_q = Q(assigned_cases__status__in=OPEN_STATES, assigned_cases__organisation_id__in=org_ids)
+    guardians = (
+        get_user_model()
+        .objects.filter(
+            groups__name__in=[Role.GUARDIAN, Role.LEAD_GUARDIAN],
+            memberships__organisation_id__in=org_ids,
+        )
+        .distinct()
+        .annotate(
+            open_cases=Count("assigned_cases", filter=open_q, distinct=True),
+            overdue=Count(
+                "assigned_cases",
+                filter=open_q & Q(assigned_cases__due_at__lt=now),
+                distinct=True,
+            ),
+        )
+        .order_by("-open_cases", "username")
+    )
+    return [WorkloadRow(g, g.open_cases, g.overdue) for g in guardians]
+
+
+def unassigned_open_count(*, user: AbstractBaseUser) -> int:
+    return Case.objects.filter(
+        organisation_id__in=organisation_ids_for_user(user=user),
+        assigned_guardian__isnull=True,
+        status__in=OPEN_STATES,
+    ).count()
+
+
+def guardians_for_case(*, case: Case) -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(
+            groups__name__in=[Role.GUARDIAN, Role.LEAD_GUARDIAN],
+            memberships__organisation_id=case.organisation_id,
+        )
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+__all__ = ["Status"]

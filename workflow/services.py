@@ -1,0 +1,500 @@
+"""Every write to a concern or case. Keyword-only, typed, atomic; each leaves a case event.
+
+Notifications are not sent from here: the event recorded in the same transaction is the
+outbox that notifications/ delivers from after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from concerns.models import (
+    Attachment,
+    Category,
+    Concern,
+    Department,
+    Organisation,
+    QualityStandard,
+    ReferenceCounter,
+    Route,
+)
+from concerns.receipts import receipt_generate, receipt_hash
+from workflow import policies, timeliness
+from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
+from workflow.events import case_event_record
+from workflow.models import (
+    Case,
+    Detriment,
+    DetrimentSource,
+    DueKind,
+    EventKind,
+    InternalNote,
+    Message,
+    MessageKind,
+    Outcome,
+    Side,
+    SpeakUpAgainResponse,
+    Status,
+)
+from workflow.policies import Actor, ReceiptHolder
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RaisedConcern:
+    concern: Concern
+    case: Case
+    receipt_code: str | None  # anonymous only; shown once and never stored
+
+
+def _next_reference(year: int) -> str:
+    ReferenceCounter.objects.get_or_create(year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"SU-{year}-{counter.last:05d}"
+
+
+@transaction.atomic
+def concern_raise(
+    *,
+    organisation: Organisation,
+    categories: Sequence[Category],
+    description: str,
+    route: str,
+    reporter_role: str,
+    reporter: AbstractBaseUser | None = None,
+    department: Department | None = None,
+    standards: Iterable[QualityStandard] = (),
+    professional_group: str = "not_said",
+    raised_elsewhere: str = "not_said",
+    outcome_hoped: str = "",
+    reporter_name: str = "",
+    reporter_contact: str = "",
+    email_updates: bool = False,
+    attachments: Sequence[NewAttachment] = (),
+) -> RaisedConcern:
+    if route == Route.ANONYMOUS:
+        # Nothing that could identify an anonymous reporter is kept, whatever was passed.
+        reporter, reporter_name, reporter_contact, email_updates = None, "", "", False
+        receipt_code = receipt_generate()
+        stored_receipt = receipt_hash(receipt_code)
+    else:
+        if reporter is None or not reporter.is_authenticated:
+            raise NotPermitted("Sign in to raise a concern openly or confidentially.")
+        receipt_code, stored_receipt = None, None
+    if department is not None and department.organisation_id != organisation.pk:
+        raise TransitionRefused("That department is not part of the organisation chosen.")
+    now = timezone.now()
+    concern = Concern.objects.create(
+        reference=_next_reference(now.year),
+        organisation=organisation,
+        department=department,
+        route=route,
+        reporter_role=reporter_role,
+        professional_group=professional_group,
+        raised_elsewhere=raised_elsewhere,
+        description=description,
+        outcome_hoped=outcome_hoped,
+        reporter=reporter,
+        reporter_name=reporter_name,
+        reporter_contact=reporter_contact,
+        email_updates=email_updates,
+        receipt_hash=stored_receipt,
+        raised_at=now,
+    )
+    concern.categories.set(categories)
+    implied = {s.pk for c in categories for s in c.standards.all()}
+    concern.standards.set(implied | {s.pk for s in standards})
+    Attachment.objects.bulk_create(
+        Attachment(
+            concern=concern,
+            filename=a.filename,
+            content_type=a.content_type,
+            size=len(a.data),
+            data=a.data,
+        )
+        for a in attachments
+    )
+    ack_due = timeliness.acknowledge_due(now)
+    case = Case.objects.create(
+        concern=concern,
+        reference=concern.reference,
+        organisation=organisation,
+        route=route,
+        raised_at=now,
+        last_activity_at=now,
+        acknowledge_due_at=ack_due,
+        due_kind=DueKind.ACKNOWLEDGE,
+        due_at=ack_due,
+    )
+    case_event_record(
+        case=case,
+        kind=EventKind.RAISED,
+        actor=reporter,
+        actor_role="reporter",
+        to_state=Status.RECEIVED,
+    )
+    return RaisedConcern(concern=concern, case=case, receipt_code=receipt_code)
+
+
+def _lock(case: Case, expected_version: int | None) -> Case:
+    """Re-read the case under a row lock; refuse if someone changed it since it was shown."""
+    try:
+        locked = Case.objects.select_for_update().select_related("concern").get(pk=case.pk)
+    except Case.DoesNotExist as exc:
+        raise CaseNotFound("Case not found.") from exc
+    if expected_version is not None and locked.version != expected_version:
+        raise CaseChanged()
+    return locked
+
+
+def _touch(case: Case, *fields: str) -> None:
+    case.version += 1
+    case.last_activity_at = timezone.now()
+    try:
+        case.save(update_fields=["version", "last_activity_at", "log_head", *fields])
+    except ConcurrentTransition as exc:
+        raise CaseChanged() from exc
+
+
+def _require_handler(actor: Actor, case: Case) -> None:
+    if not policies.may_view_case(actor, case):
+        raise CaseNotFound("Case not found.")
+    if not policies.may_handle_case(actor, case):
+        raise NotPermitted("Only the assigned guardian or a lead guardian can do that.")
+
+
+TRANSITIONS = (
+    "acknowledge",
+    "start_investigation",
+    "give_feedback",
+    "close",
+    "refer",
+    "withdraw",
+    "reopen",
+)
+REFUSALS = {
+    "acknowledge": "Assign a guardian before acknowledging.",
+    "start_investigation": "The case must be acknowledged (or reopened) and assigned first.",
+    "give_feedback": "Send the reporter a message with your feedback first.",
+    "close": "Record the outcome before closing, after feedback has been given.",
+    "refer": "Choose where the concern is referred to and give a reason.",
+    "withdraw": "This concern can no longer be withdrawn.",
+    "reopen": "Give a reason for reopening; only a closed case can be reopened.",
+}
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    name: str,
+    actor: Actor,
+    note: str = "",
+    expected_version: int | None = None,
+    referral_destination: str = "",
+) -> Case:
+    if name not in TRANSITIONS:
+        raise TransitionRefused(f"There is no action called '{name}'.")
+    case = _lock(case, expected_version)
+    if name == "withdraw":
+        if not policies.is_reporter_of(actor, case):
+            raise CaseNotFound("Case not found.")
+    else:
+        _require_handler(actor, case)
+    if name == "refer":
+        case.referral_destination, case.referral_reason = referral_destination, note
+    if name == "reopen":
+        case.reopen_reason = note
+    method = getattr(case, name)
+    if not can_proceed(method):
+        raise TransitionRefused(REFUSALS[name])
+    if not has_transition_perm(method, actor):
+        raise NotPermitted("Only the assigned guardian or a lead guardian can do that.")
+    from_state = case.status
+    method()
+    role = "reporter" if name == "withdraw" else "guardian"
+    case_event_record(
+        case=case,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        actor_role=role,
+        from_state=from_state,
+        to_state=case.status,
+        note=note,
+    )
+    if name == "refer":
+        case_event_record(
+            case=case,
+            kind=EventKind.REFERRAL,
+            actor=actor,
+            actor_role=role,
+            note=case.get_referral_destination_display(),
+        )
+    if name == "close" and not hasattr(case, "speak_up_again"):
+        _ask_speak_up_again(case)
+    _touch(case, *_TRANSITION_FIELDS)
+    return case
+
+
+_TRANSITION_FIELDS = (
+    "status",
+    "acknowledged_at",
+    "first_feedback_at",
+    "closed_at",
+    "reopened_at",
+    "due_kind",
+    "due_at",
+    "feedback_due_at",
+    "referral_destination",
+    "referral_reason",
+    "reopen_reason",
+)
+
+
+def _ask_speak_up_again(case: Case) -> None:
+    Message.objects.create(
+        case=case,
+        side=Side.SYSTEM,
+        kind=MessageKind.SPEAK_UP_AGAIN,
+        body="Your concern has been closed. Given your experience, would you speak up again? "
+        "Your answer helps us make speaking up safer.",
+    )
+
+
+def case_available_transitions(*, case: Case, actor: Actor) -> list[str]:
+    """The actions this person could take right now (conditions met and permitted)."""
+    names = []
+    for name in TRANSITIONS:
+        method = getattr(case, name)
+        # refer and reopen ask for their reason in the same form, so offer them regardless.
+        check_conditions = name not in {"refer", "reopen"}
+        if can_proceed(method, check_conditions=check_conditions) and (
+            method._django_fsm.has_transition_perm(case, case.status, actor)
+        ):
+            names.append(name)
+    return names
+
+
+@transaction.atomic
+def case_assign(
+    *,
+    case: Case,
+    guardian: AbstractBaseUser,
+    actor: AbstractBaseUser,
+    expected_version: int | None = None,
+) -> Case:
+    case = _lock(case, expected_version)
+    if not policies.may_view_case(actor, case):
+        raise CaseNotFound("Case not found.")
+    if not policies.may_assign(actor, case, guardian):
+        raise NotPermitted("You cannot assign this case to that person.")
+    if case.assigned_guardian_id == guardian.pk:
+        return case
+    previous = case.assigned_guardian
+    case.assigned_guardian = guardian
+    note = guardian.get_full_name() or guardian.get_username()
+    if previous is not None:
+        note = f"{previous.get_full_name() or previous.get_username()} → {note}"
+    case_event_record(
+        case=case, kind=EventKind.ASSIGNED, actor=actor, actor_role="guardian", note=note
+    )
+    _touch(case, "assigned_guardian")
+    return case
+
+
+@transaction.atomic
+def case_message_send(*, case: Case, actor: AbstractBaseUser, body: str) -> Message:
+    """A guardian writes to the reporter."""
+    case = _lock(case, None)
+    _require_handler(actor, case)
+    message = Message.objects.create(case=case, side=Side.GUARDIAN, author=actor, body=body)
+    case.last_guardian_message_at = message.created_at
+    case_event_record(
+        case=case, kind=EventKind.MESSAGE_TO_REPORTER, actor=actor, actor_role="guardian"
+    )
+    _touch(case, "last_guardian_message_at")
+    return message
+
+
+@transaction.atomic
+def concern_message_reply(*, case: Case, actor: Actor, body: str) -> Message:
+    """The reporter (signed in, or holding the receipt) answers in their conversation."""
+    case = _lock(case, None)
+    if not policies.is_reporter_of(actor, case):
+        raise CaseNotFound("Concern not found.")
+    author = None if isinstance(actor, ReceiptHolder) else actor
+    message = Message.objects.create(case=case, side=Side.REPORTER, author=author, body=body)
+    case_event_record(
+        case=case, kind=EventKind.MESSAGE_FROM_REPORTER, actor=actor, actor_role="reporter"
+    )
+    _touch(case)
+    return message
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, actor: AbstractBaseUser, body: str) -> InternalNote:
+    case = _lock(case, None)
+    if not policies.may_view_case(actor, case):
+        raise CaseNotFound("Case not found.")
+    note = InternalNote.objects.create(case=case, author=actor, body=body)
+    case_event_record(case=case, kind=EventKind.NOTE, actor=actor, actor_role="guardian")
+    _touch(case)
+    return note
+
+
+@transaction.atomic
+def case_outcome_record(
+    *,
+    case: Case,
+    actor: AbstractBaseUser,
+    upheld: str,
+    findings: str,
+    actions: str = "",
+    lessons: str = "",
+) -> Outcome:
+    case = _lock(case, None)
+    _require_handler(actor, case)
+    if case.status in {Status.WITHDRAWN, Status.REFERRED}:
+        raise TransitionRefused("An outcome cannot be recorded on a withdrawn or referred case.")
+    outcome, _ = Outcome.objects.update_or_create(
+        case=case,
+        defaults={
+            "upheld": upheld,
+            "findings": findings,
+            "actions": actions,
+            "lessons": lessons,
+            "recorded_by": actor,
+            "recorded_at": timezone.now(),
+        },
+    )
+    case_event_record(
+        case=case,
+        kind=EventKind.OUTCOME,
+        actor=actor,
+        actor_role="guardian",
+        note=outcome.get_upheld_display(),
+    )
+    _touch(case)
+    return outcome
+
+
+@transaction.atomic
+def case_detriment_record(
+    *,
+    case: Case,
+    actor: Actor,
+    suffered: str,
+    note: str = "",
+    source: str = DetrimentSource.GUARDIAN,
+) -> Detriment:
+    case = _lock(case, None)
+    if source == DetrimentSource.GUARDIAN:
+        _require_handler(actor, case)
+        role = "guardian"
+    else:
+        if not policies.is_reporter_of(actor, case):
+            raise CaseNotFound("Concern not found.")
+        role = "reporter"
+    detriment = Detriment.objects.create(case=case, suffered=suffered, source=source, note=note)
+    case_event_record(
+        case=case,
+        kind=EventKind.DETRIMENT,
+        actor=actor,
+        actor_role=role,
+        note=detriment.get_suffered_display(),
+    )
+    _touch(case)
+    return detriment
+
+
+@transaction.atomic
+def case_triage_update(
+    *,
+    case: Case,
+    actor: AbstractBaseUser,
+    categories: Sequence[Category],
+    standards: Sequence[QualityStandard],
+    note: str = "",
+) -> Case:
+    case = _lock(case, None)
+    _require_handler(actor, case)
+    if not categories:
+        raise TransitionRefused("Choose at least one category.")
+    before = sorted(case.concern.categories.values_list("slug", flat=True))
+    case.concern.categories.set(categories)
+    case.concern.standards.set(standards)
+    after = sorted(c.slug for c in categories)
+    summary = f"categories {', '.join(before)} → {', '.join(after)}; standards " + ", ".join(
+        sorted(s.code for s in standards)
+    )
+    case_event_record(
+        case=case,
+        kind=EventKind.TRIAGE,
+        actor=actor,
+        actor_role="guardian",
+        note=f"{summary}. {note}".strip(),
+    )
+    _touch(case)
+    return case
+
+
+@dataclass(frozen=True)
+class RevealedIdentity:
+    name: str
+    contact: str
+
+
+@transaction.atomic
+def case_identity_reveal(*, case: Case, actor: AbstractBaseUser, reason: str) -> RevealedIdentity:
+    case = _lock(case, None)
+    if not policies.may_view_case(actor, case):
+        raise CaseNotFound("Case not found.")
+    if not policies.may_reveal_identity(actor, case):
+        raise NotPermitted("Only the assigned guardian or a lead guardian can reveal this.")
+    if not reason.strip():
+        raise TransitionRefused("Give a reason for revealing the reporter's identity.")
+    case_event_record(
+        case=case, kind=EventKind.IDENTITY_VIEWED, actor=actor, actor_role="guardian", note=reason
+    )
+    _touch(case)
+    return RevealedIdentity(case.concern.reporter_name, case.concern.reporter_contact)
+
+
+@transaction.atomic
+def concern_speak_up_again_answer(
+    *, case: Case, actor: Actor, answer: str, comment: str = ""
+) -> SpeakUpAgainResponse:
+    case = _lock(case, None)
+    if not policies.is_reporter_of(actor, case):
+        raise CaseNotFound("Concern not found.")
+    if (
+        case.status != Status.CLOSED
+        and not case.messages.filter(kind=MessageKind.SPEAK_UP_AGAIN).exists()
+    ):
+        raise TransitionRefused("We ask this once your concern has been closed.")
+    response, _ = SpeakUpAgainResponse.objects.update_or_create(
+        case=case, defaults={"answer": answer, "comment": comment, "answered_at": timezone.now()}
+    )
+    case_event_record(
+        case=case,
+        kind=EventKind.SPEAK_UP_AGAIN,
+        actor=actor,
+        actor_role="reporter",
+        note=response.get_answer_display(),
+    )
+    _touch(case)
+    return response
