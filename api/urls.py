@@ -1,2 +1,6 @@
+from django.urls import include, path
+
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("reports/", include("api.reports_urls")),
+]

@@ -1,6 +1,8 @@
-from django.urls import path
-from django.views.generic import TemplateView
+from django.urls import include, path
 
+# Reporter pages (raise, receipt, my concerns, conversation) and the guardian workspace
+# live in separate modules so each stays readable.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="workflow/start.html"), name="home"),
+    path("", include("workflow.urls_reporter")),
+    path("cases/", include("workflow.urls_guardian")),
 ]

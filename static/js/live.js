@@ -1,0 +1,1 @@
+// Live updates (notifications issue): replaced by the real client.
