@@ -8,6 +8,7 @@ rotation does not disturb the chain; the key stops anyone without it forging a n
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -36,7 +37,8 @@ def event_digest(event: CaseEvent) -> str:
             event.from_state,
             event.to_state,
             event.note,
-            event.created_at.isoformat(),
+            # UTC, so the digest is the same whatever zone the time was written in.
+            event.created_at.astimezone(dt.UTC).isoformat(),
             event.prev_hash,
         ],
         separators=(",", ":"),
