@@ -31,7 +31,14 @@ def user_create(
     email: str = "",
     first_name: str = "",
     last_name: str = "",
+    password_hash: str = "",
 ) -> AbstractBaseUser:
+    """Create or update a user with exactly one role.
+
+    ``password_hash`` (from ``make_password``) may replace ``password`` when many users share
+    one, as in the demo, where hashing each separately would take seconds apiece.
+    """
+    role = Role(role)  # an unknown role is a ValueError, never a new group
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     if user is None:
@@ -39,7 +46,10 @@ def user_create(
     user.email, user.first_name, user.last_name = email, first_name, last_name
     user.is_staff = role == Role.ADMIN
     user.is_superuser = role == Role.ADMIN
-    user.set_password(password)
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.save()
     group, _ = Group.objects.get_or_create(name=str(role))
     user.groups.set([group])

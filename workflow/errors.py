@@ -21,3 +21,11 @@ class CaseChanged(CaseError):
         "Reload the page to see the latest, then try again.",
     ) -> None:
         super().__init__(message)
+
+
+class InvalidInput(TransitionRefused):
+    """Input a form or serializer should have caught (a blank text, an unknown choice).
+
+    A subclass of TransitionRefused so existing handlers answer 4xx, never 500; handlers
+    that know it may answer 400.
+    """

@@ -8,11 +8,13 @@ rotation does not disturb the chain; the key stops anyone without it forging a n
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -35,7 +37,8 @@ def event_digest(event: CaseEvent) -> str:
             event.from_state,
             event.to_state,
             event.note,
-            event.created_at.isoformat(),
+            # UTC, so the digest is the same whatever zone the time was written in.
+            event.created_at.astimezone(dt.UTC).isoformat(),
             event.prev_hash,
         ],
         separators=(",", ":"),
@@ -96,17 +99,27 @@ class ChainBreak:
 
 
 def case_log_verify(*, case: Case) -> ChainBreak | None:
+    """The first break in the case's chain, or None when every event is as written."""
     expected_prev, expected_seq = GENESIS, 1
-    for event in CaseEvent.objects.filter(case=case).order_by("seq").iterator():
-        if event.seq != expected_seq:
-            return ChainBreak(case.reference, expected_seq, "an event is missing")
-        if event.prev_hash != expected_prev:
-            return ChainBreak(case.reference, event.seq, "the link to the previous event is broken")
-        if not hmac.compare_digest(event_digest(event), event.hash):
-            return ChainBreak(case.reference, event.seq, "the event was altered")
-        expected_prev, expected_seq = event.hash, expected_seq + 1
+    # The head is read fresh: a stale Case instance must not report a false break.
+    log_head = Case.objects.filter(pk=case.pk).values_list("log_head", flat=True).first()
+    events = CaseEvent.objects.filter(case_id=case.pk).order_by("seq").iterator(chunk_size=500)
+    try:
+        for event in events:
+            if event.seq != expected_seq:
+                return ChainBreak(case.reference, expected_seq, "an event is missing")
+            if event.prev_hash != expected_prev:
+                return ChainBreak(
+                    case.reference, event.seq, "the link to the previous event is broken"
+                )
+            if not hmac.compare_digest(event_digest(event), event.hash):
+                return ChainBreak(case.reference, event.seq, "the event was altered")
+            expected_prev, expected_seq = event.hash, expected_seq + 1
+    except InvalidToken:
+        # A note whose ciphertext was replaced cannot be decrypted: tampering, reported as such.
+        return ChainBreak(case.reference, expected_seq, "an event's note cannot be decrypted")
     if expected_seq == 1:
         return ChainBreak(case.reference, 1, "the case has no events")
-    if case.log_head != expected_prev:
+    if log_head != expected_prev:
         return ChainBreak(case.reference, expected_seq, "events at the end of the log are missing")
     return None

@@ -60,7 +60,9 @@ def _has_outcome(case: Case) -> bool:
 
 
 def _has_referral(case: Case) -> bool:
-    return bool(case.referral_destination) and bool(case.referral_reason.strip())
+    return case.referral_destination in ReferralDestination.values and bool(
+        case.referral_reason.strip()
+    )
 
 
 def _has_reopen_reason(case: Case) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -14,7 +13,7 @@ from concerns.models import Category
 from concerns.receipts import receipt_hash
 from concerns.roles import Role
 from concerns.selectors import organisation_ids_for_user
-from workflow import policies
+from workflow import policies, timeliness
 from workflow.errors import CaseNotFound
 from workflow.models import OPEN_STATES, Case, CaseEvent, Message, Status
 from workflow.policies import Actor, ReceiptHolder
@@ -59,11 +58,10 @@ def case_list_for_user(
         qs = qs.filter(assigned_guardian_id=user.pk)
     elif f.assigned == "none":
         qs = qs.filter(assigned_guardian__isnull=True)
-    now = timezone.now()
     if f.due == "overdue":
-        qs = qs.filter(due_at__lt=now)
+        qs = qs.filter(timeliness.overdue_q())
     elif f.due == "soon":
-        qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(days=3))
+        qs = qs.filter(timeliness.due_soon_q())
     order = SORTS.get(f.sort, SORTS["newest"])
     return (
         qs.select_related("organisation", "assigned_guardian")

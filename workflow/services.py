@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed
 
 from concerns.models import (
     Attachment,
@@ -20,17 +20,28 @@ from concerns.models import (
     Concern,
     Department,
     Organisation,
+    ProfessionalGroup,
     QualityStandard,
+    RaisedElsewhere,
     ReferenceCounter,
+    ReporterRole,
     Route,
 )
 from concerns.receipts import receipt_generate, receipt_hash
+from config import policies as config_policies
 from workflow import policies, timeliness
-from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
+from workflow.errors import (
+    CaseChanged,
+    CaseNotFound,
+    InvalidInput,
+    NotPermitted,
+    TransitionRefused,
+)
 from workflow.events import case_event_record
 from workflow.models import (
     Case,
     Detriment,
+    DetrimentAnswer,
     DetrimentSource,
     DueKind,
     EventKind,
@@ -39,8 +50,10 @@ from workflow.models import (
     MessageKind,
     Outcome,
     Side,
+    SpeakUpAgain,
     SpeakUpAgainResponse,
     Status,
+    Upheld,
 )
 from workflow.policies import Actor, ReceiptHolder
 
@@ -57,6 +70,27 @@ class RaisedConcern:
     concern: Concern
     case: Case
     receipt_code: str | None  # anonymous only; shown once and never stored
+
+
+def _require_choice(value: str, choices: type, what: str) -> None:
+    if value not in choices.values:
+        raise InvalidInput(f"Choose a valid {what}.")
+
+
+def _require_text(value: str, what: str) -> None:
+    if not value or not value.strip():
+        raise InvalidInput(f"Enter {what}.")
+
+
+def _check_attachments(attachments: Sequence[NewAttachment]) -> None:
+    policy = config_policies.attachments()
+    if len(attachments) > policy.max_files:
+        raise InvalidInput(f"Attach at most {policy.max_files} files.")
+    for a in attachments:
+        if a.content_type not in policy.allowed_types:
+            raise InvalidInput("Attach a PDF, an image or an Office document.")
+        if len(a.data) > policy.max_bytes:
+            raise InvalidInput("Each attachment must be 10 MB or smaller.")
 
 
 def _next_reference(year: int) -> str:
@@ -86,6 +120,16 @@ def concern_raise(
     email_updates: bool = False,
     attachments: Sequence[NewAttachment] = (),
 ) -> RaisedConcern:
+    _require_choice(route, Route, "way to raise your concern")
+    _require_choice(reporter_role, ReporterRole, "role")
+    _require_choice(professional_group, ProfessionalGroup, "professional group")
+    _require_choice(raised_elsewhere, RaisedElsewhere, "answer about raising it elsewhere")
+    _require_text(description, "what happened")
+    if not categories:
+        raise InvalidInput("Choose what your concern is about.")
+    if not organisation.is_active:
+        raise InvalidInput("Choose an organisation from the list.")
+    _check_attachments(attachments)
     if route == Route.ANONYMOUS:
         # Nothing that could identify an anonymous reporter is kept, whatever was passed.
         reporter, reporter_name, reporter_contact, email_updates = None, "", "", False
@@ -96,7 +140,7 @@ def concern_raise(
             raise NotPermitted("Sign in to raise a concern openly or confidentially.")
         receipt_code, stored_receipt = None, None
     if department is not None and department.organisation_id != organisation.pk:
-        raise TransitionRefused("That department is not part of the organisation chosen.")
+        raise InvalidInput("That department is not part of the organisation chosen.")
     now = timezone.now()
     concern = Concern.objects.create(
         reference=_next_reference(now.year),
@@ -188,12 +232,12 @@ TRANSITIONS = (
 )
 REFUSALS = {
     "acknowledge": "Assign a guardian before acknowledging.",
-    "start_investigation": "The case must be acknowledged (or reopened) and assigned first.",
+    "start_investigation": "Assign a guardian before starting the investigation.",
     "give_feedback": "Send the reporter a message with your feedback first.",
-    "close": "Record the outcome before closing, after feedback has been given.",
+    "close": "Record the outcome before closing.",
     "refer": "Choose where the concern is referred to and give a reason.",
     "withdraw": "This concern can no longer be withdrawn.",
-    "reopen": "Give a reason for reopening; only a closed case can be reopened.",
+    "reopen": "Give a reason for reopening.",
 }
 
 
@@ -208,22 +252,29 @@ def case_transition(
     referral_destination: str = "",
 ) -> Case:
     if name not in TRANSITIONS:
-        raise TransitionRefused(f"There is no action called '{name}'.")
+        raise InvalidInput(f"There is no action called '{name}'.")
     case = _lock(case, expected_version)
-    if name == "withdraw":
-        if not policies.is_reporter_of(actor, case):
-            raise CaseNotFound("Case not found.")
-    else:
-        _require_handler(actor, case)
+    if not (policies.may_view_case(actor, case) or policies.is_reporter_of(actor, case)):
+        raise CaseNotFound("Case not found.")
+    method = getattr(case, name)
+    # Order matters: the state first, then who may, and only then the conditions, so that
+    # someone who may not act learns nothing about the case's progress from the answer.
+    if not can_proceed(method, check_conditions=False):
+        raise TransitionRefused(
+            f"This case is {case.get_status_display().lower()}: that action is not available."
+        )
+    if not method._django_fsm.has_transition_perm(case, case.status, actor):
+        raise NotPermitted(
+            "Only the reporter can withdraw a concern."
+            if name == "withdraw"
+            else "Only the assigned guardian or a lead guardian can do that."
+        )
     if name == "refer":
         case.referral_destination, case.referral_reason = referral_destination, note
     if name == "reopen":
         case.reopen_reason = note
-    method = getattr(case, name)
     if not can_proceed(method):
         raise TransitionRefused(REFUSALS[name])
-    if not has_transition_perm(method, actor):
-        raise NotPermitted("Only the assigned guardian or a lead guardian can do that.")
     from_state = case.status
     method()
     role = "reporter" if name == "withdraw" else "guardian"
@@ -319,6 +370,7 @@ def case_assign(
 @transaction.atomic
 def case_message_send(*, case: Case, actor: AbstractBaseUser, body: str) -> Message:
     """A guardian writes to the reporter."""
+    _require_text(body, "a message")
     case = _lock(case, None)
     _require_handler(actor, case)
     message = Message.objects.create(case=case, side=Side.GUARDIAN, author=actor, body=body)
@@ -333,6 +385,7 @@ def case_message_send(*, case: Case, actor: AbstractBaseUser, body: str) -> Mess
 @transaction.atomic
 def concern_message_reply(*, case: Case, actor: Actor, body: str) -> Message:
     """The reporter (signed in, or holding the receipt) answers in their conversation."""
+    _require_text(body, "a message")
     case = _lock(case, None)
     if not policies.is_reporter_of(actor, case):
         raise CaseNotFound("Concern not found.")
@@ -347,9 +400,9 @@ def concern_message_reply(*, case: Case, actor: Actor, body: str) -> Message:
 
 @transaction.atomic
 def case_note_add(*, case: Case, actor: AbstractBaseUser, body: str) -> InternalNote:
+    _require_text(body, "a note")
     case = _lock(case, None)
-    if not policies.may_view_case(actor, case):
-        raise CaseNotFound("Case not found.")
+    _require_handler(actor, case)
     note = InternalNote.objects.create(case=case, author=actor, body=body)
     case_event_record(case=case, kind=EventKind.NOTE, actor=actor, actor_role="guardian")
     _touch(case)
@@ -366,6 +419,8 @@ def case_outcome_record(
     actions: str = "",
     lessons: str = "",
 ) -> Outcome:
+    _require_choice(upheld, Upheld, "answer to whether the concern was upheld")
+    _require_text(findings, "what was found")
     case = _lock(case, None)
     _require_handler(actor, case)
     if case.status in {Status.WITHDRAWN, Status.REFERRED}:
@@ -401,6 +456,8 @@ def case_detriment_record(
     note: str = "",
     source: str = DetrimentSource.GUARDIAN,
 ) -> Detriment:
+    _require_choice(suffered, DetrimentAnswer, "answer about detriment")
+    _require_choice(source, DetrimentSource, "source")
     case = _lock(case, None)
     if source == DetrimentSource.GUARDIAN:
         _require_handler(actor, case)
@@ -433,7 +490,7 @@ def case_triage_update(
     case = _lock(case, None)
     _require_handler(actor, case)
     if not categories:
-        raise TransitionRefused("Choose at least one category.")
+        raise InvalidInput("Choose at least one category.")
     before = sorted(case.concern.categories.values_list("slug", flat=True))
     case.concern.categories.set(categories)
     case.concern.standards.set(standards)
@@ -466,7 +523,7 @@ def case_identity_reveal(*, case: Case, actor: AbstractBaseUser, reason: str) ->
     if not policies.may_reveal_identity(actor, case):
         raise NotPermitted("Only the assigned guardian or a lead guardian can reveal this.")
     if not reason.strip():
-        raise TransitionRefused("Give a reason for revealing the reporter's identity.")
+        raise InvalidInput("Give a reason for revealing the reporter's identity.")
     case_event_record(
         case=case, kind=EventKind.IDENTITY_VIEWED, actor=actor, actor_role="guardian", note=reason
     )
@@ -478,6 +535,7 @@ def case_identity_reveal(*, case: Case, actor: AbstractBaseUser, reason: str) ->
 def concern_speak_up_again_answer(
     *, case: Case, actor: Actor, answer: str, comment: str = ""
 ) -> SpeakUpAgainResponse:
+    _require_choice(answer, SpeakUpAgain, "answer")
     case = _lock(case, None)
     if not policies.is_reporter_of(actor, case):
         raise CaseNotFound("Concern not found.")

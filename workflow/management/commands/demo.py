@@ -1,0 +1,619 @@
+"""manage.py demo: load a realistic data set for trying Speak Up out.
+
+Organisations with departments, users of every role, and a few hundred concerns raised over
+the last 18 months in every state, all created through the real services (so every rule,
+encryption and event of production applies). Times are then spread over the past for realism:
+the case event chain hashes each event's time, so it is re-sealed after the times move and
+``verify_case_log`` still passes.
+
+Refuses to run unless DEBUG is on (or --force): it creates users with a known password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from concerns.models import (
+    Category,
+    Concern,
+    Department,
+    Organisation,
+    ProfessionalGroup,
+    RaisedElsewhere,
+    ReferenceCounter,
+    ReporterRole,
+    Route,
+)
+from concerns.roles import Role
+from concerns.services import organisation_create, user_create
+from workflow import services, timeliness
+from workflow.events import GENESIS, event_digest
+from workflow.models import (
+    Case,
+    CaseEvent,
+    Detriment,
+    DueKind,
+    EventKind,
+    InternalNote,
+    Message,
+    Outcome,
+    ReferralDestination,
+    Side,
+    SpeakUpAgainResponse,
+    Status,
+)
+from workflow.policies import ReceiptHolder
+from workflow.signals import case_event_recorded
+
+ORGANISATIONS = [
+    (
+        "RX1",
+        "North Placement NHS Foundation Trust",
+        Organisation.Kind.TRUST,
+        ["Emergency Department", "Maternity", "Acute Medicine", "General Surgery", "Paediatrics"],
+    ),
+    (
+        "RY2",
+        "South Coast Teaching Hospitals NHS Trust",
+        Organisation.Kind.TRUST,
+        ["Theatres", "Critical Care", "Outpatients", "Radiology"],
+    ),
+    (
+        "RZ3",
+        "Hillside Community Health NHS Trust",
+        Organisation.Kind.COMMUNITY,
+        ["District Nursing", "Community Mental Health", "Health Visiting"],
+    ),
+    (
+        "M85001",
+        "Riverside Medical Practice",
+        Organisation.Kind.GP_PRACTICE,
+        ["Clinical Team", "Reception and Administration"],
+    ),
+]
+
+# username, role, organisations, first name, last name
+STAFF = [
+    ("gemma", Role.GUARDIAN, ["RX1", "M85001"], "Gemma", "Okafor"),
+    ("sam", Role.GUARDIAN, ["RX1"], "Sam", "Whitfield"),
+    ("priya", Role.GUARDIAN, ["RY2"], "Priya", "Raman"),
+    ("tom", Role.GUARDIAN, ["RZ3", "M85001"], "Tom", "Hughes"),
+    ("leo", Role.LEAD_GUARDIAN, ["RX1", "RY2", "RZ3", "M85001"], "Leo", "Marsh"),
+    ("cara", Role.COMMITTEE, ["RX1", "RY2", "RZ3", "M85001"], "Cara", "Lindqvist"),
+    ("ada", Role.ADMIN, [], "Ada", "Byrne"),
+]
+REPORTERS = [
+    ("rob", "Rob", "Ellis"),
+    ("nadia", "Nadia", "Hussain"),
+    ("owen", "Owen", "Price"),
+    ("lucy", "Lucy", "Adeyemi"),
+    ("femi", "Femi", "Clarke"),
+]
+
+DESCRIPTIONS = {
+    "patient-safety": [
+        "On nights in {dept} there is often one registrar covering two wards. Last week a "
+        "deteriorating patient waited over an hour for review and I was told not to escalate.",
+        "Controlled drug checks in {dept} are being signed by one person only. I raised it "
+        "informally and was told that is how it is done here.",
+        "Equipment in {dept} has been broken for weeks and we are improvising with what is "
+        "to hand. I am worried a patient will be harmed.",
+    ],
+    "bullying-harassment": [
+        "A senior colleague in {dept} regularly belittles students in front of patients. "
+        "Several of us now avoid asking questions.",
+        "I was shouted at during handover in {dept} for asking for help, and it has "
+        "happened to others in my cohort too.",
+    ],
+    "inappropriate-behaviour": [
+        "Comments about patients' appearance and background are made openly at the nurses' "
+        "station in {dept}. Nobody challenges it.",
+        "A supervisor in {dept} signs off competencies they have not observed.",
+    ],
+    "worker-safety": [
+        "We regularly work through breaks in {dept} and staff are exhausted; two people "
+        "fainted on shift this month.",
+        "Learners in {dept} are asked to walk alone to the car park late at night after "
+        "long shifts.",
+    ],
+    "education-quality": [
+        "Teaching sessions in {dept} are cancelled almost every week and we are used to fill "
+        "rota gaps instead of learning.",
+        "I have had no named supervisor in {dept} for six weeks and my assessments are overdue.",
+    ],
+    "discrimination": [
+        "International graduates in {dept} are given the worst shifts and are not offered "
+        "the same training opportunities.",
+        "A colleague in {dept} makes remarks about my religion and nothing changed after I "
+        "mentioned it to my supervisor.",
+    ],
+    "other": [
+        "The rota in {dept} is published with less than a week's notice, which makes caring "
+        "responsibilities very hard to manage.",
+    ],
+}
+OUTCOMES_HOPED = [
+    "I would like the staffing to be reviewed.",
+    "I want this to stop, without being identified.",
+    "An apology and a change in behaviour.",
+    "Protected teaching time that is actually protected.",
+    "",
+]
+GUARDIAN_MESSAGES = [
+    "Thank you for raising this. I have started looking into it and will keep you updated.",
+    "Could you tell me roughly when this happened and whether anyone else saw it?",
+    "I have met the department lead and shared your concern without identifying you.",
+    "Here is what we found and what is changing as a result. Thank you for speaking up.",
+]
+REPORTER_REPLIES = [
+    "Thank you. It happened on several shifts over the last month; two colleagues saw it.",
+    "Thanks for the update. Things have been a little better this week.",
+    "I appreciate you letting me know.",
+]
+NOTES = [
+    "Spoke to the clinical director; agreed to review the rota informally first.",
+    "Pattern similar to an earlier case in this department; flag at the next triangulation.",
+    "Reporter prefers contact by the portal only.",
+]
+OUTCOME_TEXT = [
+    ("upheld", "The staffing gaps were confirmed.", "A second registrar was added to nights."),
+    ("partly", "Some incidents were confirmed, others could not be.", "Team training arranged."),
+    ("not_upheld", "The review found the process had been followed.", "Guidance re-circulated."),
+    ("undetermined", "Witnesses could not be identified.", "Awareness session held."),
+]
+LESSONS = [
+    "Learners need a named contact on every shift.",
+    "Escalation routes must be explained at induction.",
+    "",
+]
+
+# How many of each final state, in proportion.
+STATE_MIX = [
+    ("closed", 42),
+    ("feedback_given", 8),
+    ("investigating", 14),
+    ("acknowledged", 7),
+    ("received", 8),
+    ("referred", 7),
+    ("withdrawn", 5),
+    ("reopened", 3),
+    ("reopened_investigating", 3),
+    ("closed_after_reopen", 3),
+]
+# How long ago a concern in that state was typically raised (days: low, high).
+AGE = {
+    "received": (0, 3),
+    "acknowledged": (3, 45),
+    "investigating": (10, 120),
+    "feedback_given": (40, 150),
+    "reopened": (120, 400),
+    "reopened_investigating": (120, 400),
+}
+# Typical gap before an event of each kind (hours: low, high).
+GAPS = {
+    EventKind.ASSIGNED: (1, 30),
+    EventKind.TRANSITION: (4, 60),
+    EventKind.MESSAGE_TO_REPORTER: (24, 24 * 14),
+    EventKind.MESSAGE_FROM_REPORTER: (6, 24 * 5),
+    EventKind.NOTE: (12, 24 * 10),
+    EventKind.OUTCOME: (24 * 7, 24 * 40),
+    EventKind.DETRIMENT: (24, 24 * 20),
+    EventKind.SPEAK_UP_AGAIN: (24, 24 * 10),
+}
+
+
+@dataclass
+class People:
+    guardians: dict[str, list[Any]] = field(default_factory=dict)  # org code -> guardians
+    lead: Any = None
+    reporters: list[Any] = field(default_factory=list)
+
+
+class Command(BaseCommand):
+    help = "Load a realistic demo data set (DEBUG only, unless --force)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if any concern exists"
+        )
+        parser.add_argument("--concerns", type=int, default=300, help="How many (default 300)")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "The demo creates users with a known password: it runs only with DEBUG on. "
+                "Use --force if you really mean to load it here."
+            )
+        had_concerns = Concern.objects.exists()
+        if options["if_empty"] and had_concerns:
+            self.stdout.write("Concerns already exist: demo data not loaded.")
+            return
+        password = os.environ.get("SPEAKUP_DEMO_PASSWORD") or "speakup-demo"
+        rng = random.Random(options["seed"])
+        with _silenced_notifications(), transaction.atomic():
+            cast = _people(password)
+            categories = {c.slug: c for c in Category.objects.prefetch_related("standards")}
+            now = timezone.now()
+            plans = _state_plan(options["concerns"], rng)
+            for index, state in enumerate(plans):
+                _one_concern(index, state, cast, categories, rng, now)
+            if not had_concerns:
+                _renumber_by_year()
+        self._print_sign_ins(password, len(plans))
+
+    def _print_sign_ins(self, password: str, count: int) -> None:
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {count} concerns."))
+        self.stdout.write(f"Sign in with any of these (password: {password}):")
+        for username, role in [
+            ("gemma", "guardian"),
+            ("leo", "lead guardian"),
+            ("cara", "committee member"),
+            ("rob", "reporter"),
+            ("ada", "administrator"),
+        ]:
+            self.stdout.write(f"  {username:<6} {role}")
+
+
+@contextlib.contextmanager
+def _silenced_notifications() -> Iterator[None]:
+    """The demo is history: nobody should be mailed or pinged about it."""
+    saved = case_event_recorded.receivers
+    case_event_recorded.receivers = []
+    case_event_recorded.sender_receivers_cache.clear()
+    try:
+        yield
+    finally:
+        case_event_recorded.receivers = saved
+        case_event_recorded.sender_receivers_cache.clear()
+
+
+def _people(password: str) -> People:
+    hashed = make_password(password)
+    orgs = {}
+    for code, name, kind, departments in ORGANISATIONS:
+        orgs[code] = organisation_create(code=code, name=name, kind=kind)
+        for department in departments:
+            Department.objects.get_or_create(organisation=orgs[code], name=department)
+    cast = People(guardians={code: [] for code in orgs})
+    for username, role, codes, first, last in STAFF:
+        user = user_create(
+            username=username,
+            password=password,
+            password_hash=hashed,
+            role=role,
+            organisations=[orgs[c] for c in codes],
+            email=f"{username}@example.nhs.uk",
+            first_name=first,
+            last_name=last,
+        )
+        if role == Role.GUARDIAN:
+            for code in codes:
+                cast.guardians[code].append(user)
+        elif role == Role.LEAD_GUARDIAN:
+            cast.lead = user
+    for username, first, last in REPORTERS:
+        cast.reporters.append(
+            user_create(
+                username=username,
+                password=password,
+                password_hash=hashed,
+                role=Role.REPORTER,
+                email=f"{username}@example.ac.uk",
+                first_name=first,
+                last_name=last,
+            )
+        )
+    return cast
+
+
+def _state_plan(count: int, rng: random.Random) -> list[str]:
+    total = sum(weight for _, weight in STATE_MIX)
+    plan = [s for s, weight in STATE_MIX for _ in range(max(1, round(count * weight / total)))]
+    rng.shuffle(plan)
+    return plan[:count]
+
+
+def _route(index: int, rng: random.Random) -> str:
+    # At most ~60 anonymous concerns: each costs a production-strength scrypt hash.
+    if index % 5 == 0 and index < 300:
+        return Route.ANONYMOUS
+    return rng.choice([Route.OPEN, Route.CONFIDENTIAL, Route.CONFIDENTIAL])
+
+
+def _one_concern(
+    index: int,
+    state: str,
+    cast: People,
+    categories: dict[str, Category],
+    rng: random.Random,
+    now: dt.datetime,
+) -> None:
+    code = rng.choice(["RX1", "RX1", "RY2", "RY2", "RZ3", "M85001"])
+    organisation = Organisation.objects.get(code=code)
+    department = rng.choice(list(Department.objects.filter(organisation=organisation)))
+    slugs = rng.sample(list(DESCRIPTIONS), k=rng.choice([1, 1, 1, 2]))
+    route = _route(index, rng)
+    reporter = None if route == Route.ANONYMOUS else rng.choice(cast.reporters)
+    raised = services.concern_raise(
+        organisation=organisation,
+        department=department,
+        categories=[categories[s] for s in slugs],
+        description=rng.choice(DESCRIPTIONS[slugs[0]]).format(dept=department.name),
+        route=route,
+        reporter_role=rng.choice(ReporterRole.values + [ReporterRole.LEARNER] * 3),
+        reporter=reporter,
+        professional_group=rng.choice(ProfessionalGroup.values),
+        raised_elsewhere=rng.choice(RaisedElsewhere.values),
+        outcome_hoped=rng.choice(OUTCOMES_HOPED),
+        reporter_name=reporter.get_full_name() if reporter else "",
+        reporter_contact=reporter.email if reporter else "",
+    )
+    case = raised.case
+    self_actor = ReceiptHolder(concern_id=raised.concern.pk) if reporter is None else reporter
+    guardian = rng.choice(cast.guardians[code])
+    _drive(case, state, guardian, cast.lead, self_actor, rng)
+    _spread_in_time(case.pk, state, rng, now)
+
+
+def _drive(case: Case, state: str, guardian: Any, lead: Any, reporter: Any, rng: random.Random):
+    """Move the case to ``state`` through the services, with conversation along the way."""
+
+    def move(name: str, note: str = "", **kw: Any) -> None:
+        services.case_transition(case=case, name=name, actor=guardian, note=note, **kw)
+
+    if state == "received":
+        if rng.random() < 0.4:
+            services.case_assign(case=case, guardian=guardian, actor=lead)
+        return
+    if state == "withdrawn":
+        if rng.random() < 0.5:
+            services.case_assign(case=case, guardian=guardian, actor=lead)
+            move("acknowledge", "Acknowledged.")
+        services.case_transition(
+            case=case, name="withdraw", actor=reporter, note="I no longer wish to pursue this."
+        )
+        return
+    services.case_assign(case=case, guardian=guardian, actor=rng.choice([lead, guardian]))
+    move("acknowledge", "Thank you, we have received your concern.")
+    if case.route == Route.CONFIDENTIAL and rng.random() < 0.3:
+        services.case_identity_reveal(
+            case=case, actor=guardian, reason="Needed to arrange a confidential meeting."
+        )
+    if rng.random() < 0.15:
+        extra = Category.objects.get(slug="education-quality")
+        services.case_triage_update(
+            case=case,
+            actor=guardian,
+            categories=[*case.concern.categories.all(), extra],
+            standards=list(case.concern.standards.all()),
+            note="Also bears on education quality.",
+        )
+    if state == "acknowledged":
+        return
+    if state == "referred":
+        move(
+            "refer",
+            "Better handled through this route; the reporter agreed.",
+            referral_destination=rng.choice(ReferralDestination.values),
+        )
+        return
+    move("start_investigation", "Gathering information.")
+    _converse(case, guardian, reporter, rng)
+    if state == "investigating":
+        return
+    _close_the_loop(case, guardian, reporter, rng, close=state != "feedback_given")
+    if state in {"feedback_given", "closed"}:
+        return
+    move("reopen", "New information from the reporter.")
+    if state == "reopened":
+        return
+    move("start_investigation", "Looking again.")
+    if state == "reopened_investigating":
+        return
+    services.case_message_send(
+        case=case, actor=guardian, body="We looked again and our findings stand."
+    )
+    move("give_feedback", "Feedback after reopening.")
+    move("close", "Closed again.")
+
+
+def _converse(case: Case, guardian: Any, reporter: Any, rng: random.Random) -> None:
+    for _ in range(rng.randint(1, 3)):
+        services.case_message_send(case=case, actor=guardian, body=rng.choice(GUARDIAN_MESSAGES))
+        if rng.random() < 0.7:
+            services.concern_message_reply(
+                case=case, actor=reporter, body=rng.choice(REPORTER_REPLIES)
+            )
+    if rng.random() < 0.6:
+        services.case_note_add(case=case, actor=guardian, body=rng.choice(NOTES))
+    if rng.random() < 0.2:
+        services.case_detriment_record(
+            case=case,
+            actor=guardian,
+            suffered=rng.choice(["yes", "no", "unsure"]),
+            note="Reporter mentioned changes to their shifts since raising this.",
+        )
+
+
+def _close_the_loop(
+    case: Case, guardian: Any, reporter: Any, rng: random.Random, *, close: bool
+) -> None:
+    upheld, findings, actions = rng.choice(OUTCOME_TEXT)
+    services.case_outcome_record(
+        case=case,
+        actor=guardian,
+        upheld=upheld,
+        findings=findings,
+        actions=actions,
+        lessons=rng.choice(LESSONS),
+    )
+    services.case_message_send(case=case, actor=guardian, body=GUARDIAN_MESSAGES[-1])
+    services.case_transition(case=case, name="give_feedback", actor=guardian, note="Fed back.")
+    if not close:
+        return
+    services.case_transition(case=case, name="close", actor=guardian, note="Closed.")
+    if rng.random() < 0.7:
+        services.concern_speak_up_again_answer(
+            case=case,
+            actor=reporter,
+            answer=rng.choice(["yes", "yes", "yes", "maybe", "no", "dont_know"]),
+            comment=rng.choice(["", "It took a while but I felt listened to.", ""]),
+        )
+    if rng.random() < 0.25:
+        services.case_detriment_record(
+            case=case,
+            actor=reporter,
+            suffered=rng.choice(["no", "no", "yes", "unsure"]),
+            source="follow_up_3m",
+        )
+
+
+# --- moving history into the past -----------------------------------------------------------
+
+
+def _raised_at(state: str, rng: random.Random, now: dt.datetime) -> dt.datetime:
+    low, high = AGE.get(state, (20, 540))
+    moment = now - dt.timedelta(days=rng.uniform(low, high), hours=rng.uniform(0, 10))
+    # Most concerns arrive in working hours.
+    local = timezone.localtime(moment).replace(
+        hour=rng.choice([8, 9, 10, 11, 13, 14, 15, 16, 20, 22])
+    )
+    return min(local, now - dt.timedelta(hours=rng.uniform(2, 20)))
+
+
+def _spread_in_time(case_id: int, state: str, rng: random.Random, now: dt.datetime) -> None:
+    """Give the case's events realistic past times and re-seal its hash chain."""
+    events = list(CaseEvent.objects.filter(case_id=case_id).order_by("seq"))
+    start = _raised_at(state, rng, now)
+    offsets, elapsed = [0.0], 0.0
+    for event in events[1:]:
+        low, high = GAPS.get(event.kind, (1, 24))
+        if event.kind == EventKind.TRANSITION and event.to_state == Status.ACKNOWLEDGED:
+            # Usually inside two working days; now and then late, as in real life.
+            low, high = (2, 40) if rng.random() < 0.85 else (60, 150)
+        if event.kind == EventKind.TRANSITION and event.to_state == Status.CLOSED:
+            low, high = 24 * 3, 24 * 20
+        elapsed += rng.uniform(low, high)
+        offsets.append(elapsed)
+    latest = (now - dt.timedelta(hours=1) - start).total_seconds() / 3600
+    scale = min(1.0, latest / elapsed) if elapsed > 0 else 1.0
+    times = [start + dt.timedelta(hours=o * scale) for o in offsets]
+    prev = GENESIS
+    for event, moment in zip(events, times, strict=True):
+        event.created_at, event.prev_hash = moment, prev
+        event.hash = event_digest(event)
+        CaseEvent.objects.filter(pk=event.pk).update(
+            created_at=moment, prev_hash=prev, hash=event.hash
+        )
+        prev = event.hash
+    _case_times(case_id, events, prev)
+
+
+def _case_times(case_id: int, events: list[CaseEvent], head: str) -> None:
+    """Derive the case's own timestamps (and what is due) from its re-timed events."""
+    raised_at = events[0].created_at
+
+    def when(kind: str, to_state: str = "", last: bool = False) -> dt.datetime | None:
+        found = [
+            e.created_at
+            for e in events
+            if e.kind == kind and (not to_state or e.to_state == to_state)
+        ]
+        return (found[-1] if last else found[0]) if found else None
+
+    case = Case.objects.get(pk=case_id)
+    acknowledged_at = when(EventKind.TRANSITION, Status.ACKNOWLEDGED)
+    reopened_at = when(EventKind.TRANSITION, Status.REOPENED, last=True)
+    closed_at = None
+    if case.status in {Status.CLOSED, Status.REFERRED, Status.WITHDRAWN}:
+        closed_at = when(EventKind.TRANSITION, case.status, last=True)
+    ack_due = timeliness.acknowledge_due(raised_at)
+    feedback_due = timeliness.feedback_due(acknowledged_at) if acknowledged_at else None
+    due_kind, due_at = DueKind.NONE, None
+    if case.status == Status.RECEIVED:
+        due_kind, due_at = DueKind.ACKNOWLEDGE, ack_due
+    elif case.status in {Status.ACKNOWLEDGED, Status.INVESTIGATING} and not case.first_feedback_at:
+        due_kind, due_at = DueKind.FEEDBACK, feedback_due
+    elif case.status in {Status.REOPENED, Status.INVESTIGATING} and reopened_at:
+        due_kind, due_at = DueKind.FEEDBACK, timeliness.feedback_due(reopened_at)
+    Case.objects.filter(pk=case_id).update(
+        raised_at=raised_at,
+        acknowledged_at=acknowledged_at,
+        first_feedback_at=when(EventKind.TRANSITION, Status.FEEDBACK_GIVEN),
+        closed_at=closed_at,
+        reopened_at=reopened_at,
+        last_guardian_message_at=when(EventKind.MESSAGE_TO_REPORTER, last=True),
+        last_activity_at=events[-1].created_at,
+        acknowledge_due_at=ack_due,
+        feedback_due_at=feedback_due,
+        due_kind=due_kind,
+        due_at=due_at,
+        log_head=head,
+    )
+    Concern.objects.filter(pk=case.concern_id).update(raised_at=raised_at)
+    _match_rows(case_id, events)
+
+
+def _match_rows(case_id: int, events: list[CaseEvent]) -> None:
+    """Give messages, notes, outcome, detriment and answers the time of their event."""
+    times = {
+        kind: [e.created_at for e in events if e.kind == kind] for kind in {e.kind for e in events}
+    }
+    pairs = [
+        (Message.objects.filter(case_id=case_id, side=Side.GUARDIAN), "message_to_reporter"),
+        (Message.objects.filter(case_id=case_id, side=Side.REPORTER), "message_from_reporter"),
+        (InternalNote.objects.filter(case_id=case_id), EventKind.NOTE),
+        (Detriment.objects.filter(case_id=case_id), EventKind.DETRIMENT),
+    ]
+    for queryset, kind in pairs:
+        field_name = "recorded_at" if queryset.model is Detriment else "created_at"
+        for row_id, moment in zip(
+            queryset.order_by("pk").values_list("pk", flat=True), times.get(kind, []), strict=False
+        ):
+            queryset.model.objects.filter(pk=row_id).update(**{field_name: moment})
+    closes = [e.created_at for e in events if e.to_state == Status.CLOSED]
+    for row_id, moment in zip(
+        Message.objects.filter(case_id=case_id, side=Side.SYSTEM)
+        .order_by("pk")
+        .values_list("pk", flat=True),
+        closes,
+        strict=False,
+    ):
+        Message.objects.filter(pk=row_id).update(created_at=moment)
+    if times.get(EventKind.OUTCOME):
+        Outcome.objects.filter(case_id=case_id).update(recorded_at=times[EventKind.OUTCOME][-1])
+    if times.get(EventKind.SPEAK_UP_AGAIN):
+        SpeakUpAgainResponse.objects.filter(case_id=case_id).update(
+            answered_at=times[EventKind.SPEAK_UP_AGAIN][-1]
+        )
+
+
+def _renumber_by_year() -> None:
+    """References follow the year a concern was raised (SU-2025-00017), in order of raising."""
+    concerns = list(Concern.objects.order_by("raised_at", "pk").values_list("pk", "raised_at"))
+    for pk, _ in concerns:  # clear first: the unique constraint must hold at every step
+        Concern.objects.filter(pk=pk).update(reference=f"TMP-{pk}")
+        Case.objects.filter(concern_id=pk).update(reference=f"TMP-{pk}")
+    counters: dict[int, int] = {}
+    for pk, raised_at in concerns:
+        year = timezone.localtime(raised_at).year
+        counters[year] = counters.get(year, 0) + 1
+        reference = f"SU-{year}-{counters[year]:05d}"
+        Concern.objects.filter(pk=pk).update(reference=reference)
+        Case.objects.filter(concern_id=pk).update(reference=reference)
+    for year, last in counters.items():
+        ReferenceCounter.objects.update_or_create(year=year, defaults={"last": last})
