@@ -369,6 +369,13 @@ class RaiseConcernForm(NhsForm):
 # --- Coming back and the conversation ------------------------------------------------------
 
 
+class NoEchoTextInput(forms.TextInput):
+    """A receipt code is a credential: like a password, it is never written back into a page."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 class ReceiptForm(NhsForm):
     code = forms.CharField(
         label="Your receipt code",
@@ -376,7 +383,7 @@ class ReceiptForm(NhsForm):
         "7KQ2-M9XD-4TRB-8WNC-3HFA. Capital letters and dashes do not matter.",
         max_length=60,
         error_messages={"required": "Enter your receipt code"},
-        widget=forms.TextInput(
+        widget=NoEchoTextInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
         ),
     )
