@@ -283,6 +283,7 @@ class RaiseConcernForm(NhsForm):
         initial=ProfessionalGroup.NOT_SAID,
     )
     attachments = MultipleFileField(
+        widget=MultipleFileInput(attrs={"accept": ",".join(FILE_TYPES)}),
         label="Attach files (optional)",
         help_text="Up to 5 files, each up to 10 MB: PDF, images (PNG, JPEG, GIF, WebP) or "
         "Office documents. Files can contain your name: check before you upload them.",

@@ -262,6 +262,7 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
         "can_withdraw": case.is_open,
         "can_reply": case.status != Status.WITHDRAWN,
         "asked_again": any(m.kind == MessageKind.SPEAK_UP_AGAIN for m in conversation),
+        "asked_detriment": any(m.kind == MessageKind.DETRIMENT_FOLLOW_UP for m in conversation),
         "answer": answer,
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "again_form": forms.get("again_form") or SpeakUpAgainForm(),

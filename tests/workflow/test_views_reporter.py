@@ -19,7 +19,14 @@ from django.test import Client
 from concerns.models import Attachment, Concern
 from concerns.receipts import receipt_generate, receipt_hash
 from concerns.roles import Role
-from tests.factories import DepartmentFactory, case_in_state, category, make_user, raise_concern
+from tests.factories import (
+    PASSWORD,
+    DepartmentFactory,
+    case_in_state,
+    category,
+    make_user,
+    raise_concern,
+)
 from workflow import services
 from workflow.models import Case, CaseEvent, Detriment, Message, SpeakUpAgainResponse, Status
 
@@ -542,3 +549,20 @@ def test_the_start_page_explains_the_routes_and_timings(client, reporter):
     assert "My concerns" not in page.split("<main")[1]
     client.force_login(reporter)
     assert 'href="/my-concerns/"' in client.get("/").content.decode().split("<main")[1]
+
+
+def test_signing_in_from_the_raise_page_comes_back_to_it(client, reporter):
+    # Given the sign-in link offered on the raise page
+    page = client.get("/accounts/login/?next=/raise/").content.decode()
+    assert 'name="next" value="/raise/"' in page
+    # When a wrong password is given, the error is summarised and linked
+    wrong = client.post(
+        "/accounts/login/", {"username": "rita", "password": "nope", "next": "/raise/"}
+    )
+    assert "There is a problem" in wrong.content.decode()
+    assert '<a href="#id_username">' in wrong.content.decode()
+    # Then the right one returns the reporter to the raise page
+    right = client.post(
+        "/accounts/login/", {"username": "rita", "password": PASSWORD, "next": "/raise/"}
+    )
+    assert right["Location"] == "/raise/"
