@@ -20,6 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from concerns.crypto import encrypt_bytes, fernet
@@ -62,31 +63,15 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/start.html", {"timeliness": policies.timeliness()})
 
 
+@sensitive_post_parameters()
 def raise_concern(request: HttpRequest) -> HttpResponse:
     bound = request.method == "POST"
     form = RaiseConcernForm(
         request.POST if bound else None, request.FILES if bound else None, user=request.user
     )
     if bound and form.is_valid():
-        data = form.cleaned_data
-        anonymous = data["route"] == Route.ANONYMOUS
         try:
-            raised = services.concern_raise(
-                organisation=data["organisation"],
-                department=data["department"],
-                categories=list(data["categories"]),
-                description=data["description"],
-                outcome_hoped=data["outcome_hoped"],
-                raised_elsewhere=data["raised_elsewhere"],
-                reporter_role=data["reporter_role"],
-                professional_group=data["professional_group"],
-                route=data["route"],
-                reporter=None if anonymous else request.user,
-                reporter_name=data["reporter_name"],
-                reporter_contact=data["reporter_contact"],
-                email_updates=data["email_updates"],
-                attachments=data["attachments"],
-            )
+            raised = _raise(form.cleaned_data, request.user)
         except CaseError as error:
             form.add_error(None, str(error))
         else:
@@ -103,6 +88,27 @@ def raise_concern(request: HttpRequest) -> HttpResponse:
             "login_next": f"{reverse('login')}?next={reverse('raise')}",
             "timeliness": policies.timeliness(),
         },
+    )
+
+
+def _raise(data: dict[str, Any], user: Actor) -> services.RaisedConcern:
+    anonymous = data["route"] == Route.ANONYMOUS
+    return services.concern_raise(
+        organisation=data["organisation"],
+        department=data["department"],
+        categories=list(data["categories"]),
+        description=data["description"],
+        outcome_hoped=data["outcome_hoped"],
+        raised_elsewhere=data["raised_elsewhere"],
+        reporter_role=data["reporter_role"],
+        professional_group=data["professional_group"],
+        route=data["route"],
+        # An anonymous concern is never linked to the account of whoever is signed in.
+        reporter=None if anonymous else user,
+        reporter_name=data["reporter_name"],
+        reporter_contact=data["reporter_contact"],
+        email_updates=data["email_updates"],
+        attachments=data["attachments"],
     )
 
 
@@ -138,6 +144,7 @@ def raise_sent(request: HttpRequest, reference: str) -> HttpResponse:
 # --- Coming back with a receipt -------------------------------------------------------------
 
 
+@sensitive_post_parameters("code")
 def receipt_enter(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -300,6 +307,7 @@ def _act(
     return _detail(request, rep, **{form_name: form})
 
 
+@sensitive_post_parameters()
 @require_POST
 @reporter_case
 def concern_reply(request: HttpRequest, rep: Reporting) -> HttpResponse:
@@ -313,6 +321,7 @@ def concern_reply(request: HttpRequest, rep: Reporting) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
 @require_POST
 @reporter_case
 def concern_speak_up_again(request: HttpRequest, rep: Reporting) -> HttpResponse:
@@ -328,6 +337,7 @@ def concern_speak_up_again(request: HttpRequest, rep: Reporting) -> HttpResponse
     )
 
 
+@sensitive_post_parameters()
 @require_POST
 @reporter_case
 def concern_detriment(request: HttpRequest, rep: Reporting) -> HttpResponse:
@@ -347,6 +357,7 @@ def concern_detriment(request: HttpRequest, rep: Reporting) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
 @reporter_case
 def concern_withdraw(request: HttpRequest, rep: Reporting) -> HttpResponse:
     """A confirmation page first; withdrawing happens only on POST."""
