@@ -1,2 +1,8 @@
+from django.urls import path
+
+from concerns import views
+
 app_name = "concerns"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.standards, name="standards"),
+]

@@ -178,3 +178,18 @@ def guardians_for_case(*, case: Case) -> QuerySet:
 
 
 __all__ = ["Status"]
+
+
+# --- added by the reporter pages: the anonymous reporter's one concern --------------------
+
+
+def concern_get_for_receipt_holder(*, holder: ReceiptHolder) -> Case:
+    """The case an anonymous reporter proved, by receipt, that they may see."""
+    case = (
+        Case.objects.select_related("concern", "organisation")
+        .filter(concern_id=holder.concern_id, route="anonymous")
+        .first()
+    )
+    if case is None or not policies.is_reporter_of(holder, case):
+        raise CaseNotFound("Concern not found.")
+    return case

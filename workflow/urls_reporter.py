@@ -1,6 +1,41 @@
+"""The reporter's pages. No URL carries anything that identifies a reporter: at most a
+signed-in reporter's own concern reference; the anonymous pages find their one concern
+through the session."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+
+from workflow import views_reporter as views
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="workflow/start.html"), name="home"),
+    path("", views.start, name="home"),
+    path("raise/", views.raise_concern, name="raise"),
+    path("raise/receipt/", views.raise_receipt, name="raise_receipt"),
+    path("raise/sent/<str:reference>/", views.raise_sent, name="raise_sent"),
+    path("receipt/", views.receipt_enter, name="receipt"),
+    path("receipt/sign-out/", views.receipt_sign_out, name="receipt_sign_out"),
+    path("receipt/concern/", views.concern_detail, name="receipt_concern"),
+    path("receipt/concern/reply/", views.concern_reply, name="receipt_concern_reply"),
+    path("receipt/concern/withdraw/", views.concern_withdraw, name="receipt_concern_withdraw"),
+    path(
+        "receipt/concern/speak-up-again/",
+        views.concern_speak_up_again,
+        name="receipt_concern_again",
+    ),
+    path("receipt/concern/detriment/", views.concern_detriment, name="receipt_concern_detriment"),
+    path("my-concerns/", views.my_concerns, name="my_concerns"),
+    path("my-concerns/<str:reference>/", views.concern_detail, name="my_concern"),
+    path("my-concerns/<str:reference>/reply/", views.concern_reply, name="my_concern_reply"),
+    path(
+        "my-concerns/<str:reference>/withdraw/", views.concern_withdraw, name="my_concern_withdraw"
+    ),
+    path(
+        "my-concerns/<str:reference>/speak-up-again/",
+        views.concern_speak_up_again,
+        name="my_concern_again",
+    ),
+    path(
+        "my-concerns/<str:reference>/detriment/",
+        views.concern_detriment,
+        name="my_concern_detriment",
+    ),
 ]

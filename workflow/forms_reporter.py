@@ -1,0 +1,452 @@
+"""Forms for the reporter's pages, styled for the NHS.UK design system.
+
+Forms only parse and check input; raising a concern and everything after it is done by
+workflow.services.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+
+from concerns.models import (
+    Department,
+    Organisation,
+    ProfessionalGroup,
+    RaisedElsewhere,
+    ReporterRole,
+    Route,
+)
+from concerns.selectors import category_list, organisation_list
+from config import policies
+from workflow.models import DetrimentAnswer, SpeakUpAgain
+from workflow.services import NewAttachment
+
+# --- NHS.UK styling ------------------------------------------------------------------------
+
+
+class HintedRadioSelect(forms.RadioSelect):
+    """Radios whose options can each carry a hint (rendered as nhsuk-radios__hint)."""
+
+    def __init__(self, *args: Any, hints: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hints = hints or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["hint"] = self.hints.get(str(value), "")
+        return option
+
+
+class HintedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes for model choices; each option's hint is the object's help text."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        option["hint"] = getattr(instance, "help_text", "")
+        return option
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the form's clean_attachments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+_GROUPED = (forms.RadioSelect, forms.CheckboxSelectMultiple)
+_CLASSES = {
+    forms.Textarea: "nhsuk-textarea",
+    forms.Select: "nhsuk-select",
+    forms.ClearableFileInput: "nhsuk-file-upload",
+    forms.TextInput: "nhsuk-input",
+    forms.EmailInput: "nhsuk-input",
+}
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    href: str
+    text: str
+
+
+class NhsForm(forms.Form):
+    """Adds NHS.UK classes, hint/error descriptions and an error summary to a form."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            for kind, css in _CLASSES.items():
+                if isinstance(widget, kind) and not isinstance(widget, _GROUPED):
+                    widget.attrs.setdefault("class", css)
+                    break
+            if field.help_text and not isinstance(widget, _GROUPED):
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            if isinstance(widget, _GROUPED):
+                continue
+            css = widget.attrs.get("class", "")
+            if css and "--error" not in css:
+                widget.attrs["class"] = f"{css} {css}--error"
+            described = widget.attrs.get("aria-describedby", "")
+            widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
+
+    def error_summary(self) -> list[SummaryItem]:
+        """Each error once, linking to the field (the first option of a group)."""
+        items = [SummaryItem("", str(e)) for e in self.non_field_errors()]
+        for name in self.fields:
+            if name not in self.errors:
+                continue
+            bound = self[name]
+            grouped = isinstance(bound.field.widget, _GROUPED)
+            anchor = f"#{bound.auto_id}_0" if grouped else f"#{bound.id_for_label}"
+            items.extend(SummaryItem(anchor, str(e)) for e in bound.errors)
+        return items
+
+
+# --- Raising a concern ---------------------------------------------------------------------
+
+ROUTE_HINTS = {
+    Route.OPEN: "Your name is known to the guardian and may be used, with care, while they "
+    "look into your concern. You need to sign in.",
+    Route.CONFIDENTIAL: "Only the guardian knows your name. It is encrypted and never shared "
+    "without your permission. You need to sign in.",
+    Route.ANONYMOUS: "Nobody knows who you are: no account, no name, and we do not store your "
+    "IP address or browser details. You get a receipt code to come back with. The guardian "
+    "cannot contact you any other way, which can make a concern harder to look into.",
+}
+
+# Extension -> the content type we store, and the magic bytes the file must start with.
+_ZIP = (b"PK\x03\x04",)
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    ".webp": ("image/webp", (b"RIFF",)),
+    ".doc": ("application/msword", _OLE),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP),
+    ".xls": ("application/vnd.ms-excel", _OLE),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
+    ".ppt": ("application/vnd.ms-powerpoint", _OLE),
+    ".pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ZIP,
+    ),
+    ".odt": ("application/vnd.oasis.opendocument.text", _ZIP),
+}
+# What browsers send when they do not know a type; the magic bytes decide then.
+_GENERIC_TYPES = {"", "application/octet-stream", "application/zip", "application/x-zip-compressed"}
+
+
+def _magic_ok(head: bytes, extension: str, magics: tuple[bytes, ...]) -> bool:
+    if extension == ".webp":
+        return head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    return any(head.startswith(m) for m in magics)
+
+
+def attachment_check(upload: UploadedFile) -> NewAttachment:
+    """One uploaded file -> NewAttachment, or a ValidationError saying what is wrong."""
+    policy = policies.attachments()
+    name = os.path.basename((upload.name or "").replace("\\", "/"))[:200] or "attachment"
+    extension = os.path.splitext(name)[1].lower()
+    allowed = {ext: t for ext, t in FILE_TYPES.items() if t[0] in policy.allowed_types}
+    if extension not in allowed:
+        raise forms.ValidationError(
+            f"“{name}” is not a file type we accept. Upload a PDF, an image (PNG, JPEG, GIF, "
+            "WebP) or an Office document (Word, Excel, PowerPoint, OpenDocument text)."
+        )
+    if upload.size is not None and upload.size > policy.max_bytes:
+        raise forms.ValidationError(
+            f"“{name}” is larger than {filesizeformat(policy.max_bytes)}. Upload a smaller file."
+        )
+    content_type, magics = allowed[extension]
+    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    upload.seek(0)
+    data = upload.read(policy.max_bytes + 1)
+    if len(data) > policy.max_bytes:
+        raise forms.ValidationError(
+            f"“{name}” is larger than {filesizeformat(policy.max_bytes)}. Upload a smaller file."
+        )
+    if (declared not in _GENERIC_TYPES and declared != content_type) or not _magic_ok(
+        data[:16], extension, magics
+    ):
+        raise forms.ValidationError(
+            f"“{name}” does not look like a real {extension[1:].upper()} file. Check the file "
+            "and upload it again."
+        )
+    return NewAttachment(filename=name, content_type=content_type, data=data)
+
+
+def department_choices() -> list[tuple[str, Any]]:
+    """Departments grouped under their organisation, so the list works without JavaScript."""
+    groups: list[tuple[str, Any]] = [("", "Not sure, or not listed")]
+    for organisation in organisation_list():
+        options = [(str(d.pk), d.name) for d in organisation.departments.all()]
+        if options:
+            groups.append((organisation.name, options))
+    return groups
+
+
+class DepartmentChoiceField(forms.ChoiceField):
+    def clean(self, value: Any) -> Department | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        return Department.objects.filter(pk=value).first()
+
+
+class RaiseConcernForm(NhsForm):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        label="Which organisation is your concern about?",
+        help_text="The trust, practice or other provider where it happened.",
+        empty_label="Choose an organisation",
+        error_messages={"required": "Choose the organisation your concern is about"},
+    )
+    department = DepartmentChoiceField(
+        choices=department_choices,
+        label="Department or site (optional)",
+        help_text="Leave this if you are not sure: a guardian can add it later.",
+        required=False,
+    )
+    categories = forms.ModelMultipleChoiceField(
+        queryset=category_list(),
+        widget=HintedCheckboxes,
+        label="What is your concern about?",
+        help_text="Select all that apply.",
+        error_messages={"required": "Select at least one thing your concern is about"},
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        label="What happened?",
+        help_text="Say what happened, when and where, and who was affected. Do not include "
+        "your own name if you want to stay anonymous.",
+        max_length=20000,
+        error_messages={
+            "required": "Tell us what happened",
+            "max_length": "What happened must be 20,000 characters or fewer",
+        },
+    )
+    outcome_hoped = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What would you like to happen? (optional)",
+        help_text="For example, a change to how things are done, or an apology.",
+        required=False,
+        max_length=5000,
+        error_messages={"max_length": "This must be 5,000 characters or fewer"},
+    )
+    raised_elsewhere = forms.ChoiceField(
+        choices=RaisedElsewhere.choices,
+        widget=forms.RadioSelect,
+        label="Have you already raised this somewhere else?",
+        help_text="For example, with your supervisor, your university or your employer.",
+        error_messages={"required": "Say whether you have raised this somewhere else"},
+    )
+    reporter_role = forms.ChoiceField(
+        choices=ReporterRole.choices,
+        widget=forms.RadioSelect,
+        label="What is your role?",
+        error_messages={"required": "Select your role"},
+    )
+    professional_group = forms.ChoiceField(
+        choices=ProfessionalGroup.choices,
+        label="Which professional group are you in?",
+        help_text="This helps us see where concerns come from. It is never shown on its own.",
+        initial=ProfessionalGroup.NOT_SAID,
+    )
+    attachments = MultipleFileField(
+        widget=MultipleFileInput(attrs={"accept": ",".join(FILE_TYPES)}),
+        label="Attach files (optional)",
+        help_text="Up to 5 files, each up to 10 MB: PDF, images (PNG, JPEG, GIF, WebP) or "
+        "Office documents. Files can contain your name: check before you upload them.",
+        required=False,
+    )
+    route = forms.ChoiceField(
+        choices=Route.choices,
+        widget=HintedRadioSelect(hints={str(k): v for k, v in ROUTE_HINTS.items()}),
+        label="How do you want to raise your concern?",
+        error_messages={"required": "Choose how you want to raise your concern"},
+    )
+    reporter_name = forms.CharField(
+        label="Your name",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Your name must be 200 characters or fewer"},
+    )
+    reporter_contact = forms.CharField(
+        label="How can the guardian contact you?",
+        help_text="An email address or phone number.",
+        required=False,
+        max_length=300,
+        error_messages={"max_length": "Contact details must be 300 characters or fewer"},
+    )
+    email_updates = forms.BooleanField(
+        label="Email me when there is news about my concern",
+        help_text="The email only says there is news; you read it after signing in.",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any) -> None:
+        self.user = user
+        if user.is_authenticated:
+            kwargs.setdefault("initial", {})
+            kwargs["initial"].setdefault("reporter_name", user.get_full_name())
+            kwargs["initial"].setdefault("reporter_contact", getattr(user, "email", ""))
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisation_list()
+        self.fields["categories"].queryset = category_list()
+
+    def clean_attachments(self) -> list[NewAttachment]:
+        files = self.cleaned_data.get("attachments") or []
+        policy = policies.attachments()
+        if len(files) > policy.max_files:
+            raise forms.ValidationError(
+                f"You can attach up to {policy.max_files} files. Remove "
+                f"{len(files) - policy.max_files} and try again."
+            )
+        checked, problems = [], []
+        for upload in files:
+            try:
+                checked.append(attachment_check(upload))
+            except forms.ValidationError as error:
+                problems.extend(error.messages)
+        if problems:
+            raise forms.ValidationError(problems)
+        return checked
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        organisation, department = data.get("organisation"), data.get("department")
+        if organisation and department and department.organisation_id != organisation.pk:
+            self.add_error(
+                "department", f"Choose a department of {organisation.name}, or leave it blank"
+            )
+        route = data.get("route")
+        if route in {Route.OPEN, Route.CONFIDENTIAL}:
+            if not self.user.is_authenticated:
+                self.add_error(
+                    "route",
+                    "Sign in to raise a concern openly or confidentially, or choose anonymous",
+                )
+            else:
+                if not (data.get("reporter_name") or "").strip():
+                    self.add_error("reporter_name", "Enter your name")
+                if not (data.get("reporter_contact") or "").strip():
+                    self.add_error("reporter_contact", "Enter an email address or phone number")
+        else:
+            data["reporter_name"], data["reporter_contact"] = "", ""
+            data["email_updates"] = False
+        return data
+
+
+# --- Coming back and the conversation ------------------------------------------------------
+
+
+class NoEchoTextInput(forms.TextInput):
+    """A receipt code is a credential: like a password, it is never written back into a page."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+class ReceiptForm(NhsForm):
+    code = forms.CharField(
+        label="Your receipt code",
+        help_text="The 20 letters and numbers you were given, for example "
+        "7KQ2-M9XD-4TRB-8WNC-3HFA. Capital letters and dashes do not matter.",
+        max_length=60,
+        error_messages={"required": "Enter your receipt code"},
+        widget=NoEchoTextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+
+class ReplyForm(NhsForm):
+    prefix = "reply"
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Your reply",
+        help_text="The guardian will see this in your conversation.",
+        max_length=10000,
+        error_messages={
+            "required": "Write your reply",
+            "max_length": "Your reply must be 10,000 characters or fewer",
+        },
+    )
+
+
+class WithdrawForm(NhsForm):
+    prefix = "withdraw"
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why are you withdrawing your concern? (optional)",
+        help_text="This helps the guardian. You do not have to say.",
+        required=False,
+        max_length=2000,
+        error_messages={"max_length": "This must be 2,000 characters or fewer"},
+    )
+
+
+class SpeakUpAgainForm(NhsForm):
+    prefix = "again"
+    answer = forms.ChoiceField(
+        choices=SpeakUpAgain.choices,
+        widget=forms.RadioSelect,
+        label="Given your experience, would you speak up again?",
+        error_messages={"required": "Choose an answer"},
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Anything you would like to add? (optional)",
+        required=False,
+        max_length=2000,
+        error_messages={"max_length": "This must be 2,000 characters or fewer"},
+    )
+
+
+class DetrimentForm(NhsForm):
+    prefix = "detriment"
+    suffered = forms.ChoiceField(
+        choices=DetrimentAnswer.choices,
+        widget=forms.RadioSelect,
+        label="Have you been treated worse because you spoke up?",
+        help_text="For example, being left out, given worse shifts or assessments, or "
+        "being bullied. This is called detriment.",
+        error_messages={"required": "Choose an answer"},
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What has happened? (optional)",
+        required=False,
+        max_length=5000,
+        error_messages={"max_length": "This must be 5,000 characters or fewer"},
+    )

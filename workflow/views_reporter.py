@@ -1,0 +1,387 @@
+"""The reporter's pages: start, raise a concern, receipt, coming back, and the conversation.
+
+Thin views: parse input with a form, call a service or selector, render or redirect. Nothing
+that identifies a reporter goes into a URL, a log line or (for anonymous reporters) the
+database: the receipt code is held, encrypted, in the session for one display only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from concerns.crypto import encrypt_bytes, fernet
+from concerns.models import Route
+from config import policies
+from workflow import selectors, services
+from workflow.errors import CaseError, CaseNotFound
+from workflow.forms_reporter import (
+    DetrimentForm,
+    RaiseConcernForm,
+    ReceiptForm,
+    ReplyForm,
+    SpeakUpAgainForm,
+    WithdrawForm,
+)
+from workflow.models import Case, MessageKind, Status
+from workflow.policies import Actor, ReceiptHolder
+from workflow.receipt_throttle import Verdict, receipt_attempt
+
+RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
+HOLDER = "speakup_receipt_holder"  # {"concern": id, "until": epoch seconds}
+RECEIPT_DISPLAY_SECONDS = 15 * 60
+
+STATUS_TEXT = {
+    Status.RECEIVED: "We have received your concern. A guardian will acknowledge it soon.",
+    Status.ACKNOWLEDGED: "A guardian has acknowledged your concern and will look into it.",
+    Status.INVESTIGATING: "A guardian is looking into your concern.",
+    Status.FEEDBACK_GIVEN: "The guardian has given you feedback. Read it in the conversation.",
+    Status.CLOSED: "Your concern has been closed.",
+    Status.REFERRED: "Your concern has been passed to another team who are better placed to "
+    "deal with it.",
+    Status.WITHDRAWN: "You withdrew this concern.",
+    Status.REOPENED: "Your concern has been reopened and is being looked into again.",
+}
+
+# --- Start and raising --------------------------------------------------------------------
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    return render(request, "workflow/start.html", {"timeliness": policies.timeliness()})
+
+
+@sensitive_post_parameters()
+def raise_concern(request: HttpRequest) -> HttpResponse:
+    bound = request.method == "POST"
+    form = RaiseConcernForm(
+        request.POST if bound else None, request.FILES if bound else None, user=request.user
+    )
+    if bound and form.is_valid():
+        try:
+            raised = _raise(form.cleaned_data, request.user)
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            if raised.receipt_code:
+                secret = f"{raised.receipt_code}|{raised.concern.reference}".encode()
+                request.session[RECEIPT_ONCE] = encrypt_bytes(secret).decode("ascii")
+                return redirect("raise_receipt")
+            return redirect("raise_sent", reference=raised.concern.reference)
+    return render(
+        request,
+        "workflow/reporter/raise.html",
+        {
+            "form": form,
+            "login_next": f"{reverse('login')}?next={reverse('raise')}",
+            "timeliness": policies.timeliness(),
+        },
+    )
+
+
+def _raise(data: dict[str, Any], user: Actor) -> services.RaisedConcern:
+    anonymous = data["route"] == Route.ANONYMOUS
+    return services.concern_raise(
+        organisation=data["organisation"],
+        department=data["department"],
+        categories=list(data["categories"]),
+        description=data["description"],
+        outcome_hoped=data["outcome_hoped"],
+        raised_elsewhere=data["raised_elsewhere"],
+        reporter_role=data["reporter_role"],
+        professional_group=data["professional_group"],
+        route=data["route"],
+        # An anonymous concern is never linked to the account of whoever is signed in.
+        reporter=None if anonymous else user,
+        reporter_name=data["reporter_name"],
+        reporter_contact=data["reporter_contact"],
+        email_updates=data["email_updates"],
+        attachments=data["attachments"],
+    )
+
+
+def raise_receipt(request: HttpRequest) -> HttpResponse:
+    """Shows the receipt code once: it leaves the session as it is read."""
+    token = request.session.pop(RECEIPT_ONCE, None)
+    code = reference = None
+    if token:
+        try:
+            plain = fernet().decrypt(token.encode("ascii"), ttl=RECEIPT_DISPLAY_SECONDS)
+            code, reference = plain.decode().split("|", 1)
+        except (InvalidToken, ValueError):
+            code = reference = None
+    return render(
+        request,
+        "workflow/reporter/receipt_shown.html",
+        {"code": code, "reference": reference, "timeliness": policies.timeliness()},
+    )
+
+
+@login_required
+def raise_sent(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _get_or_404(
+        lambda: selectors.concern_get_for_reporter(actor=request.user, reference=reference)
+    )
+    return render(
+        request,
+        "workflow/reporter/sent.html",
+        {"case": case, "timeliness": policies.timeliness()},
+    )
+
+
+# --- Coming back with a receipt -------------------------------------------------------------
+
+
+@sensitive_post_parameters("code")
+def receipt_enter(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        verdict = receipt_attempt(request)
+        case = None
+        if verdict is Verdict.ALLOWED:
+            case = selectors.case_for_receipt(code=form.cleaned_data["code"])
+        if case is not None:
+            return _receipt_sign_in(request, case)
+        if verdict is Verdict.ALLOWED:
+            form.add_error(
+                "code",
+                "We could not find a concern with that receipt code. Check the code and try again.",
+            )
+        else:
+            status = 429
+            form.add_error(
+                None,
+                "There have been too many attempts to use a receipt code. "
+                "Wait an hour, then try again.",
+            )
+    context = {"form": form, "session_minutes": policies.receipts().session_minutes}
+    return render(request, "workflow/reporter/receipt_enter.html", context, status=status)
+
+
+def _receipt_sign_in(request: HttpRequest, case: Case) -> HttpResponse:
+    minutes = policies.receipts().session_minutes
+    request.session.cycle_key()  # a new session id, so a planted one cannot ride along
+    request.session[HOLDER] = {"concern": case.concern_id, "until": time.time() + minutes * 60}
+    if not request.user.is_authenticated:
+        request.session.set_expiry(minutes * 60)
+    return redirect("receipt_concern")
+
+
+@require_POST
+def receipt_sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.pop(HOLDER, None)
+    if not request.user.is_authenticated:
+        request.session.flush()
+    messages.info(request, "You have signed out of your concern.")
+    return redirect("home")
+
+
+def _holder(request: HttpRequest) -> ReceiptHolder | None:
+    held = request.session.get(HOLDER)
+    if not isinstance(held, dict) or held.get("until", 0) < time.time():
+        request.session.pop(HOLDER, None)
+        return None
+    return ReceiptHolder(concern_id=int(held["concern"]))
+
+
+# --- The reporter's concern page (signed in, or holding a receipt) ---------------------------
+
+
+@login_required
+def my_concerns(request: HttpRequest) -> HttpResponse:
+    cases = selectors.concern_list_for_reporter(user=request.user)
+    return render(request, "workflow/reporter/my_concerns.html", {"cases": cases})
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """Who is asking about which case, and where that case's pages live."""
+
+    actor: Actor
+    case: Case
+    anonymous: bool
+
+    def url(self, action: str = "") -> str:
+        name = ("receipt_concern" if self.anonymous else "my_concern") + (
+            f"_{action}" if action else ""
+        )
+        return reverse(name) if self.anonymous else reverse(name, args=[self.case.reference])
+
+
+def _get_or_404(read: Callable[[], Case]) -> Case:
+    try:
+        return read()
+    except CaseNotFound as exc:
+        raise Http404("Concern not found.") from exc
+
+
+def reporter_case(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Resolve the case through the reporter's own scope; anything else is a 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, reference: str | None = None) -> HttpResponse:
+        if reference is None:
+            holder = _holder(request)
+            if holder is None:
+                messages.info(request, "Enter your receipt code to see your concern.")
+                return redirect("receipt")
+            case = _get_or_404(lambda: selectors.concern_get_for_receipt_holder(holder=holder))
+            return view(request, Reporting(holder, case, anonymous=True))
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?next={request.path}")
+        case = _get_or_404(
+            lambda: selectors.concern_get_for_reporter(actor=request.user, reference=reference)
+        )
+        return view(request, Reporting(request.user, case, anonymous=False))
+
+    return wrapper
+
+
+def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
+    case = rep.case
+    conversation = list(selectors.case_messages(case=case))
+    try:
+        answer = case.speak_up_again
+    except ObjectDoesNotExist:
+        answer = None
+    context = {
+        "case": case,
+        "concern": case.concern,
+        "categories": case.concern.categories.all(),
+        "attachments": case.concern.attachments.all(),
+        "conversation": conversation,
+        "status_text": STATUS_TEXT.get(case.status, case.get_status_display()),
+        "anonymous": rep.anonymous,
+        "urls": {a: rep.url(a) for a in ("reply", "withdraw", "again", "detriment")},
+        "can_withdraw": case.is_open,
+        "can_reply": case.status != Status.WITHDRAWN,
+        "asked_again": any(m.kind == MessageKind.SPEAK_UP_AGAIN for m in conversation),
+        "asked_detriment": any(m.kind == MessageKind.DETRIMENT_FOLLOW_UP for m in conversation),
+        "answer": answer,
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "again_form": forms.get("again_form") or SpeakUpAgainForm(),
+        "detriment_form": forms.get("detriment_form") or DetrimentForm(),
+        "timeliness": policies.timeliness(),
+    }
+    bad = any(f.errors for f in forms.values())
+    return render(request, "workflow/reporter/concern.html", context, status=400 if bad else 200)
+
+
+@reporter_case
+def concern_detail(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    return _detail(request, rep)
+
+
+def _act(
+    request: HttpRequest,
+    rep: Reporting,
+    form: Any,
+    form_name: str,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Run one reporter action from a posted form; show errors on the same page."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except CaseNotFound as exc:
+            raise Http404("Concern not found.") from exc
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, done)
+            return redirect(rep.url())
+    return _detail(request, rep, **{form_name: form})
+
+
+@sensitive_post_parameters()
+@require_POST
+@reporter_case
+def concern_reply(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    return _act(
+        request,
+        rep,
+        ReplyForm(request.POST),
+        "reply_form",
+        lambda d: services.concern_message_reply(case=rep.case, actor=rep.actor, body=d["body"]),
+        "Your reply has been sent to the guardian.",
+    )
+
+
+@sensitive_post_parameters()
+@require_POST
+@reporter_case
+def concern_speak_up_again(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    return _act(
+        request,
+        rep,
+        SpeakUpAgainForm(request.POST),
+        "again_form",
+        lambda d: services.concern_speak_up_again_answer(
+            case=rep.case, actor=rep.actor, answer=d["answer"], comment=d["comment"]
+        ),
+        "Thank you for your answer.",
+    )
+
+
+@sensitive_post_parameters()
+@require_POST
+@reporter_case
+def concern_detriment(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    return _act(
+        request,
+        rep,
+        DetrimentForm(request.POST),
+        "detriment_form",
+        lambda d: services.case_detriment_record(
+            case=rep.case,
+            actor=rep.actor,
+            suffered=d["suffered"],
+            note=d["note"],
+            source="reporter",
+        ),
+        "Thank you for telling us. The guardian will see what you said.",
+    )
+
+
+@sensitive_post_parameters()
+@reporter_case
+def concern_withdraw(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    """A confirmation page first; withdrawing happens only on POST."""
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_transition(
+                case=rep.case, name="withdraw", actor=rep.actor, note=form.cleaned_data["note"]
+            )
+        except CaseNotFound as exc:
+            raise Http404("Concern not found.") from exc
+        except CaseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "You have withdrawn your concern.")
+            return redirect(rep.url())
+    return render(
+        request,
+        "workflow/reporter/withdraw.html",
+        {
+            "case": rep.case,
+            "form": form,
+            "back_url": rep.url(),
+            "withdraw_url": rep.url("withdraw"),
+        },
+        status=400 if form.errors else 200,
+    )
