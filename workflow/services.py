@@ -365,8 +365,9 @@ def case_outcome_record(
     findings: str,
     actions: str = "",
     lessons: str = "",
+    expected_version: int | None = None,
 ) -> Outcome:
-    case = _lock(case, None)
+    case = _lock(case, expected_version)
     _require_handler(actor, case)
     if case.status in {Status.WITHDRAWN, Status.REFERRED}:
         raise TransitionRefused("An outcome cannot be recorded on a withdrawn or referred case.")
@@ -429,8 +430,9 @@ def case_triage_update(
     categories: Sequence[Category],
     standards: Sequence[QualityStandard],
     note: str = "",
+    expected_version: int | None = None,
 ) -> Case:
-    case = _lock(case, None)
+    case = _lock(case, expected_version)
     _require_handler(actor, case)
     if not categories:
         raise TransitionRefused("Choose at least one category.")
