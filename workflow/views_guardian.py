@@ -109,6 +109,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     has_next = len(rows) > per_page
     query = {**wanted, "per_page": per_page}
     now = timezone.now()
+    base = reverse("cases:queue")
     return render(
         request,
         "workflow/guardian/queue.html",
@@ -117,8 +118,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "cases": rows[:per_page],
             "page": page,
             "first_number": offset + 1,
-            "previous_url": f"?{urlencode({**query, 'page': page - 1})}" if page > 1 else "",
-            "next_url": f"?{urlencode({**query, 'page': page + 1})}" if has_next else "",
+            "previous_url": f"{base}?{urlencode({**query, 'page': page - 1})}" if page > 1 else "",
+            "next_url": f"{base}?{urlencode({**query, 'page': page + 1})}" if has_next else "",
             "last_number": offset + min(len(rows), per_page),
             "now": now,
             "soon": now + dt.timedelta(days=SOON_DAYS),
