@@ -322,7 +322,11 @@ ACTIONS = {
     ),
     "outcome": (
         "outcome/",
-        lambda c: {"outcome-version": c.version, "outcome-upheld": "upheld", "outcome-findings": "F"},
+        lambda c: {
+            "outcome-version": c.version,
+            "outcome-upheld": "upheld",
+            "outcome-findings": "F",
+        },
     ),
     "detriment": ("detriment/", lambda c: {"detriment-suffered": "no"}),
     "reveal": ("identity/", lambda c: {"reveal-reason": "Because"}),
@@ -367,7 +371,9 @@ def test_a_guardian_who_is_not_assigned_cannot_act(client, assigned, other_guard
     assert not Message.objects.filter(case=assigned).exists()
 
 
-def test_any_guardian_of_the_organisation_may_add_an_internal_note(client, assigned, other_guardian):
+def test_any_guardian_of_the_organisation_may_add_an_internal_note(
+    client, assigned, other_guardian
+):
     client.force_login(other_guardian)
     response = _post_action(client, assigned, "note")
     assert response.status_code == 302
