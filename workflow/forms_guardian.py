@@ -36,7 +36,7 @@ class NHSFormMixin:
                 if isinstance(field.widget, widget_type):
                     field.widget.attrs.setdefault("class", css)
             if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 4)
+                field.widget.attrs.setdefault("rows", 3)
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -131,12 +131,21 @@ class ReferForm(VersionedForm):
         label="Where is the concern being referred?",
         choices=ReferralDestination.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the concern is referred to."},
     )
-    note = _text("Reason for referring", help_text="Recorded in the case timeline.")
+    note = _text(
+        "Reason for referring",
+        help_text="Recorded in the case timeline.",
+        error_messages={"required": "Give the reason for referring."},
+    )
 
 
 class ReopenForm(VersionedForm):
-    note = _text("Reason for reopening", help_text="Recorded in the case timeline.")
+    note = _text(
+        "Reason for reopening",
+        help_text="Recorded in the case timeline.",
+        error_messages={"required": "Give the reason for reopening."},
+    )
 
 
 TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
@@ -151,7 +160,13 @@ def transition_form_class(name: str) -> type[VersionedForm]:
 
 class AssignForm(VersionedForm):
     guardian = forms.ModelChoiceField(
-        label="Guardian", queryset=None, empty_label="Choose a guardian"
+        label="Guardian",
+        queryset=None,
+        empty_label="Choose a guardian",
+        error_messages={
+            "required": "Choose a guardian.",
+            "invalid_choice": "Choose a guardian who serves this organisation.",
+        },
     )
 
     def __init__(self, *args: Any, guardians: QuerySet, **kwargs: Any) -> None:
@@ -164,11 +179,16 @@ class MessageForm(NHSFormMixin, forms.Form):
     body = _text(
         "Message to the reporter",
         help_text="The reporter sees this in their conversation, even if they are anonymous.",
+        error_messages={"required": "Write your message to the reporter."},
     )
 
 
 class NoteForm(NHSFormMixin, forms.Form):
-    body = _text("Internal note", help_text="Only guardians see this. Never shown to the reporter.")
+    body = _text(
+        "Internal note",
+        help_text="Only guardians see this. Never shown to the reporter.",
+        error_messages={"required": "Write the note."},
+    )
 
 
 class TriageForm(VersionedForm):
@@ -195,9 +215,12 @@ class TriageForm(VersionedForm):
 
 class OutcomeForm(VersionedForm):
     upheld = forms.ChoiceField(
-        label="Was the concern upheld?", choices=Upheld.choices, widget=forms.RadioSelect
+        label="Was the concern upheld?",
+        choices=Upheld.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the concern was upheld."},
     )
-    findings = _text("What was found")
+    findings = _text("What was found", error_messages={"required": "Say what was found."})
     actions = _text("What was done", required=False)
     lessons = _text("Lessons for the organisation", required=False)
 
@@ -207,6 +230,7 @@ class DetrimentForm(NHSFormMixin, forms.Form):
         label="Does the reporter say they suffered detriment for speaking up?",
         choices=DetrimentAnswer.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the reporter says they suffered detriment."},
     )
     note = _text("Note (optional)", required=False)
 

@@ -237,6 +237,8 @@ def _render_case(
         "is_open": case.is_open,
         "problem": problem,
         "error_forms": [f for f in (bound or {}).values() if f.is_bound and f.errors],
+        # Folded sections (details) open when they hold an error or were being retried.
+        "open_sections": set(bound or {}),
         "revealed": revealed,
         "Route": Route,
         "Side": Side,

@@ -67,6 +67,7 @@ def test_a_guardian_takes_a_new_case_from_the_queue_to_closed(browser_page, logi
     page.get_by_role("button", name="Send message").click()
     assert page.get_by_text("Message sent to the reporter.").is_visible()
 
+    page.get_by_text("Record the outcome").click()
     page.get_by_label("Partly upheld").check()
     page.get_by_label("What was found").fill("The rota left nights without a registrar.")
     page.get_by_label("What was done").fill("A second registrar is now rostered.")
