@@ -245,7 +245,9 @@ SESSION_COOKIE_SECURE = _flag(
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin", not "no-referrer": with no-referrer browsers send "Origin: null" on form
+# posts and Django's CSRF check refuses every POST. Other sites still get no referrer.
+SECURE_REFERRER_POLICY = "same-origin"
 
 # Logs never carry request bodies, IP addresses or user agents: no access log here, and
 # Django's request logger reports only status and path (paths never hold identities).

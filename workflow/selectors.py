@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from concerns.models import Category
+from concerns.models import Category, Concern
 from concerns.receipts import receipt_hash
 from concerns.roles import Role
 from concerns.selectors import organisation_ids_for_user
@@ -66,7 +66,9 @@ def case_list_for_user(
     return (
         qs.select_related("organisation", "assigned_guardian")
         .prefetch_related(
-            Prefetch("concern__categories", queryset=Category.objects.only("id", "name", "slug"))
+            # Only the id of the concern: its encrypted text is not decrypted for every row.
+            Prefetch("concern", queryset=Concern.objects.only("id")),
+            Prefetch("concern__categories", queryset=Category.objects.only("id", "name", "slug")),
         )
         .order_by(order, "-id")
     )

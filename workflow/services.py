@@ -418,10 +418,11 @@ def case_outcome_record(
     findings: str,
     actions: str = "",
     lessons: str = "",
+    expected_version: int | None = None,
 ) -> Outcome:
     _require_choice(upheld, Upheld, "answer to whether the concern was upheld")
     _require_text(findings, "what was found")
-    case = _lock(case, None)
+    case = _lock(case, expected_version)
     _require_handler(actor, case)
     if case.status in {Status.WITHDRAWN, Status.REFERRED}:
         raise TransitionRefused("An outcome cannot be recorded on a withdrawn or referred case.")
@@ -486,8 +487,9 @@ def case_triage_update(
     categories: Sequence[Category],
     standards: Sequence[QualityStandard],
     note: str = "",
+    expected_version: int | None = None,
 ) -> Case:
-    case = _lock(case, None)
+    case = _lock(case, expected_version)
     _require_handler(actor, case)
     if not categories:
         raise InvalidInput("Choose at least one category.")

@@ -1,0 +1,243 @@
+"""Forms of the guardian's workspace: input parsing only, no business rules.
+
+Every form that changes the case carries the ``version`` the page was rendered with, so a
+service can refuse a stale form (CaseChanged) instead of silently overwriting a newer change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from concerns.models import Category, QualityStandard, Route
+from workflow.models import DetrimentAnswer, ReferralDestination, Status, Upheld
+
+MAX_TEXT = 10_000
+
+WIDGET_CLASSES = {
+    forms.Textarea: "nhsuk-textarea",
+    forms.Select: "nhsuk-select",
+    forms.TextInput: "nhsuk-input",
+    forms.RadioSelect: "nhsuk-radios__input",
+    forms.CheckboxSelectMultiple: "nhsuk-checkboxes__input",
+}
+
+
+class NHSFormMixin:
+    """Adds the NHS.UK design-system classes and links each error to its field for
+    screen readers (aria-describedby / aria-invalid)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            for widget_type, css in WIDGET_CLASSES.items():
+                if isinstance(field.widget, widget_type):
+                    field.widget.attrs.setdefault("class", css)
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.setdefault("rows", 3)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                bound = self[name]
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-describedby"] = f"{bound.auto_id}-error"
+                attrs["aria-invalid"] = "true"
+
+
+class VersionedForm(NHSFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _text(
+    label: str, *, required: bool = True, help_text: str = "", **kwargs: Any
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=MAX_TEXT,
+        help_text=help_text,
+        widget=forms.Textarea,
+        **kwargs,
+    )
+
+
+class QueueFilterForm(NHSFormMixin, forms.Form):
+    status = forms.ChoiceField(label="Status", required=False)
+    category = forms.ChoiceField(label="Category", required=False)
+    organisation = forms.ChoiceField(label="Organisation", required=False)
+    route = forms.ChoiceField(label="Route", required=False)
+    assigned = forms.ChoiceField(
+        label="Assigned",
+        required=False,
+        choices=[("", "Anyone"), ("me", "Assigned to me"), ("none", "Unassigned")],
+    )
+    due = forms.ChoiceField(
+        label="Due",
+        required=False,
+        choices=[("", "Any time"), ("soon", "Due soon"), ("overdue", "Overdue")],
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("newest", "Newest first"),
+            ("oldest", "Oldest first"),
+            ("due", "Due date"),
+            ("activity", "Latest activity"),
+            ("status", "Status"),
+        ],
+    )
+    per_page = forms.TypedChoiceField(
+        label="Cases per page",
+        required=False,
+        coerce=int,
+        empty_value=25,
+        choices=[(n, str(n)) for n in (5, 10, 25, 50, 100)],
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: QuerySet[Category],
+        organisations: QuerySet,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Any status"), *Status.choices]
+        self.fields["route"].choices = [("", "Any route"), *Route.choices]
+        self.fields["category"].choices = [("", "Any category")] + [
+            (c.slug, c.name) for c in categories
+        ]
+        self.fields["organisation"].choices = [("", "All my organisations")] + [
+            (o.code, o.name) for o in organisations
+        ]
+
+    def valid_values(self) -> dict[str, Any]:
+        """What was asked for, ignoring any value that is not one of the choices."""
+        self.is_valid()
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
+
+
+class TransitionForm(VersionedForm):
+    note = _text("Note (optional)", required=False, help_text="Recorded in the case timeline.")
+
+
+class ReferForm(VersionedForm):
+    destination = forms.ChoiceField(
+        label="Where is the concern being referred?",
+        choices=ReferralDestination.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the concern is referred to."},
+    )
+    note = _text(
+        "Reason for referring",
+        help_text="Recorded in the case timeline.",
+        error_messages={"required": "Give the reason for referring."},
+    )
+
+
+class ReopenForm(VersionedForm):
+    note = _text(
+        "Reason for reopening",
+        help_text="Recorded in the case timeline.",
+        error_messages={"required": "Give the reason for reopening."},
+    )
+
+
+TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
+    "refer": ReferForm,
+    "reopen": ReopenForm,
+}
+
+
+def transition_form_class(name: str) -> type[VersionedForm]:
+    return TRANSITION_FORMS.get(name, TransitionForm)
+
+
+class AssignForm(VersionedForm):
+    guardian = forms.ModelChoiceField(
+        label="Guardian",
+        queryset=None,
+        empty_label="Choose a guardian",
+        error_messages={
+            "required": "Choose a guardian.",
+            "invalid_choice": "Choose a guardian who serves this organisation.",
+        },
+    )
+
+    def __init__(self, *args: Any, guardians: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].queryset = guardians
+        self.fields["guardian"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class MessageForm(NHSFormMixin, forms.Form):
+    body = _text(
+        "Message to the reporter",
+        help_text="The reporter sees this in their conversation, even if they are anonymous.",
+        error_messages={"required": "Write your message to the reporter."},
+    )
+
+
+class NoteForm(NHSFormMixin, forms.Form):
+    body = _text(
+        "Internal note",
+        help_text="Only guardians see this. Never shown to the reporter.",
+        error_messages={"required": "Write the note."},
+    )
+
+
+class TriageForm(VersionedForm):
+    categories = forms.ModelMultipleChoiceField(
+        label="Categories",
+        queryset=Category.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="slug",
+        error_messages={"required": "Choose at least one category."},
+    )
+    standards = forms.ModelMultipleChoiceField(
+        label="Quality standards",
+        queryset=QualityStandard.objects.select_related("domain"),
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
+        required=False,
+    )
+    note = _text("Why (optional)", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["standards"].label_from_instance = lambda s: f"{s.code} {s.text[:90]}"
+
+
+class OutcomeForm(VersionedForm):
+    upheld = forms.ChoiceField(
+        label="Was the concern upheld?",
+        choices=Upheld.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the concern was upheld."},
+    )
+    findings = _text("What was found", error_messages={"required": "Say what was found."})
+    actions = _text("What was done", required=False)
+    lessons = _text("Lessons for the organisation", required=False)
+
+
+class DetrimentForm(NHSFormMixin, forms.Form):
+    suffered = forms.ChoiceField(
+        label="Does the reporter say they suffered detriment for speaking up?",
+        choices=DetrimentAnswer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the reporter says they suffered detriment."},
+    )
+    note = _text("Note (optional)", required=False)
+
+
+class RevealForm(NHSFormMixin, forms.Form):
+    reason = _text(
+        "Why do you need to see the reporter's identity?",
+        help_text="Your reason is recorded in the case timeline.",
+        error_messages={"required": "Give a reason for revealing the reporter's identity."},
+    )

@@ -1,0 +1,486 @@
+"""The guardian's workspace: the queue, the case page and its actions, the lead's workload.
+
+Views parse input, call one service or selector and render. Errors are answered the same way
+everywhere: a case you may not see is a 404, an action you may not take is a 403, and a
+refused transition or a stale form (someone changed the case since the page was rendered)
+re-renders the case page with the reason in the error summary and status 409. Every
+successful POST redirects (PRG) with a success message, except revealing a confidential
+identity: the name is shown only in the response to that POST, never stored in the session,
+a message or a URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import mimetypes
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from concerns.models import Category, Organisation, Route
+from concerns.roles import is_guardian, is_lead_guardian
+from concerns.selectors import organisation_ids_for_user
+from config import policies as config_policies
+from workflow import forms_guardian as gf
+from workflow import policies, selectors, services
+from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
+from workflow.models import Case, Side, Status
+
+# The queue's "due soon" window, the same as selectors' ``due=soon`` filter.
+SOON_DAYS = 3
+TRANSITION_LABELS = {
+    "acknowledge": "Acknowledge",
+    "start_investigation": "Start investigation",
+    "give_feedback": "Give feedback",
+    "close": "Close the case",
+    "refer": "Refer elsewhere",
+    "reopen": "Reopen the case",
+}
+TRANSITION_DONE = {
+    "acknowledge": "Case acknowledged.",
+    "start_investigation": "Investigation started.",
+    "give_feedback": "Feedback recorded as given.",
+    "close": "Case closed. The reporter has been asked whether they would speak up again.",
+    "refer": "Case referred.",
+    "reopen": "Case reopened.",
+}
+
+
+def guardian_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in guardians only; anyone else is told the page does not exist."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_guardian(request.user):
+            raise Http404("Page not found.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _case_or_404(request: HttpRequest, reference: str) -> Case:
+    try:
+        return selectors.case_get_for_user(user=request.user, reference=reference)
+    except CaseNotFound as exc:
+        raise Http404("Case not found.") from exc
+
+
+def _case_url(case: Case, anchor: str = "") -> str:
+    url = reverse("cases:detail", kwargs={"reference": case.reference})
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- queue -------------------------------------------------------------------------------
+
+
+@require_GET
+@guardian_required
+def queue(request: HttpRequest) -> HttpResponse:
+    organisations = Organisation.objects.filter(
+        id__in=organisation_ids_for_user(user=request.user)
+    ).only("id", "code", "name")
+    categories = Category.objects.filter(is_active=True).only("id", "slug", "name")
+    form = gf.QueueFilterForm(request.GET, categories=categories, organisations=organisations)
+    wanted = form.valid_values()
+    per_page = wanted.pop("per_page", 25)
+    filters = selectors.QueueFilters(**wanted)
+    page = _page_number(request.GET.get("page"))
+    # One row more than the page shows tells us whether there is a next page, without a
+    # COUNT(*) over every case the guardian may see.
+    offset = (page - 1) * per_page
+    rows = list(
+        selectors.case_list_for_user(user=request.user, filters=filters)[
+            offset : offset + per_page + 1
+        ]
+    )
+    has_next = len(rows) > per_page
+    query = {**wanted, "per_page": per_page}
+    now = timezone.now()
+    base = reverse("cases:queue")
+    return render(
+        request,
+        "workflow/guardian/queue.html",
+        {
+            "form": form,
+            "cases": rows[:per_page],
+            "page": page,
+            "first_number": offset + 1,
+            "previous_url": f"{base}?{urlencode({**query, 'page': page - 1})}" if page > 1 else "",
+            "next_url": f"{base}?{urlencode({**query, 'page': page + 1})}" if has_next else "",
+            "last_number": offset + min(len(rows), per_page),
+            "now": now,
+            "soon": now + dt.timedelta(days=SOON_DAYS),
+        },
+    )
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 10_000))
+    except ValueError:
+        return 1
+
+
+# --- workload ----------------------------------------------------------------------------
+
+
+@require_GET
+@guardian_required
+def workload(request: HttpRequest) -> HttpResponse:
+    if not is_lead_guardian(request.user):
+        raise Http404("Page not found.")
+    return render(
+        request,
+        "workflow/guardian/workload.html",
+        {
+            "rows": selectors.guardian_workload(user=request.user),
+            "unassigned": selectors.unassigned_open_count(user=request.user),
+        },
+    )
+
+
+# --- case page ---------------------------------------------------------------------------
+
+
+@require_GET
+@guardian_required
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _render_case(request, _case_or_404(request, reference))
+
+
+def _blank_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
+    initial = {"version": case.version}
+    built: dict[str, forms.Form] = {
+        "message": gf.MessageForm(prefix="message"),
+        "note": gf.NoteForm(prefix="note"),
+        "detriment": gf.DetrimentForm(prefix="detriment"),
+        "reveal": gf.RevealForm(prefix="reveal"),
+        "triage": gf.TriageForm(
+            prefix="triage",
+            initial={
+                **initial,
+                "categories": list(case.concern.categories.all()),
+                "standards": list(case.concern.standards.all()),
+            },
+        ),
+        "outcome": gf.OutcomeForm(prefix="outcome", initial={**initial, **_outcome_initial(case)}),
+        "assign": gf.AssignForm(
+            prefix="assign",
+            guardians=selectors.guardians_for_case(case=case),
+            initial={**initial, "guardian": case.assigned_guardian},
+        ),
+    }
+    for name in TRANSITION_LABELS:
+        built[name] = gf.transition_form_class(name)(prefix=name, initial=initial)
+    return built
+
+
+def _outcome_initial(case: Case) -> dict[str, str]:
+    outcome = getattr(case, "outcome", None)
+    if outcome is None:
+        return {}
+    return {
+        "upheld": outcome.upheld,
+        "findings": outcome.findings,
+        "actions": outcome.actions,
+        "lessons": outcome.lessons,
+    }
+
+
+def _render_case(
+    request: HttpRequest,
+    case: Case,
+    *,
+    status: int = 200,
+    bound: dict[str, forms.Form] | None = None,
+    problem: tuple[str, str] | None = None,
+    revealed: services.RevealedIdentity | None = None,
+) -> HttpResponse:
+    user = request.user
+    all_forms = {**_blank_forms(request, case), **(bound or {})}
+    available = services.case_available_transitions(case=case, actor=user)
+    concern = case.concern
+    context = {
+        "case": case,
+        "concern": concern,
+        "categories": concern.categories.all(),
+        "standards": concern.standards.select_related("domain"),
+        "attachments": concern.attachments.only("id", "content_type", "size", "concern_id"),
+        "events": selectors.case_events(case=case),
+        "conversation": selectors.case_messages(case=case),
+        "notes": case.notes.select_related("author"),
+        "outcome": getattr(case, "outcome", None),
+        "detriments": case.detriments.all(),
+        "forms": all_forms,
+        "actions": [
+            (name, TRANSITION_LABELS[name], all_forms[name])
+            for name in available
+            if name in TRANSITION_LABELS
+        ],
+        "may_handle": policies.may_handle_case(user, case),
+        "may_reveal": policies.may_reveal_identity(user, case),
+        "may_choose_guardian": is_lead_guardian(user) and policies.may_view_case(user, case),
+        "may_take": policies.may_assign(user, case, user),
+        "is_open": case.is_open,
+        "problem": problem,
+        "error_forms": [f for f in (bound or {}).values() if f.is_bound and f.errors],
+        # Folded sections (details) open when they hold an error or were being retried.
+        "open_sections": set(bound or {}),
+        "revealed": revealed,
+        "Route": Route,
+        "Side": Side,
+        "Status": Status,
+    }
+    return render(request, "workflow/guardian/case.html", context, status=status)
+
+
+# --- actions -----------------------------------------------------------------------------
+
+FormFactory = Callable[[Case, Any], forms.Form]
+Action = Callable[[Case, dict[str, Any]], str]
+
+
+def _act(
+    request: HttpRequest,
+    reference: str,
+    *,
+    section: str,
+    make_form: FormFactory,
+    action: Action,
+    allowed: Callable[[Any, Case], bool] = policies.may_handle_case,
+) -> HttpResponse:
+    """Parse the form, call the service, then redirect, or re-render with the problem."""
+    case = _case_or_404(request, reference)
+    if not allowed(request.user, case):
+        raise PermissionDenied("You cannot do that on this case.")
+    form = make_form(case, request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, bound={section: form})
+    try:
+        done = action(case, form.cleaned_data)
+    except CaseNotFound as exc:
+        raise Http404("Case not found.") from exc
+    except NotPermitted as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except (TransitionRefused, CaseChanged) as exc:
+        fresh = _case_or_404(request, reference)
+        # Keep what they typed, with the current version, so trying again is one click.
+        retry = make_form(fresh, None)
+        retry.initial = {**form.cleaned_data, "version": fresh.version}
+        return _render_case(
+            request, fresh, status=409, bound={section: retry}, problem=(str(exc), section)
+        )
+    messages.success(request, done)
+    return redirect(_case_url(case, section))
+
+
+@require_POST
+@guardian_required
+def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+    if name not in TRANSITION_LABELS:
+        raise Http404("No such action.")
+
+    def action(case: Case, data: dict[str, Any]) -> str:
+        services.case_transition(
+            case=case,
+            name=name,
+            actor=request.user,
+            note=data.get("note", ""),
+            expected_version=data["version"],
+            referral_destination=data.get("destination", ""),
+        )
+        return TRANSITION_DONE[name]
+
+    form_class = gf.transition_form_class(name)
+    return _act(
+        request,
+        reference,
+        section=name,
+        make_form=lambda case, data: form_class(data, prefix=name),
+        action=action,
+    )
+
+
+@require_POST
+@guardian_required
+def case_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    def action(case: Case, data: dict[str, Any]) -> str:
+        guardian = data["guardian"]
+        services.case_assign(
+            case=case, guardian=guardian, actor=request.user, expected_version=data["version"]
+        )
+        if guardian.pk == request.user.pk:
+            return "The case is assigned to you."
+        return f"The case is assigned to {guardian.get_full_name() or guardian.username}."
+
+    return _act(
+        request,
+        reference,
+        section="assign",
+        make_form=lambda case, data: gf.AssignForm(
+            data, prefix="assign", guardians=selectors.guardians_for_case(case=case)
+        ),
+        action=action,
+        allowed=policies.may_view_case,
+    )
+
+
+@require_POST
+@guardian_required
+def case_message(request: HttpRequest, reference: str) -> HttpResponse:
+    def action(case: Case, data: dict[str, Any]) -> str:
+        services.case_message_send(case=case, actor=request.user, body=data["body"])
+        return "Message sent to the reporter."
+
+    return _act(
+        request,
+        reference,
+        section="message",
+        make_form=lambda case, data: gf.MessageForm(data, prefix="message"),
+        action=action,
+    )
+
+
+@require_POST
+@guardian_required
+def case_note(request: HttpRequest, reference: str) -> HttpResponse:
+    def action(case: Case, data: dict[str, Any]) -> str:
+        services.case_note_add(case=case, actor=request.user, body=data["body"])
+        return "Internal note added."
+
+    return _act(
+        request,
+        reference,
+        section="note",
+        make_form=lambda case, data: gf.NoteForm(data, prefix="note"),
+        action=action,
+        allowed=policies.may_view_case,
+    )
+
+
+@require_POST
+@guardian_required
+def case_triage(request: HttpRequest, reference: str) -> HttpResponse:
+    def action(case: Case, data: dict[str, Any]) -> str:
+        services.case_triage_update(
+            case=case,
+            actor=request.user,
+            categories=list(data["categories"]),
+            standards=list(data["standards"]),
+            note=data["note"],
+            expected_version=data["version"],
+        )
+        return "Categories and standards updated."
+
+    return _act(
+        request,
+        reference,
+        section="triage",
+        make_form=lambda case, data: gf.TriageForm(data, prefix="triage"),
+        action=action,
+    )
+
+
+@require_POST
+@guardian_required
+def case_outcome(request: HttpRequest, reference: str) -> HttpResponse:
+    def action(case: Case, data: dict[str, Any]) -> str:
+        services.case_outcome_record(
+            case=case,
+            actor=request.user,
+            upheld=data["upheld"],
+            findings=data["findings"],
+            actions=data["actions"],
+            lessons=data["lessons"],
+            expected_version=data["version"],
+        )
+        return "Outcome recorded."
+
+    return _act(
+        request,
+        reference,
+        section="outcome",
+        make_form=lambda case, data: gf.OutcomeForm(data, prefix="outcome"),
+        action=action,
+    )
+
+
+@require_POST
+@guardian_required
+def case_detriment(request: HttpRequest, reference: str) -> HttpResponse:
+    def action(case: Case, data: dict[str, Any]) -> str:
+        services.case_detriment_record(
+            case=case, actor=request.user, suffered=data["suffered"], note=data["note"]
+        )
+        return "Detriment recorded."
+
+    return _act(
+        request,
+        reference,
+        section="detriment",
+        make_form=lambda case, data: gf.DetrimentForm(data, prefix="detriment"),
+        action=action,
+    )
+
+
+@require_POST
+@guardian_required
+def case_reveal(request: HttpRequest, reference: str) -> HttpResponse:
+    """Not PRG on purpose: the identity exists only in this response."""
+    case = _case_or_404(request, reference)
+    if not policies.may_reveal_identity(request.user, case):
+        raise PermissionDenied("You cannot reveal this reporter's identity.")
+    form = gf.RevealForm(request.POST, prefix="reveal")
+    if not form.is_valid():
+        return _render_case(request, case, status=400, bound={"reveal": form})
+    try:
+        revealed = services.case_identity_reveal(
+            case=case, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except CaseNotFound as exc:
+        raise Http404("Case not found.") from exc
+    except NotPermitted as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except TransitionRefused as exc:
+        return _render_case(request, case, status=409, problem=(str(exc), "reveal"))
+    return _render_case(request, _case_or_404(request, reference), revealed=revealed)
+
+
+@require_GET
+@guardian_required
+def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    attachment = case.concern.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("Attachment not found.")
+    allowed = config_policies.attachments().allowed_types
+    content_type = (
+        attachment.content_type
+        if attachment.content_type in allowed
+        else "application/octet-stream"
+    )
+    # The stored filename may name the reporter: the download is named after the case only.
+    extension = mimetypes.guess_extension(content_type) or ""
+    if extension in {".bin", ".a"}:
+        extension = ""
+    response = FileResponse(
+        io.BytesIO(bytes(attachment.data)),
+        as_attachment=True,
+        filename=f"{case.reference}-attachment-{attachment.pk}{extension}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
