@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rest_framework import parsers, status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 
 # Generous for a concern and its description; attachments go through the pages, not here.
 MAX_BODY_BYTES = 1024 * 1024
@@ -29,4 +30,15 @@ class JSONParser(parsers.JSONParser):
                 length = 0
             if length > MAX_BODY_BYTES:
                 raise RequestTooLarge()
-        return super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            # json.loads gives up on very deep nesting with RecursionError, not ValueError.
+            raise ParseError("JSON parse error - nested too deeply.") from exc
+        try:
+            # A lone surrogate ("\ud800") parses, but is not text: it could be neither stored
+            # nor echoed back in an error message.
+            json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError as exc:
+            raise ParseError("JSON parse error - the text is not valid Unicode.") from exc
+        return data

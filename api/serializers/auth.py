@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.serializers.fields import Text
+
 
 class TokenIn(serializers.Serializer):
-    username = serializers.CharField(max_length=150, trim_whitespace=False)
+    username = Text(max_length=150, trim_whitespace=False)
     # Hashing cost grows with length; nobody's password is longer than this.
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    password = Text(max_length=1024, trim_whitespace=False)
 
 
 class TokenOut(serializers.Serializer):
@@ -14,7 +16,7 @@ class TokenOut(serializers.Serializer):
 
 
 class ReceiptSessionIn(serializers.Serializer):
-    receipt_code = serializers.CharField(max_length=64)
+    receipt_code = Text(max_length=64)
 
 
 class ReceiptSessionOut(serializers.Serializer):

@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.fields import SlugList
+from api.serializers.fields import SlugList, Text
 from concerns.models import Route
 from workflow.models import (
     EventKind,
@@ -93,12 +93,12 @@ class EventOut(serializers.Serializer):
 
 
 class AssignIn(serializers.Serializer):
-    guardian = serializers.CharField(max_length=150, help_text="The guardian's username.")
+    guardian = Text(max_length=150, help_text="The guardian's username.")
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
 class TransitionIn(serializers.Serializer):
-    note = serializers.CharField(
+    note = Text(
         max_length=MAX_MESSAGE,
         required=False,
         allow_blank=True,
@@ -128,6 +128,6 @@ class NoteOut(serializers.Serializer):
 
 class OutcomeIn(serializers.Serializer):
     upheld = serializers.ChoiceField(choices=Upheld.choices)
-    findings = serializers.CharField(max_length=MAX_TEXT)
-    actions = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
-    lessons = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    findings = Text(max_length=MAX_TEXT)
+    actions = Text(max_length=MAX_TEXT, required=False, allow_blank=True)
+    lessons = Text(max_length=MAX_TEXT, required=False, allow_blank=True)

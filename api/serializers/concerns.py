@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.fields import SlugList
+from api.serializers.fields import SlugList, Text
 from concerns.models import ProfessionalGroup, RaisedElsewhere, ReporterRole, Route
 from concerns.selectors import category_list, organisation_list, standard_list
 from workflow.models import MessageKind, Side, SpeakUpAgain, Status
@@ -23,7 +23,7 @@ class ConcernRaiseIn(serializers.Serializer):
     categories = serializers.SlugRelatedField(
         slug_field="slug", queryset=category_list(), many=True, allow_empty=False
     )
-    description = serializers.CharField(max_length=MAX_TEXT)
+    description = Text(max_length=MAX_TEXT)
     route = serializers.ChoiceField(choices=Route.choices)
     standards = serializers.SlugRelatedField(
         slug_field="code", queryset=standard_list(), many=True, required=False
@@ -38,7 +38,7 @@ class ConcernRaiseIn(serializers.Serializer):
         choices=RaisedElsewhere.choices, default=RaisedElsewhere.NOT_SAID
     )
     department = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    outcome_hoped = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
+    outcome_hoped = Text(max_length=MAX_TEXT, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         department_id = attrs.pop("department", None)
@@ -106,7 +106,7 @@ class ConcernDetailOut(ConcernRowOut):
 
 
 class MessageIn(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_MESSAGE)
+    body = Text(max_length=MAX_MESSAGE)
 
 
 class ReporterMessageOut(serializers.Serializer):
@@ -118,9 +118,9 @@ class ReporterMessageOut(serializers.Serializer):
 
 
 class WithdrawIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_MESSAGE, required=False, allow_blank=True)
+    reason = Text(max_length=MAX_MESSAGE, required=False, allow_blank=True)
 
 
 class SpeakUpAgainIn(serializers.Serializer):
     answer = serializers.ChoiceField(choices=SpeakUpAgain.choices)
-    comment = serializers.CharField(max_length=MAX_MESSAGE, required=False, allow_blank=True)
+    comment = Text(max_length=MAX_MESSAGE, required=False, allow_blank=True)

@@ -14,3 +14,12 @@ class SlugList(serializers.ListField):
 
     def to_representation(self, data: Any) -> list[str]:
         return [getattr(obj, self.slug_field) for obj in data.all()]
+
+
+class Text(serializers.CharField):
+    """Text input that must be sent as a JSON string (DRF would turn 123 into "123")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
