@@ -1,8 +1,81 @@
-from rest_framework.authentication import BaseAuthentication
+"""Anonymous receipt sessions for the API.
+
+An anonymous reporter proves they hold a receipt code once (POST /api/v1/anonymous/sessions/)
+and gets a short-lived signed token for that one concern. They send it like any other token,
+``Authorization: Token receipt.<signed>``; the prefix tells it apart from DRF's 40-hex-digit
+account tokens. Nothing is stored: the token is a signature over the concern id and reference,
+with its own salt, that expires after the receipt policy's session length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from config import policies
+from workflow.models import Case
+from workflow.policies import ReceiptHolder
+
+PREFIX = "receipt."
+_SALT = "speakup.api.receipt-session"
+
+
+@dataclass(frozen=True)
+class ReceiptSession:
+    """``request.auth`` for a receipt holder: which concern the token was issued for."""
+
+    concern_id: int
+    reference: str
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=_SALT)
+
+
+def receipt_token_issue(*, case: Case) -> str:
+    return PREFIX + _signer().sign_object({"c": case.concern_id, "r": case.reference})
+
+
+def receipt_token_read(token: str) -> ReceiptSession:
+    """The session behind a token; AuthenticationFailed if forged, altered or expired."""
+    max_age = dt.timedelta(minutes=policies.receipts().session_minutes)
+    try:
+        data = _signer().unsign_object(token.removeprefix(PREFIX), max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise AuthenticationFailed(
+            "Your receipt session has expired. Enter your receipt code again."
+        ) from exc
+    except (signing.BadSignature, ValueError) as exc:
+        raise AuthenticationFailed("This receipt session is not valid.") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+        raise AuthenticationFailed("This receipt session is not valid.")
+    return ReceiptSession(concern_id=data["c"], reference=str(data.get("r", "")))
 
 
 class ReceiptTokenAuthentication(BaseAuthentication):
-    """Placeholder until the API issue: anonymous receipt-session tokens."""
+    """Yields a ``ReceiptHolder`` (not a user: ``is_authenticated`` is False, so every
+    endpoint that asks for a signed-in user refuses it)."""
 
-    def authenticate(self, request):  # type: ignore[no-untyped-def]
-        return None
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[ReceiptHolder, ReceiptSession] | None:
+        parts = get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        try:
+            token = parts[1].decode()
+        except UnicodeError:
+            return None  # TokenAuthentication answers for malformed headers
+        if not token.startswith(PREFIX):
+            return None
+        session = receipt_token_read(token)
+        return ReceiptHolder(concern_id=session.concern_id), session
+
+    def authenticate_header(self, request: Any) -> str:
+        return self.keyword

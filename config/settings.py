@@ -222,6 +222,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # The API speaks JSON only, and refuses oversized bodies (413) before reading them.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Throttles key on REMOTE_ADDR unless told how many proxies to trust: otherwise any
+    # client could dodge them by sending its own X-Forwarded-For.
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
     "DEFAULT_THROTTLE_RATES": {
         "receipt_client": "10/hour",
         "receipt_global": "120/minute",
@@ -235,6 +241,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EventKindEnum": "workflow.models.EventKind",
+        "MessageKindEnum": "workflow.models.MessageKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,31 @@
+"""Endpoint-level gates. Object-level rules are never here: they live in workflow.policies
+and are applied by the selectors and services the views call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from concerns.roles import is_guardian
+from workflow.policies import ReceiptHolder
+
+
+def _signed_in(request: Request) -> bool:
+    return isinstance(request.user, AbstractBaseUser) and request.user.is_authenticated
+
+
+class IsReporter(BasePermission):
+    """A signed-in person (about their own concerns) or a receipt holder (about theirs)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, ReceiptHolder) or _signed_in(request)
+
+
+class IsGuardian(BasePermission):
+    """Guardians and lead guardians; which cases each may see is up to the selectors."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return _signed_in(request) and is_guardian(request.user)

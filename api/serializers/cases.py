@@ -1,0 +1,133 @@
+"""What guardians send and see about cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.serializers.fields import SlugList, Text
+from concerns.models import Route
+from workflow.models import (
+    EventKind,
+    MessageKind,
+    ReferralDestination,
+    Side,
+    Status,
+    Upheld,
+)
+from workflow.selectors import SORTS
+
+from .concerns import MAX_MESSAGE, MAX_TEXT
+
+
+class CaseQueueQuery(serializers.Serializer):
+    """The same filters as the guardian queue page."""
+
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    category = serializers.SlugField(max_length=60, required=False, help_text="Category slug.")
+    organisation = serializers.CharField(
+        max_length=12, required=False, help_text="Organisation code."
+    )
+    route = serializers.ChoiceField(choices=Route.choices, required=False)
+    assigned = serializers.ChoiceField(choices=["me", "none"], required=False)
+    overdue = serializers.BooleanField(required=False, default=False)
+    due = serializers.ChoiceField(choices=["soon", "overdue"], required=False)
+    sort = serializers.ChoiceField(choices=list(SORTS), required=False, default="newest")
+
+
+class CaseRowOut(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    route = serializers.ChoiceField(choices=Route.choices)
+    organisation = serializers.CharField(source="organisation.code")
+    categories = SlugList(source="concern.categories", slug_field="slug")
+    assigned_guardian = serializers.CharField(source="assigned_guardian.username", allow_null=True)
+    raised_at = serializers.DateTimeField()
+    due_kind = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+    last_activity_at = serializers.DateTimeField()
+    version = serializers.IntegerField(help_text="Send back as 'version' to refuse stale changes.")
+
+
+class OutcomeOut(serializers.Serializer):
+    upheld = serializers.ChoiceField(choices=Upheld.choices)
+    findings = serializers.CharField()
+    actions = serializers.CharField()
+    lessons = serializers.CharField()
+    recorded_by = serializers.CharField(source="recorded_by.username")
+    recorded_at = serializers.DateTimeField()
+
+
+class CaseDetailOut(CaseRowOut):
+    description = serializers.CharField(source="concern.description")
+    outcome_hoped = serializers.CharField(source="concern.outcome_hoped")
+    standards = SlugList(source="concern.standards", slug_field="code")
+    department = serializers.CharField(source="concern.department.name", allow_null=True)
+    reporter_role = serializers.CharField(source="concern.reporter_role")
+    professional_group = serializers.CharField(source="concern.professional_group")
+    raised_elsewhere = serializers.CharField(source="concern.raised_elsewhere")
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    first_feedback_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    referral_destination = serializers.CharField()
+    outcome = OutcomeOut(allow_null=True, read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_transitions(self, case: Any) -> list[str]:
+        return list(self.context.get("available_transitions", []))
+
+
+class EventOut(serializers.Serializer):
+    seq = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    actor = serializers.CharField(source="actor.username", allow_null=True)
+    actor_role = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AssignIn(serializers.Serializer):
+    guardian = Text(max_length=150, help_text="The guardian's username.")
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
+class TransitionIn(serializers.Serializer):
+    note = Text(
+        max_length=MAX_MESSAGE,
+        required=False,
+        allow_blank=True,
+        help_text="Required as the reason for 'refer' and 'reopen'.",
+    )
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    referral_destination = serializers.ChoiceField(
+        choices=ReferralDestination.choices, required=False, help_text="For 'refer'."
+    )
+
+
+class CaseMessageOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    side = serializers.ChoiceField(choices=Side.choices)
+    kind = serializers.ChoiceField(choices=MessageKind.choices)
+    author = serializers.CharField(source="author.username", allow_null=True)
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class NoteOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(source="author.username")
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class OutcomeIn(serializers.Serializer):
+    upheld = serializers.ChoiceField(choices=Upheld.choices)
+    findings = Text(max_length=MAX_TEXT)
+    actions = Text(max_length=MAX_TEXT, required=False, allow_blank=True)
+    lessons = Text(max_length=MAX_TEXT, required=False, allow_blank=True)

@@ -1,0 +1,199 @@
+"""The guardian's API: the queue and everything done to a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.pagination import Pagination
+from api.permissions import IsGuardian
+from api.serializers.cases import (
+    AssignIn,
+    CaseDetailOut,
+    CaseMessageOut,
+    CaseQueueQuery,
+    CaseRowOut,
+    EventOut,
+    NoteOut,
+    OutcomeIn,
+    OutcomeOut,
+    TransitionIn,
+)
+from api.serializers.concerns import MessageIn
+from api.views._common import REFERENCE
+from workflow import selectors, services
+from workflow.models import Case
+
+# Withdrawing is the reporter's, through /concerns/{reference}/withdraw/.
+GUARDIAN_TRANSITIONS = tuple(t for t in services.TRANSITIONS if t != "withdraw")
+TRANSITION = OpenApiParameter(
+    "name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(GUARDIAN_TRANSITIONS)
+)
+
+
+def _case(request: Request, reference: str) -> Case:
+    return selectors.case_get_for_user(user=request.user, reference=reference)
+
+
+def _detail(case: Case, request: Request) -> dict[str, Any]:
+    available = services.case_available_transitions(case=case, actor=request.user)
+    context = {"available_transitions": [t for t in available if t in GUARDIAN_TRANSITIONS]}
+    return CaseDetailOut(case, context=context).data
+
+
+class CaseQueueView(APIView):
+    permission_classes = (IsGuardian,)
+    pagination_class = Pagination
+
+    @extend_schema(parameters=[CaseQueueQuery], responses=CaseRowOut(many=True), tags=["cases"])
+    def get(self, request: Request) -> Response:
+        query = CaseQueueQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        filters = selectors.QueueFilters(
+            status=q.get("status", ""),
+            category=q.get("category", ""),
+            organisation=q.get("organisation", ""),
+            route=q.get("route", ""),
+            assigned=q.get("assigned", ""),
+            due="overdue" if q["overdue"] else q.get("due", ""),
+            sort=q["sort"],
+        )
+        cases = selectors.case_list_for_user(user=request.user, filters=filters)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(cases, request, self)
+        return paginator.get_paginated_response(CaseRowOut(page, many=True).data)
+
+
+class CaseDetailView(APIView):
+    permission_classes = (IsGuardian,)
+
+    @extend_schema(parameters=[REFERENCE], responses=CaseDetailOut, tags=["cases"])
+    def get(self, request: Request, reference: str) -> Response:
+        return Response(_detail(_case(request, reference), request))
+
+
+class CaseEventsView(APIView):
+    permission_classes = (IsGuardian,)
+
+    @extend_schema(parameters=[REFERENCE], responses=EventOut(many=True), tags=["cases"])
+    def get(self, request: Request, reference: str) -> Response:
+        events = selectors.case_events(case=_case(request, reference))
+        return Response(EventOut(events, many=True).data)
+
+
+class CaseAssignView(APIView):
+    """Lead guardians assign anyone serving the organisation; a guardian may take an
+    unassigned case for themselves (workflow.policies.may_assign decides)."""
+
+    permission_classes = (IsGuardian,)
+
+    @extend_schema(
+        parameters=[REFERENCE], request=AssignIn, responses=CaseDetailOut, tags=["cases"]
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        given = AssignIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        username = given.validated_data["guardian"]
+        guardian = selectors.guardians_for_case(case=case).filter(username=username).first()
+        if guardian is None:
+            raise ValidationError({"guardian": ["No guardian of this organisation has that name."]})
+        case = services.case_assign(
+            case=case,
+            guardian=guardian,
+            actor=request.user,
+            expected_version=given.validated_data.get("version"),
+        )
+        return Response(_detail(case, request))
+
+
+class CaseTransitionView(APIView):
+    permission_classes = (IsGuardian,)
+
+    @extend_schema(
+        parameters=[REFERENCE, TRANSITION],
+        request=TransitionIn,
+        responses=CaseDetailOut,
+        tags=["cases"],
+        description="200 with the case in its new status; 409 with the reason when the "
+        "action is not possible now, or when 'version' is stale.",
+    )
+    def post(self, request: Request, reference: str, name: str) -> Response:
+        if name not in GUARDIAN_TRANSITIONS:
+            raise NotFound("There is no such action.")
+        case = _case(request, reference)
+        given = TransitionIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        case = services.case_transition(
+            case=case,
+            name=name,
+            actor=request.user,
+            note=given.validated_data.get("note", ""),
+            expected_version=given.validated_data.get("version"),
+            referral_destination=given.validated_data.get("referral_destination", ""),
+        )
+        return Response(_detail(case, request))
+
+
+class CaseMessagesView(APIView):
+    permission_classes = (IsGuardian,)
+
+    @extend_schema(parameters=[REFERENCE], responses=CaseMessageOut(many=True), tags=["cases"])
+    def get(self, request: Request, reference: str) -> Response:
+        messages = selectors.case_messages(case=_case(request, reference))
+        return Response(CaseMessageOut(messages, many=True).data)
+
+    @extend_schema(
+        parameters=[REFERENCE], request=MessageIn, responses={201: CaseMessageOut}, tags=["cases"]
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        given = MessageIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        message = services.case_message_send(
+            case=case, actor=request.user, body=given.validated_data["body"]
+        )
+        return Response(CaseMessageOut(message).data, status=201)
+
+
+class CaseNotesView(APIView):
+    permission_classes = (IsGuardian,)
+
+    @extend_schema(parameters=[REFERENCE], responses=NoteOut(many=True), tags=["cases"])
+    def get(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        notes = case.notes.select_related("author").order_by("created_at", "id")
+        return Response(NoteOut(notes, many=True).data)
+
+    @extend_schema(
+        parameters=[REFERENCE], request=MessageIn, responses={201: NoteOut}, tags=["cases"]
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        given = MessageIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        note = services.case_note_add(
+            case=case, actor=request.user, body=given.validated_data["body"]
+        )
+        return Response(NoteOut(note).data, status=201)
+
+
+class CaseOutcomeView(APIView):
+    permission_classes = (IsGuardian,)
+
+    @extend_schema(parameters=[REFERENCE], request=OutcomeIn, responses=OutcomeOut, tags=["cases"])
+    def post(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        given = OutcomeIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        outcome = services.case_outcome_record(
+            case=case, actor=request.user, **given.validated_data
+        )
+        return Response(OutcomeOut(outcome).data)
