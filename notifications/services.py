@@ -279,9 +279,9 @@ def _deliver(delivery: Delivery) -> None:
     ).send(fail_silently=False)
 
 
-def delivery_send(*, delivery_id: int) -> str:
+def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
     """Send one delivery if it is due and not yet sent. Returns what happened."""
-    now = timezone.now()
+    now = now or timezone.now()
     try:
         with transaction.atomic():
             claimed = Delivery.objects.filter(
@@ -345,7 +345,7 @@ class SweepResult:
 def deliveries_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """The safety net: plan missed events, then send whatever is due and still unsent."""
     planned = events_plan_missed(now=now)
-    outcomes = [delivery_send(delivery_id=pk) for pk in deliveries_claim(now=now)]
+    outcomes = [delivery_send(delivery_id=pk, now=now) for pk in deliveries_claim(now=now)]
     return SweepResult(
         planned=len(planned), sent=outcomes.count("sent"), failed=outcomes.count("failed")
     )
