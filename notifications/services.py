@@ -198,6 +198,8 @@ def deliveries_plan_for_user(
         )
         for channel in channels
     ]
+    existing = set(Delivery.objects.filter(key__in=[r.key for r in rows]).values_list("key"))
+    rows = [r for r in rows if (r.key,) not in existing]
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return [
         Pending(pk, not_before)

@@ -40,9 +40,7 @@ def test_a_new_case_tells_every_guardian_of_the_organisation_and_nobody_else(
 
 
 def test_the_email_says_only_that_there_is_something_new(committed, org, guardian):
-    raised = committed(
-        raise_concern, org, description="Dr Smith shouts at students on ward 7"
-    )
+    raised = committed(raise_concern, org, description="Dr Smith shouts at students on ward 7")
     [email] = mail_to(guardian.email)
     text = email.subject + email.body
     assert raised.case.reference in text
