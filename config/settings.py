@@ -190,7 +190,13 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "speakup")
 # A broker that is down must not hang a request: publishing gives up fast and the
 # outbox sweeper delivers later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# socket_timeout bounds a Redis that accepts the connection but never answers: without it a
+# publish was measured hanging for as long as the silent peer stayed up.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in by notifications.schedule
 

@@ -6,6 +6,7 @@ outbox that notifications/ delivers from after commit.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ from workflow.errors import (
 from workflow.events import case_event_record
 from workflow.models import (
     Case,
+    CaseEvent,
     Detriment,
     DetrimentAnswer,
     DetrimentSource,
@@ -558,3 +560,56 @@ def concern_speak_up_again_answer(
     )
     _touch(case)
     return response
+
+
+# --- time-driven notices (called by notifications/ on its schedule; additive) -------------
+
+
+@transaction.atomic
+def case_due_notice_record(
+    *, case: Case, kind: str, due_kind: str, due_at: dt.datetime
+) -> CaseEvent:
+    """Record that a reminder (due soon) or escalation (overdue) went out, by the system.
+
+    Does not bump the case version: a reminder must not make a guardian's open form stale.
+    """
+    if kind not in {EventKind.REMINDER, EventKind.ESCALATION}:
+        raise ValueError(f"not a due notice: {kind}")
+    case = _lock(case, None)
+    label = DueKind(due_kind).label if due_kind else "Nothing"
+    return case_event_record(
+        case=case,
+        kind=kind,
+        actor=None,
+        actor_role="system",
+        note=f"{label} due {timezone.localtime(due_at):%Y-%m-%d %H:%M}",
+    )
+
+
+FOLLOW_UP_QUESTION = (
+    "It is {months} months since your concern was closed. Have you suffered any detriment "
+    "(being treated worse) because you spoke up? You can answer here; your guardian will "
+    "record it and can help."
+)
+
+
+@transaction.atomic
+def case_follow_up_ask(*, case: Case, months: int) -> Message:
+    """Ask the reporter, in their conversation, whether speaking up has harmed them."""
+    case = _lock(case, None)
+    if case.status != Status.CLOSED:
+        raise TransitionRefused("Follow-ups are asked only on closed cases.")
+    message = Message.objects.create(
+        case=case,
+        side=Side.SYSTEM,
+        kind=MessageKind.DETRIMENT_FOLLOW_UP,
+        body=FOLLOW_UP_QUESTION.format(months=months),
+    )
+    case_event_record(
+        case=case,
+        kind=EventKind.FOLLOW_UP,
+        actor=None,
+        actor_role="system",
+        note=f"{months}-month detriment follow-up asked",
+    )
+    return message

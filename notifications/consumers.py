@@ -1,0 +1,112 @@
+"""WebSocket consumers. Each joins only groups its user may see (workflow.policies decide),
+and forwards ids and kinds; the page then fetches what its user may see."""
+
+from __future__ import annotations
+
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from concerns.roles import is_guardian
+from concerns.selectors import organisation_ids_for_user
+from notifications import live
+from workflow.errors import CaseNotFound
+from workflow.policies import ReceiptHolder
+from workflow.selectors import case_get_for_user, concern_get_for_reporter
+
+# Where the reporter pages (workflow/views_reporter.py, HOLDER) keep an anonymous reporter's
+# proven receipt: {"concern": concern id, "until": epoch seconds}. Keep the two in step.
+RECEIPT_SESSION_KEY = "speakup_receipt_holder"
+
+
+def receipt_holder_from_session(session: object) -> ReceiptHolder | None:
+    held = session.get(RECEIPT_SESSION_KEY) if session is not None else None
+    if not isinstance(held, dict) or held.get("until", 0) < time.time():
+        return None
+    try:
+        return ReceiptHolder(concern_id=int(held["concern"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class _GroupsConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        groups = await database_sync_to_async(self.allowed_groups)()
+        if not groups:
+            await self.close(code=4404)  # the same refusal for "not yours" and "no such thing"
+            return
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: object, **kwargs: object) -> None:
+        """Clients only listen."""
+
+    async def live_event(self, message: dict) -> None:
+        await self.send_json({k: v for k, v in message.items() if k != "type"})
+
+    def allowed_groups(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def user(self):
+        return self.scope.get("user")
+
+
+class QueueConsumer(_GroupsConsumer):
+    """/ws/queue/: a guardian's queue; one group per organisation served, plus their own."""
+
+    def allowed_groups(self) -> list[str]:
+        user = self.user
+        if user is None or not user.is_authenticated or not is_guardian(user):
+            return []
+        orgs = sorted(organisation_ids_for_user(user=user))
+        return [live.organisation_group(o) for o in orgs] + [live.user_group(user.pk)]
+
+
+class CaseConsumer(_GroupsConsumer):
+    """/ws/cases/<reference>/: a case page, for guardians allowed on that case."""
+
+    def allowed_groups(self) -> list[str]:
+        try:
+            case = case_get_for_user(user=self.user, reference=self.reference)
+        except CaseNotFound:
+            return []
+        return [live.case_group(case.pk)]
+
+    @property
+    def reference(self) -> str:
+        return self.scope["url_route"]["kwargs"]["reference"]
+
+
+class ConcernConsumer(_GroupsConsumer):
+    """/ws/concerns/<reference>/: the reporter's conversation, for its signed-in owner or an
+    anonymous reporter whose session proved the receipt."""
+
+    def allowed_groups(self) -> list[str]:
+        reference = self.scope["url_route"]["kwargs"]["reference"]
+        for actor in self._actors():
+            try:
+                case = concern_get_for_reporter(actor=actor, reference=reference)
+            except CaseNotFound:
+                continue
+            return [live.concern_group(case.pk)]
+        return []
+
+    def _actors(self) -> list:
+        actors = []
+        if self.user is not None and self.user.is_authenticated:
+            actors.append(self.user)
+        holder = receipt_holder_from_session(self.scope.get("session"))
+        if holder is not None:
+            actors.append(holder)
+        return actors

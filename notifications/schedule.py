@@ -1,0 +1,15 @@
+"""The Celery beat schedule. Every entry is worked out from the database when it runs, so
+the intervals only set how soon things happen, never whether they happen."""
+
+from __future__ import annotations
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "notifications-reminders": {
+        "task": "notifications.reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    "notifications-digests": {"task": "notifications.digests", "schedule": crontab(minute=5)},
+}

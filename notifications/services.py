@@ -1,0 +1,375 @@
+"""Turning recorded case events into deliveries, and delivering them exactly once per key.
+
+Planning: ``deliveries_plan_for_event`` runs after the event's transaction commits (from the
+signal receiver) and again from the sweeper for any event that never got planned. It writes
+a ``PlannedEvent`` marker and the ``Delivery`` rows in one transaction, so it happens once.
+
+Sending: ``delivery_send`` marks the row sent with a conditional UPDATE and sends in the
+same transaction. Two runs of the same task (a redelivered message, a sweeper overlapping a
+worker) serialise on that row: the second finds it sent and does nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.db.models import F, Max, Min, Q
+from django.utils import timezone
+
+from concerns.roles import Role
+from notifications import content, live, selectors
+from notifications.models import (
+    Channel,
+    Delivery,
+    Notification,
+    PlannedEvent,
+    PlannerCursor,
+    Topic,
+)
+from workflow.models import Case, CaseEvent, EventKind, Status
+from workflow.selectors import guardians_for_case
+
+logger = logging.getLogger(__name__)
+
+# The receiver plans at once; the sweeper only picks up events older than this.
+PLAN_GRACE = dt.timedelta(minutes=2)
+# No transaction stays open this long, so events older than it are all visible.
+CURSOR_SETTLE = dt.timedelta(minutes=10)
+SEND_GRACE = dt.timedelta(seconds=60)
+LEASE = dt.timedelta(minutes=5)
+BACKOFF_CAP = dt.timedelta(hours=1)
+
+REPORTER_TRANSITIONS = {
+    Status.ACKNOWLEDGED,
+    Status.FEEDBACK_GIVEN,
+    Status.CLOSED,
+    Status.REFERRED,
+    Status.REOPENED,
+}
+
+
+@dataclass(frozen=True)
+class Pending:
+    delivery_id: int
+    not_before: dt.datetime
+
+
+# --- planning --------------------------------------------------------------------------
+
+
+def _staff(users: object) -> list[AbstractBaseUser]:
+    return [u for u in users if u is not None and u.is_active]
+
+
+def _leads_for(case: Case) -> list[AbstractBaseUser]:
+    return list(
+        get_user_model()
+        .objects.filter(
+            groups__name=Role.LEAD_GUARDIAN,
+            memberships__organisation_id=case.organisation_id,
+            is_active=True,
+        )
+        .distinct()
+    )
+
+
+def _handler_or_guardians(case: Case) -> list[AbstractBaseUser]:
+    if case.assigned_guardian_id:
+        return [case.assigned_guardian]
+    return list(guardians_for_case(case=case))
+
+
+def _staff_recipients(event: CaseEvent, case: Case) -> tuple[str, list[AbstractBaseUser]]:
+    kind = event.kind
+    if kind == EventKind.RAISED:
+        return Topic.NEW_CASE, list(guardians_for_case(case=case))
+    if kind == EventKind.ASSIGNED and case.assigned_guardian_id:
+        return Topic.ASSIGNED, [case.assigned_guardian]
+    if kind == EventKind.MESSAGE_FROM_REPORTER:
+        return Topic.REPORTER_REPLY, _handler_or_guardians(case)
+    if kind == EventKind.REMINDER:
+        return Topic.REMINDER, _handler_or_guardians(case)
+    if kind == EventKind.ESCALATION:
+        return Topic.ESCALATION, _leads_for(case)
+    return "", []
+
+
+def _tells_reporter(event: CaseEvent) -> bool:
+    if event.kind in {EventKind.MESSAGE_TO_REPORTER, EventKind.FOLLOW_UP}:
+        return True
+    return event.kind == EventKind.TRANSITION and event.to_state in REPORTER_TRANSITIONS
+
+
+def reporter_email_address(case: Case) -> str:
+    """The address an open or confidential reporter opted in to, or ''. Anonymous: never."""
+    concern = case.concern
+    if concern.is_anonymous or not concern.email_updates or concern.reporter is None:
+        return ""
+    for candidate in (concern.reporter.email, concern.reporter_contact.strip()):
+        try:
+            validate_email(candidate)
+        except ValidationError:
+            continue
+        return candidate
+    return ""
+
+
+def _anonymous_delay() -> dt.timedelta:
+    low, high = settings.SPEAKUP_ANONYMOUS_NOTIFY_DELAY
+    return dt.timedelta(seconds=random.uniform(low, max(low, high)))
+
+
+def _planned_rows(event: CaseEvent, case: Case, now: dt.datetime) -> list[Delivery]:
+    not_before = now
+    if event.kind == EventKind.RAISED and case.route == "anonymous":
+        not_before = now + _anonymous_delay()
+    rows: list[Delivery] = []
+    topic, staff = _staff_recipients(event, case)
+    for user in _staff(staff):
+        if user.pk == event.actor_id:
+            continue  # nobody is told about their own action
+        channels = [Channel.IN_APP] + ([Channel.EMAIL] if user.email else [])
+        rows += [
+            Delivery(
+                key=f"e{event.pk}:u{user.pk}:{channel}",
+                event=event,
+                case=case,
+                recipient=user,
+                channel=channel,
+                topic=topic,
+                not_before=not_before,
+            )
+            for channel in channels
+        ]
+    if _tells_reporter(event) and reporter_email_address(case):
+        rows.append(
+            Delivery(
+                key=f"e{event.pk}:u{case.concern.reporter_id}:{Channel.EMAIL}",
+                event=event,
+                case=case,
+                recipient_id=case.concern.reporter_id,
+                channel=Channel.EMAIL,
+                topic=Topic.REPORTER_UPDATE,
+                to_reporter=True,
+                not_before=not_before,
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def deliveries_plan_for_event(*, event_id: int) -> list[Pending]:
+    """Plan who hears about one event. Idempotent: the second call plans nothing."""
+    _, created = PlannedEvent.objects.get_or_create(event_id=event_id)
+    if not created:
+        return []
+    event = CaseEvent.objects.get(pk=event_id)
+    case = Case.objects.select_related("concern", "concern__reporter", "assigned_guardian").get(
+        pk=event.case_id
+    )
+    rows = _planned_rows(event, case, timezone.now())
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return [
+        Pending(pk, not_before)
+        for pk, not_before in Delivery.objects.filter(
+            key__in=[r.key for r in rows], sent_at__isnull=True
+        ).values_list("id", "not_before")
+    ]
+
+
+def deliveries_plan_for_user(
+    *, key: str, recipient: AbstractBaseUser, topic: str, case: Case | None = None
+) -> list[Pending]:
+    """Plan a notice that is not about one event (the daily digest), once per key."""
+    channels = [Channel.IN_APP] + ([Channel.EMAIL] if recipient.email else [])
+    rows = [
+        Delivery(
+            key=f"{key}:{channel}", case=case, recipient=recipient, channel=channel, topic=topic
+        )
+        for channel in channels
+    ]
+    existing = set(Delivery.objects.filter(key__in=[r.key for r in rows]).values_list("key"))
+    rows = [r for r in rows if (r.key,) not in existing]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return [
+        Pending(pk, not_before)
+        for pk, not_before in Delivery.objects.filter(
+            key__in=[r.key for r in rows], sent_at__isnull=True
+        ).values_list("id", "not_before")
+    ]
+
+
+def events_plan_missed(*, now: dt.datetime | None = None, batch: int = 500) -> list[Pending]:
+    """Plan events whose post-commit receiver never ran (the process died in between)."""
+    now = now or timezone.now()
+    cursor, _ = PlannerCursor.objects.get_or_create(name="events")
+    missed = list(
+        CaseEvent.objects.filter(
+            pk__gt=cursor.safe_event_id,
+            created_at__lt=now - PLAN_GRACE,
+            notification_plan__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    pending: list[Pending] = []
+    for event_id in missed:
+        pending += deliveries_plan_for_event(event_id=event_id)
+    _cursor_advance(cursor, now)
+    if missed:
+        logger.info("planned %d case events the receiver missed", len(missed))
+    return pending
+
+
+def _cursor_advance(cursor: PlannerCursor, now: dt.datetime) -> None:
+    above = CaseEvent.objects.filter(pk__gt=cursor.safe_event_id)
+    settled = above.filter(created_at__lt=now - CURSOR_SETTLE).aggregate(m=Max("pk"))["m"]
+    if settled is None:
+        return
+    first_gap = above.filter(notification_plan__isnull=True).aggregate(m=Min("pk"))["m"]
+    safe = settled if first_gap is None else min(settled, first_gap - 1)
+    if safe > cursor.safe_event_id:
+        PlannerCursor.objects.filter(pk=cursor.pk).update(safe_event_id=safe)
+
+
+# --- sending ---------------------------------------------------------------------------
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(seconds=30 * 2 ** max(0, attempts - 1)), BACKOFF_CAP)
+
+
+def _deliver(delivery: Delivery) -> None:
+    if delivery.channel == Channel.IN_APP:
+        Notification.objects.get_or_create(
+            delivery=delivery,
+            defaults={
+                "recipient_id": delivery.recipient_id,
+                "case_id": delivery.case_id,
+                "topic": delivery.topic,
+            },
+        )
+        group = live.user_group(delivery.recipient_id)
+        transaction.on_commit(lambda: live.groups_send([(group, live.notification_message())]))
+        return
+    address = (
+        reporter_email_address(delivery.case) if delivery.to_reporter else delivery.recipient.email
+    )
+    if not address:
+        delivery.last_error = "NoAddress"
+        Delivery.objects.filter(pk=delivery.pk).update(last_error="NoAddress")
+        return
+    digest = (
+        selectors.digest_counts(user=delivery.recipient) if delivery.topic == "digest" else None
+    )
+    email = content.email_for(delivery, digest=digest)
+    EmailMessage(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+    ).send(fail_silently=False)
+
+
+def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
+    """Send one delivery if it is due and not yet sent. Returns what happened."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            claimed = Delivery.objects.filter(
+                pk=delivery_id, sent_at__isnull=True, not_before__lte=now
+            ).update(sent_at=now, leased_until=None)
+            if not claimed:
+                return "skipped"
+            delivery = Delivery.objects.select_related(
+                "recipient", "case", "case__concern", "case__concern__reporter"
+            ).get(pk=delivery_id)
+            _deliver(delivery)
+    except Exception as exc:
+        _record_failure(delivery_id, exc, now)
+        return "failed"
+    return "sent"
+
+
+def _record_failure(delivery_id: int, exc: Exception, now: dt.datetime) -> None:
+    delivery = Delivery.objects.filter(pk=delivery_id).only("attempts").first()
+    if delivery is None:
+        return
+    attempts = delivery.attempts + 1
+    Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(
+        attempts=F("attempts") + 1,
+        not_before=now + _backoff(attempts),
+        leased_until=None,
+        last_error=type(exc).__name__[:120],
+    )
+    logger.warning(
+        "delivery %s failed (attempt %d, %s); retrying later",
+        delivery_id,
+        attempts,
+        type(exc).__name__,
+    )
+
+
+def deliveries_claim(*, now: dt.datetime | None = None, batch: int = 100) -> list[int]:
+    """Claim due, unsent deliveries for this sweeper. Rows another sweeper or a worker holds
+    are skipped (SKIP LOCKED on PostgreSQL); the lease lapses if this process dies."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Delivery.objects.filter(
+            Q(leased_until__isnull=True) | Q(leased_until__lt=now),
+            sent_at__isnull=True,
+            not_before__lte=now - SEND_GRACE,
+        ).order_by("not_before", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:batch])
+        Delivery.objects.filter(pk__in=ids).update(leased_until=now + LEASE)
+    return ids
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    planned: int
+    sent: int
+    failed: int
+
+
+def deliveries_sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """The safety net: plan missed events, then send whatever is due and still unsent."""
+    planned = events_plan_missed(now=now)
+    outcomes = [delivery_send(delivery_id=pk, now=now) for pk in deliveries_claim(now=now)]
+    return SweepResult(
+        planned=len(planned), sent=outcomes.count("sent"), failed=outcomes.count("failed")
+    )
+
+
+# --- in-app notifications --------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> bool:
+    """Mark one of the user's own notifications read; False if it is not theirs."""
+    updated = Notification.objects.filter(
+        pk=notification_id, recipient_id=user.pk, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    return (
+        bool(updated)
+        or Notification.objects.filter(pk=notification_id, recipient_id=user.pk).exists()
+    )
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: AbstractBaseUser) -> int:
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,62 @@
+"""Celery tasks. Payloads are ids only; every task is safe to run twice (acks_late)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from notifications import scheduling, services
+from notifications.services import Pending
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="notifications.deliver", acks_late=True, ignore_result=True)
+def deliver(delivery_id: int) -> str:
+    return services.delivery_send(delivery_id=delivery_id)
+
+
+@shared_task(name="notifications.sweep", acks_late=True, ignore_result=True)
+def sweep() -> dict[str, int]:
+    result = services.deliveries_sweep()
+    return {"planned": result.planned, "sent": result.sent, "failed": result.failed}
+
+
+@shared_task(name="notifications.reminders", acks_late=True, ignore_result=True)
+def reminders() -> dict[str, int]:
+    """Reminders, escalations and follow-ups; their deliveries go out from the event
+    receiver, or from the sweeper if this process dies first."""
+    return {
+        "reminders": scheduling.reminders_record(),
+        "escalations": scheduling.escalations_record(),
+        "follow_ups": scheduling.follow_ups_record(),
+    }
+
+
+@shared_task(name="notifications.digests", acks_late=True, ignore_result=True)
+def digests() -> int:
+    pending = scheduling.digests_plan()
+    enqueue(pending)
+    return len(pending)
+
+
+def enqueue(pending: list[Pending]) -> int:
+    """Publish a delivery task per row; never raises. With the broker down this gives up
+    within the broker timeouts and the sweeper sends the rows once it is back."""
+    published = 0
+    now = timezone.now()
+    for item in pending:
+        countdown = max(0.0, (item.not_before - now).total_seconds())
+        try:
+            deliver.apply_async(args=[item.delivery_id], countdown=countdown or None, retry=False)
+        except Exception as exc:
+            logger.warning(
+                "broker unavailable (%s): %d deliveries left for the sweeper",
+                type(exc).__name__,
+                len(pending) - published,
+            )
+            return published
+        published += 1
+    return published
