@@ -1,0 +1,21 @@
+"""PostgreSQL only: a covering index so dashboard sums are index-only scans."""
+
+from django.db import migrations
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE INDEX IF NOT EXISTS monthly_count_covering ON reports_monthlycount "
+            "(organisation_id, month, dimension) INCLUDE (value, count)"
+        )
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS monthly_count_covering")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("reports", "0002_reference_data")]
+    operations = [migrations.RunPython(create, drop)]

@@ -1,0 +1,186 @@
+"""Reads for reports, scoped by who is asking, and only ever from the rollup tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from concerns.models import Department, Organisation
+from concerns.selectors import organisation_ids_for_user
+from reports.models import MonthlyCount, MonthlyDuration, NationalFigure, OpenCase, ReturnSchema
+from reports.periods import Period, add_months
+from workflow import policies
+from workflow.errors import CaseNotFound, NotPermitted
+
+TREND_MONTHS = 24  # SPC needs a long baseline whatever period is chosen
+
+
+class ReportNotFound(CaseNotFound):
+    """An organisation the member may not see is reported as not found (a 404)."""
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    organisations: tuple[Organisation, ...]
+    period: Period
+
+    @property
+    def organisation_ids(self) -> list[int]:
+        return [o.pk for o in self.organisations]
+
+
+def report_organisations_for_user(*, user: policies.Actor) -> list[Organisation]:
+    if not policies.may_view_reports(user):
+        raise NotPermitted("Reports are for committee members and lead guardians.")
+    ids = organisation_ids_for_user(user=user)
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+def report_scope_for_user(
+    *, user: policies.Actor, period: Period, organisation_ids: Sequence[int] = ()
+) -> ReportScope:
+    """The organisations asked for (all the member's by default), each one theirs."""
+    allowed = report_organisations_for_user(user=user)
+    if not organisation_ids:
+        return ReportScope(tuple(allowed), period)
+    by_id = {o.pk: o for o in allowed}
+    if any(pk not in by_id for pk in organisation_ids):
+        raise ReportNotFound("Organisation not found.")
+    return ReportScope(tuple(by_id[pk] for pk in sorted(set(organisation_ids))), period)
+
+
+@dataclass(frozen=True)
+class RawFigures:
+    """Unrounded figures: never shown to a committee member without ``Disclosure``."""
+
+    counts: dict[tuple[str, str], int]
+    by_organisation: dict[int, int]
+    trend: list[tuple[dt.date, int]]
+    durations: dict[str, dict[int, int]]
+    open_now: int
+    overdue_now: int
+    departments: dict[str, str] = field(default_factory=dict)
+
+    def n(self, dimension: str, value: str = "") -> int:
+        return self.counts.get((dimension, value), 0)
+
+    def values(self, dimension: str) -> dict[str, int]:
+        return {v: n for (d, v), n in self.counts.items() if d == dimension}
+
+    def sum(self, dimension: str) -> int:
+        return sum(self.values(dimension).values())
+
+    def measure(self, measure: str) -> int:
+        """A "dimension:value" cell, or "dimension:*" for the sum over the dimension."""
+        dimension, _, value = measure.partition(":")
+        return self.sum(dimension) if value == "*" else self.n(dimension, value)
+
+
+def report_figures(*, scope: ReportScope, now: dt.datetime | None = None) -> RawFigures:
+    now = now or timezone.now()
+    orgs, period = scope.organisation_ids, scope.period
+    in_period = Q(
+        organisation_id__in=orgs, month__gte=period.first_month, month__lte=period.last_month
+    )
+    counts = {
+        (row["dimension"], row["value"]): row["n"]
+        for row in MonthlyCount.objects.filter(in_period)
+        .values("dimension", "value")
+        .annotate(n=Sum("count"))
+    }
+    totals = MonthlyCount.objects.filter(in_period, dimension="total")
+    by_org = {
+        row["organisation_id"]: row["n"]
+        for row in totals.values("organisation_id").annotate(n=Sum("count"))
+    }
+    first = add_months(period.last_month, -(TREND_MONTHS - 1))
+    monthly = dict(
+        MonthlyCount.objects.filter(
+            organisation_id__in=orgs,
+            dimension="total",
+            month__gte=first,
+            month__lte=period.last_month,
+        )
+        .values("month")
+        .annotate(n=Sum("count"))
+        .values_list("month", "n")
+    )
+    trend = [
+        (add_months(first, i), monthly.get(add_months(first, i), 0)) for i in range(TREND_MONTHS)
+    ]
+    durations: dict[str, dict[int, int]] = defaultdict(dict)
+    for measure, days, n in (
+        MonthlyDuration.objects.filter(in_period)
+        .values("measure", "days")
+        .annotate(n=Sum("count"))
+        .values_list("measure", "days", "n")
+    ):
+        durations[measure][days] = n
+    open_cases = OpenCase.objects.filter(organisation_id__in=orgs).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
+    )
+    department_ids = [int(v) for (d, v) in counts if d == "department" and v.isdigit()]
+    departments = {
+        str(pk): f"{org}: {name}"
+        for pk, name, org in Department.objects.filter(pk__in=department_ids).values_list(
+            "pk", "name", "organisation__name"
+        )
+    }
+    return RawFigures(
+        counts=counts,
+        by_organisation=by_org,
+        trend=trend,
+        durations=dict(durations),
+        open_now=open_cases["open"],
+        overdue_now=open_cases["overdue"],
+        departments=departments,
+    )
+
+
+def national_figures_for(*, period: Period) -> list[NationalFigure]:
+    """The national figures for the period's financial year, else the latest published."""
+    figures = list(NationalFigure.objects.filter(year=period.financial_year))
+    if figures:
+        return figures
+    latest = NationalFigure.objects.order_by("-year").values_list("year", flat=True).first()
+    return list(NationalFigure.objects.filter(year=latest)) if latest else []
+
+
+def return_schema_for(*, period: Period, version: str = "") -> ReturnSchema:
+    schemas = ReturnSchema.objects.all()
+    if version:
+        schema = schemas.filter(version=version).first()
+    else:
+        schema = schemas.filter(effective_from__lte=period.first_month).first() or (
+            schemas.order_by("effective_from").first()
+        )
+    if schema is None:
+        raise ReportNotFound("No data return schema of that version.")
+    return schema
+
+
+def data_return_organisations_for_user(*, user: policies.Actor) -> list[Organisation]:
+    if not policies.may_download_data_return(user):
+        raise NotPermitted("The data return is for lead guardians.")
+    ids = organisation_ids_for_user(user=user)
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+def data_return_organisation_for_user(
+    *, user: AbstractBaseUser, organisation_id: int | None
+) -> Organisation:
+    """A lead guardian's own organisation (the only one if they serve just one)."""
+    if not policies.may_download_data_return(user):
+        raise NotPermitted("The data return is for lead guardians.")
+    ids = organisation_ids_for_user(user=user)
+    if organisation_id is None and len(ids) == 1:
+        organisation_id = next(iter(ids))
+    if organisation_id not in ids:
+        raise ReportNotFound("Organisation not found.")
+    return Organisation.objects.get(pk=organisation_id)

@@ -1,0 +1,265 @@
+"""Rollup maintenance: the only writes reports/ makes.
+
+A change to a case recomputes the rollups of its organisation-month from the source
+tables (a few hundred concerns at national scale), under a row lock on that month, so the
+rollups cannot drift from the data and two concurrent changes cannot double-count.
+``rollups_rebuild`` recomputes everything (the ``rebuild_rollups`` command).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from concerns.models import Concern
+from reports.models import MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
+from reports.periods import month_bounds, month_of
+from workflow.models import OPEN_STATES, Case, Detriment, DetrimentAnswer, EventKind, Status
+
+logger = logging.getLogger(__name__)
+
+# Events that cannot change any reported figure: no recomputation for them.
+IRRELEVANT_KINDS = frozenset(
+    {
+        EventKind.NOTE,
+        EventKind.MESSAGE_TO_REPORTER,
+        EventKind.MESSAGE_FROM_REPORTER,
+        EventKind.IDENTITY_VIEWED,
+        EventKind.REMINDER,
+        EventKind.ESCALATION,
+        EventKind.FOLLOW_UP,
+    }
+)
+
+_FACT_FIELDS = (
+    "id",
+    "organisation_id",
+    "department_id",
+    "route",
+    "reporter_role",
+    "professional_group",
+    "raised_at",
+    "case__id",
+    "case__status",
+    "case__acknowledged_at",
+    "case__acknowledge_due_at",
+    "case__first_feedback_at",
+    "case__feedback_due_at",
+    "case__closed_at",
+    "case__referral_destination",
+    "case__outcome__upheld",
+    "case__speak_up_again__answer",
+)
+
+
+@dataclass
+class _Tally:
+    counts: Counter  # (org, month, dimension, value) -> n
+    durations: Counter  # (org, month, measure, days) -> n
+
+
+def _whole_days(start: dt.datetime, end: dt.datetime | None) -> int | None:
+    if end is None:
+        return None
+    return max(0, int((end - start).total_seconds() // 86400))
+
+
+def _tally(concerns: Q) -> _Tally:
+    """Count every dimension for the concerns matching ``concerns``, by organisation-month."""
+    counts: Counter = Counter()
+    durations: Counter = Counter()
+    rows = (
+        Concern.objects.filter(concerns)
+        .annotate(month=TruncMonth("raised_at"))
+        .values_list(*_FACT_FIELDS, "month")
+    )
+    key_of: dict[int, tuple[int, dt.date]] = {}
+    case_key: dict[int, tuple[int, dt.date]] = {}
+    for (
+        concern_id,
+        org,
+        department,
+        route,
+        role,
+        group,
+        raised_at,
+        case_id,
+        status,
+        acked,
+        ack_due,
+        feedback,
+        feedback_due,
+        closed,
+        referral,
+        upheld,
+        again,
+        month,
+    ) in rows.iterator(chunk_size=5000):
+        month = month.date() if isinstance(month, dt.datetime) else month
+        key = (org, month)
+        key_of[concern_id] = key
+        case_key[case_id] = key
+        add = counts.update
+        add([(*key, "total", ""), (*key, "route", route), (*key, "role", role)])
+        add([(*key, "group", group), (*key, "department", str(department or "none"))])
+        add([(*key, "status", status or Status.RECEIVED)])
+        if acked is not None:
+            add([(*key, "response", "acknowledged")])
+            if acked <= ack_due:
+                add([(*key, "response", "acknowledged_within")])
+            durations[(*key, "acknowledge", _whole_days(raised_at, acked))] += 1
+        if feedback is not None:
+            add([(*key, "response", "feedback")])
+            if feedback_due is not None and feedback <= feedback_due:
+                add([(*key, "response", "feedback_within")])
+            durations[(*key, "feedback", _whole_days(raised_at, feedback))] += 1
+        if status == Status.CLOSED and closed is not None:
+            add([(*key, "response", "closed")])
+            durations[(*key, "close", _whole_days(raised_at, closed))] += 1
+        if status in OPEN_STATES:
+            add([(*key, "response", "open")])
+        if status == Status.REFERRED:
+            add([(*key, "referral", referral or "other")])
+        if upheld:
+            add([(*key, "outcome", upheld)])
+        if again:
+            add([(*key, "speak_up_again", again)])
+    if not key_of:
+        return _Tally(counts, durations)
+    through = Concern.categories.through.objects.filter(
+        concern__in=Concern.objects.filter(concerns)
+    ).values_list("concern_id", "category__slug")
+    for concern_id, slug in through.iterator(chunk_size=10000):
+        counts[(*key_of[concern_id], "category", slug)] += 1
+    through = Concern.standards.through.objects.filter(
+        concern__in=Concern.objects.filter(concerns)
+    ).values_list("concern_id", "qualitystandard__code")
+    for concern_id, code in through.iterator(chunk_size=10000):
+        counts[(*key_of[concern_id], "standard", code)] += 1
+    harmed = (
+        Detriment.objects.filter(case__concern__in=Concern.objects.filter(concerns))
+        .filter(suffered=DetrimentAnswer.YES)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    for case_id in harmed.iterator(chunk_size=10000):
+        counts[(*case_key[case_id], "detriment", "yes")] += 1
+    return _Tally(counts, durations)
+
+
+def _write(tally: _Tally) -> None:
+    MonthlyCount.objects.bulk_create(
+        (
+            MonthlyCount(organisation_id=o, month=m, dimension=d, value=v, count=n)
+            for (o, m, d, v), n in tally.counts.items()
+        ),
+        batch_size=5000,
+    )
+    MonthlyDuration.objects.bulk_create(
+        (
+            MonthlyDuration(organisation_id=o, month=m, measure=s, days=d, count=n)
+            for (o, m, s, d), n in tally.durations.items()
+        ),
+        batch_size=5000,
+    )
+
+
+def _lock_month(organisation_id: int, month: dt.date) -> None:
+    RollupMonth.objects.get_or_create(
+        organisation_id=organisation_id, month=month, defaults={"refreshed_at": timezone.now()}
+    )
+    RollupMonth.objects.select_for_update().filter(
+        organisation_id=organisation_id, month=month
+    ).update(refreshed_at=timezone.now())
+
+
+@transaction.atomic
+def rollup_month_refresh(*, organisation_id: int, month: dt.date) -> None:
+    """Recompute one organisation-month's rollups from the source tables."""
+    _lock_month(organisation_id, month)
+    start, end = month_bounds(month)
+    MonthlyCount.objects.filter(organisation_id=organisation_id, month=month).delete()
+    MonthlyDuration.objects.filter(organisation_id=organisation_id, month=month).delete()
+    _write(_tally(Q(organisation_id=organisation_id, raised_at__gte=start, raised_at__lt=end)))
+
+
+@transaction.atomic
+def open_case_refresh(*, case: Case) -> None:
+    if case.status in OPEN_STATES:
+        OpenCase.objects.update_or_create(
+            case_id=case.pk,
+            defaults={"organisation_id": case.organisation_id, "due_at": case.due_at},
+        )
+    else:
+        OpenCase.objects.filter(case_id=case.pk).delete()
+
+
+def rollups_on_case_event(*, case_id: int, kind: str) -> None:
+    """Keep the rollups current after a case event (called after its commit)."""
+    if kind in IRRELEVANT_KINDS:
+        return
+    case = Case.objects.filter(pk=case_id).only("organisation_id", "raised_at", "status").first()
+    if case is None:
+        return
+    # Case.raised_at is copied from the concern, so this is the concern's month.
+    rollup_month_refresh(organisation_id=case.organisation_id, month=month_of(case.raised_at))
+    open_case_refresh(case=Case.objects.only("organisation_id", "status", "due_at").get(pk=case_id))
+
+
+def rollups_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
+    """Recompute every rollup (per organisation, each in its own transaction)."""
+    from concerns.models import Organisation
+
+    orgs = Organisation.objects.order_by("pk")
+    if organisation_ids is not None:
+        orgs = orgs.filter(pk__in=list(organisation_ids))
+    done = 0
+    for org_id in orgs.values_list("pk", flat=True):
+        with transaction.atomic():
+            tally = _tally(Q(organisation_id=org_id))
+            months = sorted({m for (_, m, _, _) in tally.counts})
+            for month in months:
+                _lock_month(org_id, month)
+            MonthlyCount.objects.filter(organisation_id=org_id).delete()
+            MonthlyDuration.objects.filter(organisation_id=org_id).delete()
+            RollupMonth.objects.filter(organisation_id=org_id).exclude(month__in=months).delete()
+            _write(tally)
+            OpenCase.objects.filter(organisation_id=org_id).delete()
+            OpenCase.objects.bulk_create(
+                (
+                    OpenCase(case_id=pk, organisation_id=org_id, due_at=due)
+                    for pk, due in Case.objects.filter(
+                        organisation_id=org_id, status__in=OPEN_STATES
+                    ).values_list("pk", "due_at")
+                ),
+                batch_size=5000,
+            )
+        done += 1
+    return done
+
+
+def rollups_for_month_counts() -> dict[str, int]:
+    """Row counts of the rollup tables (for the command's report)."""
+    return {
+        "months": RollupMonth.objects.count(),
+        "counts": MonthlyCount.objects.count(),
+        "durations": MonthlyDuration.objects.count(),
+        "open": OpenCase.objects.count(),
+    }
+
+
+__all__ = [
+    "open_case_refresh",
+    "rollup_month_refresh",
+    "rollups_for_month_counts",
+    "rollups_on_case_event",
+    "rollups_rebuild",
+]
