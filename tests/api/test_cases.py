@@ -199,9 +199,7 @@ def test_a_transition_not_possible_now_is_409_with_the_reason(case, guardian):
     feedback = client.post(f"{CASES}{case.reference}/transitions/give_feedback/", {}, "json")
 
     assert close.status_code == 409
-    assert close.json()["detail"] == (
-        "Record the outcome before closing, after feedback has been given."
-    )
+    assert close.json()["detail"] == "This case is acknowledged: that action is not available."
     assert feedback.status_code == 409
     case.refresh_from_db()
     assert case.status == "acknowledged"

@@ -82,7 +82,7 @@ def test_pages_are_not_cached_and_carry_a_content_security_policy(client, db):
     assert response["Cache-Control"] == "no-store, private"
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_not_found_page_does_not_echo_the_request(client, db):
