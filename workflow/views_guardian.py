@@ -40,6 +40,7 @@ from workflow.models import Case, Side, Status
 
 # The queue's "due soon" window, the same as selectors' ``due=soon`` filter.
 SOON_DAYS = 3
+DEFAULT_PER_PAGE = 25
 TRANSITION_LABELS = {
     "acknowledge": "Acknowledge",
     "start_investigation": "Start investigation",
@@ -93,9 +94,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         id__in=organisation_ids_for_user(user=request.user)
     ).only("id", "code", "name")
     categories = Category.objects.filter(is_active=True).only("id", "slug", "name")
-    form = gf.QueueFilterForm(request.GET, categories=categories, organisations=organisations)
+    data = request.GET.copy()
+    data.setdefault("per_page", str(DEFAULT_PER_PAGE))
+    form = gf.QueueFilterForm(data, categories=categories, organisations=organisations)
     wanted = form.valid_values()
-    per_page = wanted.pop("per_page", 25)
+    per_page = wanted.pop("per_page", DEFAULT_PER_PAGE)
     filters = selectors.QueueFilters(**wanted)
     page = _page_number(request.GET.get("page"))
     # One row more than the page shows tells us whether there is a next page, without a
