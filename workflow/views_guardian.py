@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -36,7 +36,7 @@ from config import policies as config_policies
 from workflow import forms_guardian as gf
 from workflow import policies, selectors, services
 from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
-from workflow.models import Case, Side, Status
+from workflow.models import Case, CaseEvent, Side, Status
 
 # The queue's "due soon" window, the same as selectors' ``due=soon`` filter.
 SOON_DAYS = 3
@@ -222,7 +222,7 @@ def _render_case(
         "categories": concern.categories.all(),
         "standards": concern.standards.select_related("domain"),
         "attachments": concern.attachments.only("id", "content_type", "size", "concern_id"),
-        "events": selectors.case_events(case=case),
+        "events": _labelled(selectors.case_events(case=case)),
         "conversation": selectors.case_messages(case=case),
         "notes": case.notes.select_related("author"),
         "outcome": getattr(case, "outcome", None),
@@ -245,9 +245,18 @@ def _render_case(
         "revealed": revealed,
         "Route": Route,
         "Side": Side,
-        "Status": Status,
     }
     return render(request, "workflow/guardian/case.html", context, status=status)
+
+
+STATUS_LABELS = dict(Status.choices)
+
+
+def _labelled(events: Iterable[CaseEvent]) -> list[CaseEvent]:
+    rows = list(events)
+    for e in rows:
+        e.from_label, e.to_label = STATUS_LABELS.get(e.from_state), STATUS_LABELS.get(e.to_state)
+    return rows
 
 
 # --- actions -----------------------------------------------------------------------------
