@@ -27,7 +27,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from concerns.models import Category, Organisation, Route
 from concerns.roles import is_guardian, is_lead_guardian
@@ -87,7 +87,7 @@ def _case_url(case: Case, anchor: str = "") -> str:
 # --- queue -------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @guardian_required
 def queue(request: HttpRequest) -> HttpResponse:
     organisations = Organisation.objects.filter(
@@ -140,7 +140,7 @@ def _page_number(raw: str | None) -> int:
 # --- workload ----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @guardian_required
 def workload(request: HttpRequest) -> HttpResponse:
     if not is_lead_guardian(request.user):
@@ -158,7 +158,7 @@ def workload(request: HttpRequest) -> HttpResponse:
 # --- case page ---------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @guardian_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_case(request, _case_or_404(request, reference))
@@ -471,7 +471,7 @@ def case_reveal(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_case(request, _case_or_404(request, reference), revealed=revealed)
 
 
-@require_GET
+@require_safe
 @guardian_required
 def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
     case = _case_or_404(request, reference)
