@@ -37,15 +37,26 @@ class NHSFormMixin:
                     field.widget.attrs.setdefault("class", css)
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs.setdefault("rows", 3)
+        for name in self.fields:
+            self._describe(name)
+
+    def _describe(self, name: str, *, error: bool = False) -> None:
+        field = self.fields[name]
+        if isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            return  # described on their fieldset by the template
+        auto_id = self[name].auto_id
+        ids = [f"{auto_id}-hint"] if field.help_text else []
+        if error:
+            ids.append(f"{auto_id}-error")
+            field.widget.attrs["aria-invalid"] = "true"
+        if ids:
+            field.widget.attrs["aria-describedby"] = " ".join(ids)
 
     def full_clean(self) -> None:
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
-                bound = self[name]
-                attrs = self.fields[name].widget.attrs
-                attrs["aria-describedby"] = f"{bound.auto_id}-error"
-                attrs["aria-invalid"] = "true"
+                self._describe(name, error=True)
 
 
 class VersionedForm(NHSFormMixin, forms.Form):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +27,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from concerns.models import Category, Organisation, Route
 from concerns.roles import is_guardian, is_lead_guardian
@@ -36,10 +36,11 @@ from config import policies as config_policies
 from workflow import forms_guardian as gf
 from workflow import policies, selectors, services
 from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
-from workflow.models import Case, Side, Status
+from workflow.models import Case, CaseEvent, Side, Status
 
 # The queue's "due soon" window, the same as selectors' ``due=soon`` filter.
 SOON_DAYS = 3
+DEFAULT_PER_PAGE = 25
 TRANSITION_LABELS = {
     "acknowledge": "Acknowledge",
     "start_investigation": "Start investigation",
@@ -86,16 +87,18 @@ def _case_url(case: Case, anchor: str = "") -> str:
 # --- queue -------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @guardian_required
 def queue(request: HttpRequest) -> HttpResponse:
     organisations = Organisation.objects.filter(
         id__in=organisation_ids_for_user(user=request.user)
     ).only("id", "code", "name")
     categories = Category.objects.filter(is_active=True).only("id", "slug", "name")
-    form = gf.QueueFilterForm(request.GET, categories=categories, organisations=organisations)
+    data = request.GET.copy()
+    data.setdefault("per_page", str(DEFAULT_PER_PAGE))
+    form = gf.QueueFilterForm(data, categories=categories, organisations=organisations)
     wanted = form.valid_values()
-    per_page = wanted.pop("per_page", 25)
+    per_page = wanted.pop("per_page", DEFAULT_PER_PAGE)
     filters = selectors.QueueFilters(**wanted)
     page = _page_number(request.GET.get("page"))
     # One row more than the page shows tells us whether there is a next page, without a
@@ -137,7 +140,7 @@ def _page_number(raw: str | None) -> int:
 # --- workload ----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @guardian_required
 def workload(request: HttpRequest) -> HttpResponse:
     if not is_lead_guardian(request.user):
@@ -155,7 +158,7 @@ def workload(request: HttpRequest) -> HttpResponse:
 # --- case page ---------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @guardian_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_case(request, _case_or_404(request, reference))
@@ -219,7 +222,7 @@ def _render_case(
         "categories": concern.categories.all(),
         "standards": concern.standards.select_related("domain"),
         "attachments": concern.attachments.only("id", "content_type", "size", "concern_id"),
-        "events": selectors.case_events(case=case),
+        "events": _labelled(selectors.case_events(case=case)),
         "conversation": selectors.case_messages(case=case),
         "notes": case.notes.select_related("author"),
         "outcome": getattr(case, "outcome", None),
@@ -242,9 +245,18 @@ def _render_case(
         "revealed": revealed,
         "Route": Route,
         "Side": Side,
-        "Status": Status,
     }
     return render(request, "workflow/guardian/case.html", context, status=status)
+
+
+STATUS_LABELS = dict(Status.choices)
+
+
+def _labelled(events: Iterable[CaseEvent]) -> list[CaseEvent]:
+    rows = list(events)
+    for e in rows:
+        e.from_label, e.to_label = STATUS_LABELS.get(e.from_state), STATUS_LABELS.get(e.to_state)
+    return rows
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -459,7 +471,7 @@ def case_reveal(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_case(request, _case_or_404(request, reference), revealed=revealed)
 
 
-@require_GET
+@require_safe
 @guardian_required
 def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
     case = _case_or_404(request, reference)
