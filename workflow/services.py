@@ -260,6 +260,8 @@ def case_transition(
     # Order matters: the state first, then who may, and only then the conditions, so that
     # someone who may not act learns nothing about the case's progress from the answer.
     if not can_proceed(method, check_conditions=False):
+        if name == "withdraw":
+            raise TransitionRefused("This concern can no longer be withdrawn.")
         raise TransitionRefused(
             f"This case is {case.get_status_display().lower()}: that action is not available."
         )
@@ -402,7 +404,10 @@ def concern_message_reply(*, case: Case, actor: Actor, body: str) -> Message:
 def case_note_add(*, case: Case, actor: AbstractBaseUser, body: str) -> InternalNote:
     _require_text(body, "a note")
     case = _lock(case, None)
-    _require_handler(actor, case)
+    # Any guardian who may see the case may add to its notes (a colleague covering leave,
+    # say); moving the case stays with the assigned guardian and the leads.
+    if not policies.may_view_case(actor, case):
+        raise CaseNotFound("Case not found.")
     note = InternalNote.objects.create(case=case, author=actor, body=body)
     case_event_record(case=case, kind=EventKind.NOTE, actor=actor, actor_role="guardian")
     _touch(case)

@@ -165,3 +165,9 @@ def test_a_case_knows_whether_it_is_overdue(three_cases):
     assert late.is_overdue
     assert not soon.is_overdue
     assert not done.is_overdue
+
+
+def test_sorting_by_due_puts_nothing_due_last_on_every_database(three_cases, guardian):
+    late, soon, later, done = three_cases
+    cases = selectors.case_list_for_user(user=guardian, filters=QueueFilters(sort="due"))
+    assert [c.pk for c in cases] == [late.pk, soon.pk, later.pk, done.pk]

@@ -324,11 +324,22 @@ def test_an_outsider_cannot_assign(new_case, outsider_guardian):
 
 
 @pytest.mark.parametrize("who", ACTORS)
-def test_only_handlers_message_write_notes_and_record_outcomes(new_case, guardian, people, who):
+def test_any_guardian_who_sees_the_case_may_add_a_note(new_case, guardian, people, who):
+    # A colleague covering leave may add to the notes; nobody else may, or learn it exists.
+    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    if who in VISIBLE_TO - {"reporter"}:
+        note = services.case_note_add(case=case, actor=people[who], body="Private")
+        assert note.case_id == case.pk
+    else:
+        with pytest.raises(CaseNotFound):
+            services.case_note_add(case=case, actor=people[who], body="Private")
+
+
+@pytest.mark.parametrize("who", ACTORS)
+def test_only_handlers_message_record_outcomes_and_reveal(new_case, guardian, people, who):
     case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
     actions = [
         lambda a: services.case_message_send(case=case, actor=a, body="Hello"),
-        lambda a: services.case_note_add(case=case, actor=a, body="Private"),
         lambda a: services.case_outcome_record(case=case, actor=a, upheld="upheld", findings="F"),
         lambda a: services.case_detriment_record(case=case, actor=a, suffered="no"),
         lambda a: services.case_identity_reveal(case=case, actor=a, reason="To meet them"),
@@ -385,3 +396,24 @@ def test_speak_up_again_is_asked_on_closing_and_answered_once_closed(new_case, g
     assert response.get_answer_display() == "Maybe"
     with pytest.raises(InvalidInput):
         services.concern_speak_up_again_answer(case=case, actor=reporter, answer="perhaps")
+
+
+# --- a guardian who raises a concern is its reporter, not its handler ----------------------
+
+
+def test_a_guardian_cannot_see_or_handle_their_own_concern(org, guardian, other_guardian, lead):
+    # Given a guardian raises a confidential concern about their own organisation
+    own = raise_concern(org, route="confidential", reporter=guardian).case
+    # Then it is not in their queue, and they cannot open, take or move it
+    assert not selectors.case_list_for_user(user=guardian).filter(pk=own.pk).exists()
+    with pytest.raises(CaseNotFound):
+        selectors.case_get_for_user(user=guardian, reference=own.reference)
+    with pytest.raises(CaseNotFound):
+        services.case_assign(case=own, guardian=guardian, actor=guardian)
+    # But as its reporter they may still withdraw it, and colleagues handle it as usual
+    assert selectors.case_list_for_user(user=other_guardian).filter(pk=own.pk).exists()
+    with pytest.raises(NotPermitted):
+        services.case_assign(case=own, guardian=guardian, actor=lead)
+    services.case_assign(case=own, guardian=other_guardian, actor=lead)
+    case = services.case_transition(case=own, name="withdraw", actor=guardian)
+    assert case.status == Status.WITHDRAWN
