@@ -17,10 +17,13 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from io import StringIO
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -244,6 +247,8 @@ class Command(BaseCommand):
             return
         password = os.environ.get("SPEAKUP_DEMO_PASSWORD") or "speakup-demo"
         rng = random.Random(options["seed"])
+        newest = CaseEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+        first_event = (newest or 0) + 1
         with _silenced_notifications(), transaction.atomic():
             cast = _people(password)
             categories = {c.slug: c for c in Category.objects.prefetch_related("standards")}
@@ -253,6 +258,7 @@ class Command(BaseCommand):
                 _one_concern(index, state, cast, categories, rng, now)
             if not had_concerns:
                 _renumber_by_year()
+            _history_is_not_news(first_event)
         self._print_sign_ins(password, len(plans))
 
     def _print_sign_ins(self, password: str, count: int) -> None:
@@ -279,6 +285,28 @@ def _silenced_notifications() -> Iterator[None]:
     finally:
         case_event_recorded.receivers = saved
         case_event_recorded.sender_receivers_cache.clear()
+
+
+def _history_is_not_news(first_event: int) -> None:
+    """Let the apps that follow case events know these are history, without importing them.
+
+    (workflow/ never imports notifications/ or reports/.) The notification planner would
+    otherwise mail a notification for every demo event; report rollups are rebuilt once
+    rather than per event.
+    """
+    try:
+        planned = apps.get_model("notifications", "PlannedEvent")
+    except LookupError:
+        planned = None
+    if planned is not None:
+        event_ids = CaseEvent.objects.filter(pk__gte=first_event).values_list("pk", flat=True)
+        planned.objects.bulk_create(
+            (planned(event_id=pk) for pk in event_ids.iterator()),
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+    if "rebuild_rollups" in get_commands():
+        call_command("rebuild_rollups", stdout=StringIO())
 
 
 def _people(password: str) -> People:
