@@ -182,6 +182,12 @@ LESSONS = [
     "",
 ]
 
+DEMO_ATTACHMENT = services.NewAttachment(
+    filename="rota-week-14.pdf",
+    content_type="application/pdf",
+    data=b"%PDF-1.4\n% Speak Up demo attachment: a placeholder rota\n%%EOF\n",
+)
+
 # How many of each final state, in proportion.
 STATE_MIX = [
     ("closed", 42),
@@ -389,6 +395,7 @@ def _one_concern(
         outcome_hoped=rng.choice(OUTCOMES_HOPED),
         reporter_name=reporter.get_full_name() if reporter else "",
         reporter_contact=reporter.email if reporter else "",
+        attachments=[DEMO_ATTACHMENT] if rng.random() < 0.07 else [],
     )
     case = raised.case
     self_actor = ReceiptHolder(concern_id=raised.concern.pk) if reporter is None else reporter
