@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from concerns.models import (
+    Attachment,
     Category,
     Concern,
     Department,
@@ -600,6 +601,7 @@ def _case_times(case_id: int, events: list[CaseEvent], head: str) -> None:
         log_head=head,
     )
     Concern.objects.filter(pk=case.concern_id).update(raised_at=raised_at)
+    Attachment.objects.filter(concern_id=case.concern_id).update(uploaded_at=raised_at)
     _match_rows(case_id, events)
 
 
