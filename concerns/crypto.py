@@ -80,7 +80,10 @@ class EncryptedBinaryField(models.BinaryField):
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> bytes | None:
         if value is None:
             return None
-        return decrypt_bytes(bytes(value))
+        try:
+            return decrypt_bytes(bytes(value))
+        except InvalidToken as exc:
+            raise InvalidToken(f"cannot decrypt {self.model.__name__}.{self.name}") from exc
 
 
 def encrypted_fields(model: type[models.Model]) -> list[str]:

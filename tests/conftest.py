@@ -50,3 +50,9 @@ def reporter(db):
 @pytest.fixture
 def committee(org):
     return make_user(Role.COMMITTEE, org, username="colin")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production PBKDF2 takes ~1 s per user on this machine; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -37,13 +37,17 @@ def case_scope(user: Actor) -> Q | None:
     """The filter on Case that a member of staff may see; None if they may see none."""
     if not _is_user(user) or not is_guardian(user):
         return None
-    return Q(organisation_id__in=organisation_ids_for_user(user=user)) | Q(
+    visible = Q(organisation_id__in=organisation_ids_for_user(user=user)) | Q(
         assigned_guardian_id=user.pk
     )
+    # A guardian who raised a concern themselves is its reporter, not its handler.
+    return visible & ~Q(concern__reporter_id=user.pk)
 
 
 def may_view_case(user: Actor, case: Case) -> bool:
     if not _is_user(user) or not is_guardian(user):
+        return False
+    if case.concern.reporter_id == user.pk:
         return False
     if case.assigned_guardian_id == user.pk:
         return True
@@ -60,14 +64,17 @@ def may_move_case(case: Case, user: Actor) -> bool:
 
 
 def may_handle_case(user: Actor, case: Case) -> bool:
-    """Message the reporter, write notes, record outcome or detriment, triage."""
+    """Message the reporter, record outcome or detriment, triage, reveal an identity.
+
+    (Internal notes are open to any guardian who may see the case.)
+    """
     return may_move_case(case, user)
 
 
 def may_assign(user: Actor, case: Case, guardian: AbstractBaseUser) -> bool:
     """A lead assigns anyone who serves the organisation; a guardian may take an
     unassigned case for themselves."""
-    if not may_view_case(user, case) or not is_guardian(guardian):
+    if not may_view_case(user, case) or not may_view_case(guardian, case):
         return False
     if case.organisation_id not in organisation_ids_for_user(user=guardian):
         return False

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from concerns.models import Category, Concern
@@ -19,11 +19,12 @@ from workflow.models import OPEN_STATES, Case, CaseEvent, Message, Status
 from workflow.policies import Actor, ReceiptHolder
 
 SORTS = {
-    "newest": "-raised_at",
-    "oldest": "raised_at",
-    "due": "due_at",
-    "activity": "-last_activity_at",
-    "status": "status",
+    "newest": F("raised_at").desc(),
+    "oldest": F("raised_at").asc(),
+    # Nothing due sorts last on every database (SQLite would put NULLs first).
+    "due": F("due_at").asc(nulls_last=True),
+    "activity": F("last_activity_at").desc(),
+    "status": F("status").asc(),
 }
 
 

@@ -17,15 +17,19 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from io import StringIO
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from concerns.models import (
+    Attachment,
     Category,
     Concern,
     Department,
@@ -40,6 +44,18 @@ from concerns.roles import Role
 from concerns.services import organisation_create, user_create
 from workflow import services, timeliness
 from workflow.events import GENESIS, event_digest
+from workflow.management.demo_data import (
+    DESCRIPTIONS,
+    GUARDIAN_MESSAGES,
+    LESSONS,
+    NOTES,
+    ORGANISATIONS,
+    OUTCOME_TEXT,
+    OUTCOMES_HOPED,
+    REPORTER_REPLIES,
+    REPORTERS,
+    STAFF,
+)
 from workflow.models import (
     Case,
     CaseEvent,
@@ -57,127 +73,11 @@ from workflow.models import (
 from workflow.policies import ReceiptHolder
 from workflow.signals import case_event_recorded
 
-ORGANISATIONS = [
-    (
-        "RX1",
-        "North Placement NHS Foundation Trust",
-        Organisation.Kind.TRUST,
-        ["Emergency Department", "Maternity", "Acute Medicine", "General Surgery", "Paediatrics"],
-    ),
-    (
-        "RY2",
-        "South Coast Teaching Hospitals NHS Trust",
-        Organisation.Kind.TRUST,
-        ["Theatres", "Critical Care", "Outpatients", "Radiology"],
-    ),
-    (
-        "RZ3",
-        "Hillside Community Health NHS Trust",
-        Organisation.Kind.COMMUNITY,
-        ["District Nursing", "Community Mental Health", "Health Visiting"],
-    ),
-    (
-        "M85001",
-        "Riverside Medical Practice",
-        Organisation.Kind.GP_PRACTICE,
-        ["Clinical Team", "Reception and Administration"],
-    ),
-]
-
-# username, role, organisations, first name, last name
-STAFF = [
-    ("gemma", Role.GUARDIAN, ["RX1", "M85001"], "Gemma", "Okafor"),
-    ("sam", Role.GUARDIAN, ["RX1"], "Sam", "Whitfield"),
-    ("priya", Role.GUARDIAN, ["RY2"], "Priya", "Raman"),
-    ("tom", Role.GUARDIAN, ["RZ3", "M85001"], "Tom", "Hughes"),
-    ("leo", Role.LEAD_GUARDIAN, ["RX1", "RY2", "RZ3", "M85001"], "Leo", "Marsh"),
-    ("cara", Role.COMMITTEE, ["RX1", "RY2", "RZ3", "M85001"], "Cara", "Lindqvist"),
-    ("ada", Role.ADMIN, [], "Ada", "Byrne"),
-]
-REPORTERS = [
-    ("rob", "Rob", "Ellis"),
-    ("nadia", "Nadia", "Hussain"),
-    ("owen", "Owen", "Price"),
-    ("lucy", "Lucy", "Adeyemi"),
-    ("femi", "Femi", "Clarke"),
-]
-
-DESCRIPTIONS = {
-    "patient-safety": [
-        "On nights in {dept} there is often one registrar covering two wards. Last week a "
-        "deteriorating patient waited over an hour for review and I was told not to escalate.",
-        "Controlled drug checks in {dept} are being signed by one person only. I raised it "
-        "informally and was told that is how it is done here.",
-        "Equipment in {dept} has been broken for weeks and we are improvising with what is "
-        "to hand. I am worried a patient will be harmed.",
-    ],
-    "bullying-harassment": [
-        "A senior colleague in {dept} regularly belittles students in front of patients. "
-        "Several of us now avoid asking questions.",
-        "I was shouted at during handover in {dept} for asking for help, and it has "
-        "happened to others in my cohort too.",
-    ],
-    "inappropriate-behaviour": [
-        "Comments about patients' appearance and background are made openly at the nurses' "
-        "station in {dept}. Nobody challenges it.",
-        "A supervisor in {dept} signs off competencies they have not observed.",
-    ],
-    "worker-safety": [
-        "We regularly work through breaks in {dept} and staff are exhausted; two people "
-        "fainted on shift this month.",
-        "Learners in {dept} are asked to walk alone to the car park late at night after "
-        "long shifts.",
-    ],
-    "education-quality": [
-        "Teaching sessions in {dept} are cancelled almost every week and we are used to fill "
-        "rota gaps instead of learning.",
-        "I have had no named supervisor in {dept} for six weeks and my assessments are overdue.",
-    ],
-    "discrimination": [
-        "International graduates in {dept} are given the worst shifts and are not offered "
-        "the same training opportunities.",
-        "A colleague in {dept} makes remarks about my religion and nothing changed after I "
-        "mentioned it to my supervisor.",
-    ],
-    "other": [
-        "The rota in {dept} is published with less than a week's notice, which makes caring "
-        "responsibilities very hard to manage.",
-    ],
-}
-OUTCOMES_HOPED = [
-    "I would like the staffing to be reviewed.",
-    "I want this to stop, without being identified.",
-    "An apology and a change in behaviour.",
-    "Protected teaching time that is actually protected.",
-    "",
-]
-GUARDIAN_MESSAGES = [
-    "Thank you for raising this. I have started looking into it and will keep you updated.",
-    "Could you tell me roughly when this happened and whether anyone else saw it?",
-    "I have met the department lead and shared your concern without identifying you.",
-    "Here is what we found and what is changing as a result. Thank you for speaking up.",
-]
-REPORTER_REPLIES = [
-    "Thank you. It happened on several shifts over the last month; two colleagues saw it.",
-    "Thanks for the update. Things have been a little better this week.",
-    "I appreciate you letting me know.",
-]
-NOTES = [
-    "Spoke to the clinical director; agreed to review the rota informally first.",
-    "Pattern similar to an earlier case in this department; flag at the next triangulation.",
-    "Reporter prefers contact by the portal only.",
-]
-OUTCOME_TEXT = [
-    ("upheld", "The staffing gaps were confirmed.", "A second registrar was added to nights."),
-    ("partly", "Some incidents were confirmed, others could not be.", "Team training arranged."),
-    ("not_upheld", "The review found the process had been followed.", "Guidance re-circulated."),
-    ("undetermined", "Witnesses could not be identified.", "Awareness session held."),
-]
-LESSONS = [
-    "Learners need a named contact on every shift.",
-    "Escalation routes must be explained at induction.",
-    "",
-]
+DEMO_ATTACHMENT = services.NewAttachment(
+    filename="rota-week-14.pdf",
+    content_type="application/pdf",
+    data=b"%PDF-1.4\n% Speak Up demo attachment: a placeholder rota\n%%EOF\n",
+)
 
 # How many of each final state, in proportion.
 STATE_MIX = [
@@ -244,6 +144,8 @@ class Command(BaseCommand):
             return
         password = os.environ.get("SPEAKUP_DEMO_PASSWORD") or "speakup-demo"
         rng = random.Random(options["seed"])
+        newest = CaseEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+        first_event = (newest or 0) + 1
         with _silenced_notifications(), transaction.atomic():
             cast = _people(password)
             categories = {c.slug: c for c in Category.objects.prefetch_related("standards")}
@@ -253,6 +155,7 @@ class Command(BaseCommand):
                 _one_concern(index, state, cast, categories, rng, now)
             if not had_concerns:
                 _renumber_by_year()
+            _history_is_not_news(first_event)
         self._print_sign_ins(password, len(plans))
 
     def _print_sign_ins(self, password: str, count: int) -> None:
@@ -279,6 +182,28 @@ def _silenced_notifications() -> Iterator[None]:
     finally:
         case_event_recorded.receivers = saved
         case_event_recorded.sender_receivers_cache.clear()
+
+
+def _history_is_not_news(first_event: int) -> None:
+    """Let the apps that follow case events know these are history, without importing them.
+
+    (workflow/ never imports notifications/ or reports/.) The notification planner would
+    otherwise mail a notification for every demo event; report rollups are rebuilt once
+    rather than per event.
+    """
+    try:
+        planned = apps.get_model("notifications", "PlannedEvent")
+    except LookupError:
+        planned = None
+    if planned is not None:
+        event_ids = CaseEvent.objects.filter(pk__gte=first_event).values_list("pk", flat=True)
+        planned.objects.bulk_create(
+            (planned(event_id=pk) for pk in event_ids.iterator()),
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+    if "rebuild_rollups" in get_commands():
+        call_command("rebuild_rollups", stdout=StringIO())
 
 
 def _people(password: str) -> People:
@@ -361,6 +286,7 @@ def _one_concern(
         outcome_hoped=rng.choice(OUTCOMES_HOPED),
         reporter_name=reporter.get_full_name() if reporter else "",
         reporter_contact=reporter.email if reporter else "",
+        attachments=[DEMO_ATTACHMENT] if rng.random() < 0.07 else [],
     )
     case = raised.case
     self_actor = ReceiptHolder(concern_id=raised.concern.pk) if reporter is None else reporter
@@ -565,6 +491,7 @@ def _case_times(case_id: int, events: list[CaseEvent], head: str) -> None:
         log_head=head,
     )
     Concern.objects.filter(pk=case.concern_id).update(raised_at=raised_at)
+    Attachment.objects.filter(concern_id=case.concern_id).update(uploaded_at=raised_at)
     _match_rows(case_id, events)
 
 

@@ -1,0 +1,419 @@
+"""Every transition: allowed, refused by its condition, refused by permission — for each role.
+
+The case under test is a confidential concern raised by ``reporter`` at ``org`` and assigned to
+``guardian``. A person who may not see it gets CaseNotFound, exactly as for a case that does
+not exist; a person who may see it but not do this gets NotPermitted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from concerns.roles import Role
+from tests.factories import case_in_state, make_user, raise_concern
+from workflow import selectors, services
+from workflow.errors import CaseNotFound, InvalidInput, NotPermitted, TransitionRefused
+from workflow.models import Case, CaseEvent, EventKind, Status
+from workflow.policies import ReceiptHolder
+
+ACTORS = [
+    "reporter",
+    "other_reporter",
+    "other_receipt_holder",
+    "unassigned_guardian",
+    "assigned_guardian",
+    "lead_guardian",
+    "outsider_guardian",
+    "committee",
+    "admin",
+]
+HANDLERS = {"assigned_guardian", "lead_guardian"}
+VISIBLE_TO = {"reporter", "unassigned_guardian", "assigned_guardian", "lead_guardian"}
+
+
+@pytest.fixture
+def people(org, reporter, guardian, other_guardian, lead, outsider_guardian, committee):
+    other_anonymous = raise_concern(org).concern
+    return {
+        "reporter": reporter,
+        "other_reporter": make_user(Role.REPORTER, username="ravi"),
+        "other_receipt_holder": ReceiptHolder(concern_id=other_anonymous.pk),
+        "unassigned_guardian": other_guardian,
+        "assigned_guardian": guardian,
+        "lead_guardian": lead,
+        "outsider_guardian": outsider_guardian,
+        "committee": committee,
+        "admin": make_user(Role.ADMIN, org, username="adele", is_superuser=True),
+    }
+
+
+@pytest.fixture
+def new_case(org, reporter):
+    return raise_concern(
+        org, route="confidential", reporter=reporter, reporter_name="Rita Reporter"
+    ).case
+
+
+def _at(case: Case, state: str, guardian) -> Case:
+    return case_in_state(case, state, guardian=guardian)
+
+
+def _prepare(name: str, case: Case, guardian) -> tuple[Case, dict]:
+    """The case in the source state of ``name`` with its condition met, and the call's extras."""
+    if name == "acknowledge":
+        return services.case_assign(case=case, guardian=guardian, actor=guardian), {}
+    if name == "start_investigation":
+        return _at(case, "acknowledged", guardian), {}
+    if name == "give_feedback":
+        case = _at(case, "investigating", guardian)
+        services.case_message_send(case=case, actor=guardian, body="Here is our feedback.")
+        return case, {}
+    if name == "close":
+        case = _at(case, "feedback_given", guardian)
+        services.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Found.")
+        return case, {}
+    if name == "refer":
+        return _at(case, "investigating", guardian), {
+            "referral_destination": "safeguarding",
+            "note": "A safeguarding matter.",
+        }
+    if name == "reopen":
+        return _at(case, "closed", guardian), {"note": "The reporter has new information."}
+    if name == "withdraw":
+        return _at(case, "acknowledged", guardian), {"note": "I no longer wish to pursue it."}
+    raise AssertionError(name)
+
+
+def _snapshot(case: Case) -> tuple:
+    fresh = Case.objects.get(pk=case.pk)
+    return fresh.status, fresh.version, CaseEvent.objects.filter(case=case).count()
+
+
+GUARDIAN_TRANSITIONS = ["acknowledge", "start_investigation", "give_feedback", "close", "refer"]
+TARGET = {
+    "acknowledge": Status.ACKNOWLEDGED,
+    "start_investigation": Status.INVESTIGATING,
+    "give_feedback": Status.FEEDBACK_GIVEN,
+    "close": Status.CLOSED,
+    "refer": Status.REFERRED,
+    "reopen": Status.REOPENED,
+    "withdraw": Status.WITHDRAWN,
+}
+
+
+def _expected(name: str, who: str) -> type[Exception] | None:
+    if who not in VISIBLE_TO:
+        return CaseNotFound
+    if name == "withdraw":
+        return None if who == "reporter" else NotPermitted
+    return None if who in HANDLERS else NotPermitted
+
+
+@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("name", [*GUARDIAN_TRANSITIONS, "reopen", "withdraw"])
+def test_transition_by_role(name, who, new_case, people, guardian):
+    # Given the case ready for the transition, its condition met
+    case, extra = _prepare(name, new_case, guardian)
+    before = _snapshot(case)
+    expected = _expected(name, who)
+    # When this person attempts it
+    if expected is None:
+        result = services.case_transition(case=case, name=name, actor=people[who], **extra)
+        # Then it happens, and leaves an event naming the transition
+        assert result.status == TARGET[name]
+        event = CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION).last()
+        assert (event.from_state, event.to_state) == (before[0], TARGET[name])
+        assert Case.objects.get(pk=case.pk).version == before[1] + 1
+    else:
+        with pytest.raises(expected):
+            services.case_transition(case=case, name=name, actor=people[who], **extra)
+        # Then nothing about the case changed
+        assert _snapshot(case) == before
+
+
+# --- refused by condition ---------------------------------------------------------------------
+
+
+def test_acknowledge_needs_an_assigned_guardian(new_case, lead):
+    with pytest.raises(TransitionRefused, match="Assign a guardian"):
+        services.case_transition(case=new_case, name="acknowledge", actor=lead)
+    assert Case.objects.get(pk=new_case.pk).status == Status.RECEIVED
+
+
+def test_give_feedback_needs_a_message_to_the_reporter(new_case, guardian):
+    case = _at(new_case, "investigating", guardian)
+    with pytest.raises(TransitionRefused, match="Send the reporter a message"):
+        services.case_transition(case=case, name="give_feedback", actor=guardian)
+
+
+def test_a_message_sent_before_acknowledgement_is_not_feedback(new_case, guardian):
+    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    services.case_message_send(case=case, actor=guardian, body="Thanks, we have it.")
+    case = services.case_transition(case=case, name="acknowledge", actor=guardian)
+    case = services.case_transition(case=case, name="start_investigation", actor=guardian)
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.last_guardian_message_at < fresh.acknowledged_at
+    with pytest.raises(TransitionRefused):
+        services.case_transition(case=case, name="give_feedback", actor=guardian)
+
+
+def test_close_needs_a_recorded_outcome(new_case, guardian):
+    case = _at(new_case, "feedback_given", guardian)
+    with pytest.raises(TransitionRefused, match="Record the outcome"):
+        services.case_transition(case=case, name="close", actor=guardian)
+
+
+def test_reopen_needs_a_reason(new_case, guardian):
+    case = _at(new_case, "closed", guardian)
+    for blank in ["", "   "]:
+        with pytest.raises(TransitionRefused, match="reason"):
+            services.case_transition(case=case, name="reopen", actor=guardian, note=blank)
+    assert Case.objects.get(pk=case.pk).status == Status.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("destination", "note"),
+    [("", "Safeguarding matter"), ("safeguarding", ""), ("the-moon", "Somewhere else")],
+)
+def test_refer_needs_a_known_destination_and_a_reason(new_case, guardian, destination, note):
+    case = _at(new_case, "acknowledged", guardian)
+    with pytest.raises(TransitionRefused, match="referred to"):
+        services.case_transition(
+            case=case, name="refer", actor=guardian, note=note, referral_destination=destination
+        )
+    fresh = Case.objects.get(pk=case.pk)
+    assert (fresh.status, fresh.referral_destination) == (Status.ACKNOWLEDGED, "")
+
+
+def test_refer_records_where_it_went(new_case, guardian):
+    case = _at(new_case, "acknowledged", guardian)
+    case = services.case_transition(
+        case=case, name="refer", actor=guardian, note="GMC", referral_destination="regulator"
+    )
+    assert case.status == Status.REFERRED
+    assert case.closed_at is not None
+    assert (
+        CaseEvent.objects.filter(case=case, kind=EventKind.REFERRAL)
+        .get()
+        .note.startswith("A regulator")
+    )
+
+
+@pytest.mark.parametrize("state", ["closed", "received"])
+def test_a_transition_from_the_wrong_state_is_refused(new_case, guardian, state):
+    case = _at(new_case, state, guardian) if state != "received" else new_case
+    with pytest.raises(TransitionRefused):
+        services.case_transition(case=case, name="give_feedback", actor=guardian)
+
+
+@pytest.mark.parametrize("state", ["closed", "received"])
+def test_the_reporter_cannot_withdraw_a_closed_case_but_can_a_new_one(
+    new_case, guardian, reporter, state
+):
+    case = _at(new_case, state, guardian) if state != "received" else new_case
+    if state == "closed":
+        with pytest.raises(TransitionRefused):
+            services.case_transition(case=case, name="withdraw", actor=reporter)
+    else:
+        case = services.case_transition(case=case, name="withdraw", actor=reporter)
+        assert case.status == Status.WITHDRAWN
+
+
+def test_an_unknown_action_is_invalid_input(new_case, guardian):
+    with pytest.raises(InvalidInput):
+        services.case_transition(case=new_case, name="delete", actor=guardian)
+
+
+def test_a_reopened_case_goes_back_to_investigation_and_can_close_again(new_case, guardian):
+    case = _at(new_case, "closed", guardian)
+    case = services.case_transition(case=case, name="reopen", actor=guardian, note="New facts")
+    case = services.case_transition(case=case, name="start_investigation", actor=guardian)
+    # feedback given before reopening does not count again
+    with pytest.raises(TransitionRefused):
+        services.case_transition(case=case, name="give_feedback", actor=guardian)
+    services.case_message_send(case=case, actor=guardian, body="We looked again.")
+    case = services.case_transition(case=case, name="give_feedback", actor=guardian)
+    case = services.case_transition(case=case, name="close", actor=guardian)
+    assert case.status == Status.CLOSED
+
+
+# --- anonymous reporters act through their receipt -----------------------------------------
+
+
+def test_the_receipt_holder_may_withdraw_their_anonymous_concern(org, guardian):
+    raised = raise_concern(org)
+    holder = ReceiptHolder(concern_id=raised.concern.pk)
+    with pytest.raises(NotPermitted):
+        services.case_transition(case=raised.case, name="acknowledge", actor=holder)
+    case = services.case_transition(case=raised.case, name="withdraw", actor=holder)
+    assert case.status == Status.WITHDRAWN
+    event = CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION).get()
+    assert (event.actor_id, event.actor_role) == (None, "reporter")
+
+
+def test_a_signed_in_user_is_never_the_reporter_of_an_anonymous_concern(org, reporter):
+    # Even the person who typed it: an anonymous concern keeps no link to any account.
+    raised = raise_concern(org, reporter=reporter)
+    assert raised.concern.reporter_id is None
+    with pytest.raises(CaseNotFound):
+        services.case_transition(case=raised.case, name="withdraw", actor=reporter)
+
+
+# --- what each person is offered ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "offered"),
+    [
+        ("assigned_guardian", ["start_investigation", "refer"]),
+        ("lead_guardian", ["start_investigation", "refer"]),
+        ("unassigned_guardian", []),
+        ("reporter", ["withdraw"]),
+        ("outsider_guardian", []),
+        ("committee", []),
+    ],
+)
+def test_available_transitions_are_those_permitted_now(new_case, guardian, people, who, offered):
+    case = _at(new_case, "acknowledged", guardian)
+    assert services.case_available_transitions(case=case, actor=people[who]) == offered
+
+
+# --- not yours looks exactly like not there -----------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["outsider_guardian", "committee", "admin", "other_reporter"])
+def test_a_case_you_may_not_see_is_not_found_like_a_missing_one(new_case, people, who):
+    with pytest.raises(CaseNotFound) as missing:
+        selectors.case_get_for_user(user=people["assigned_guardian"], reference="SU-1999-00001")
+    with pytest.raises(CaseNotFound) as hidden:
+        selectors.case_get_for_user(user=people[who], reference=new_case.reference)
+    assert str(hidden.value) == str(missing.value)
+    assert not selectors.case_list_for_user(user=people[who]).filter(pk=new_case.pk).exists()
+
+
+# --- the other case actions: who may --------------------------------------------------------
+
+
+def test_a_guardian_may_take_an_unassigned_case_but_not_give_it_to_someone_else(
+    new_case, other_guardian, guardian
+):
+    with pytest.raises(NotPermitted):
+        services.case_assign(case=new_case, guardian=guardian, actor=other_guardian)
+    case = services.case_assign(case=new_case, guardian=other_guardian, actor=other_guardian)
+    assert case.assigned_guardian == other_guardian
+    # once taken, another guardian cannot take it over
+    with pytest.raises(NotPermitted):
+        services.case_assign(case=case, guardian=guardian, actor=guardian)
+
+
+def test_a_lead_reassigns_but_only_to_a_guardian_of_the_organisation(
+    new_case, guardian, other_guardian, lead, outsider_guardian, committee
+):
+    case = services.case_assign(case=new_case, guardian=guardian, actor=lead)
+    case = services.case_assign(case=case, guardian=other_guardian, actor=lead)
+    assert case.assigned_guardian == other_guardian
+    assert "→" in CaseEvent.objects.filter(case=case, kind=EventKind.ASSIGNED).last().note
+    for wrong in (outsider_guardian, committee):
+        with pytest.raises(NotPermitted):
+            services.case_assign(case=case, guardian=wrong, actor=lead)
+
+
+def test_an_outsider_cannot_assign(new_case, outsider_guardian):
+    with pytest.raises(CaseNotFound):
+        services.case_assign(case=new_case, guardian=outsider_guardian, actor=outsider_guardian)
+
+
+@pytest.mark.parametrize("who", ACTORS)
+def test_any_guardian_who_sees_the_case_may_add_a_note(new_case, guardian, people, who):
+    # A colleague covering leave may add to the notes; nobody else may, or learn it exists.
+    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    if who in VISIBLE_TO - {"reporter"}:
+        note = services.case_note_add(case=case, actor=people[who], body="Private")
+        assert note.case_id == case.pk
+    else:
+        with pytest.raises(CaseNotFound):
+            services.case_note_add(case=case, actor=people[who], body="Private")
+
+
+@pytest.mark.parametrize("who", ACTORS)
+def test_only_handlers_message_record_outcomes_and_reveal(new_case, guardian, people, who):
+    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    actions = [
+        lambda a: services.case_message_send(case=case, actor=a, body="Hello"),
+        lambda a: services.case_outcome_record(case=case, actor=a, upheld="upheld", findings="F"),
+        lambda a: services.case_detriment_record(case=case, actor=a, suffered="no"),
+        lambda a: services.case_identity_reveal(case=case, actor=a, reason="To meet them"),
+    ]
+    for action in actions:
+        if who in HANDLERS:
+            action(people[who])
+        else:
+            expected = NotPermitted if who in VISIBLE_TO - {"reporter"} else CaseNotFound
+            with pytest.raises(expected):
+                action(people[who])
+
+
+def test_revealing_an_identity_needs_a_reason_and_a_confidential_route(
+    org, new_case, guardian, reporter
+):
+    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    with pytest.raises(TransitionRefused):
+        services.case_identity_reveal(case=case, actor=guardian, reason="  ")
+    revealed = services.case_identity_reveal(case=case, actor=guardian, reason="Meeting")
+    assert revealed.name == "Rita Reporter"
+    event = CaseEvent.objects.filter(case=case, kind=EventKind.IDENTITY_VIEWED).get()
+    assert (event.actor_id, event.note) == (guardian.pk, "Meeting")
+    anonymous = raise_concern(org).case
+    anonymous = services.case_assign(case=anonymous, guardian=guardian, actor=guardian)
+    with pytest.raises(NotPermitted):
+        services.case_identity_reveal(case=anonymous, actor=guardian, reason="Curious")
+
+
+def test_an_outcome_cannot_be_recorded_on_a_withdrawn_case(new_case, guardian, reporter):
+    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    services.case_transition(case=case, name="withdraw", actor=reporter)
+    with pytest.raises(TransitionRefused):
+        services.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="F")
+
+
+def test_the_reporter_answers_in_their_conversation_and_strangers_cannot(
+    new_case, reporter, people
+):
+    services.concern_message_reply(case=new_case, actor=reporter, body="More detail")
+    for who in ["other_reporter", "other_receipt_holder", "assigned_guardian", "committee"]:
+        with pytest.raises(CaseNotFound):
+            services.concern_message_reply(case=new_case, actor=people[who], body="x")
+
+
+def test_speak_up_again_is_asked_on_closing_and_answered_once_closed(new_case, guardian, reporter):
+    with pytest.raises(TransitionRefused):
+        services.concern_speak_up_again_answer(case=new_case, actor=reporter, answer="yes")
+    case = _at(new_case, "closed", guardian)
+    assert case.messages.filter(kind="speak_up_again").count() == 1
+    response = services.concern_speak_up_again_answer(
+        case=case, actor=reporter, answer="maybe", comment="It took long"
+    )
+    assert response.get_answer_display() == "Maybe"
+    with pytest.raises(InvalidInput):
+        services.concern_speak_up_again_answer(case=case, actor=reporter, answer="perhaps")
+
+
+# --- a guardian who raises a concern is its reporter, not its handler ----------------------
+
+
+def test_a_guardian_cannot_see_or_handle_their_own_concern(org, guardian, other_guardian, lead):
+    # Given a guardian raises a confidential concern about their own organisation
+    own = raise_concern(org, route="confidential", reporter=guardian).case
+    # Then it is not in their queue, and they cannot open, take or move it
+    assert not selectors.case_list_for_user(user=guardian).filter(pk=own.pk).exists()
+    with pytest.raises(CaseNotFound):
+        selectors.case_get_for_user(user=guardian, reference=own.reference)
+    with pytest.raises(CaseNotFound):
+        services.case_assign(case=own, guardian=guardian, actor=guardian)
+    # But as its reporter they may still withdraw it, and colleagues handle it as usual
+    assert selectors.case_list_for_user(user=other_guardian).filter(pk=own.pk).exists()
+    with pytest.raises(NotPermitted):
+        services.case_assign(case=own, guardian=guardian, actor=lead)
+    services.case_assign(case=own, guardian=other_guardian, actor=lead)
+    case = services.case_transition(case=own, name="withdraw", actor=guardian)
+    assert case.status == Status.WITHDRAWN
