@@ -35,7 +35,7 @@ GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 DB_NAME = os.environ.get("BENCH_DB", "speakup_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/4")
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
+PORT = int(os.environ.get("BENCH_PORT", "18765"))
 BASE = f"http://127.0.0.1:{PORT}"
 
 SEED = """
@@ -61,18 +61,20 @@ reporter = user_create(username="bench-reporter", password="bench-pass-123",
                        role=Role.REPORTER)
 categories = list(Category.objects.all())
 rng = random.Random(7)
-for i in range({n}):
-    route = rng.choice(["anonymous", "anonymous", "confidential", "open"])
-    raised = services.concern_raise(
-        organisation=org if i % 5 else other,
-        categories=rng.sample(categories, 2),
-        description="Seeded concern %d: the rota leaves learners unsupervised." % i,
-        route=route,
-        reporter_role="learner",
-        reporter=None if route == "anonymous" else reporter,
-    )
-    if i % 2 and raised.case.organisation_id == org.pk:
-        services.case_assign(case=raised.case, guardian=guardian, actor=lead)
+from django.db import transaction
+with transaction.atomic():
+  for i in range({n}):
+      route = rng.choice(["anonymous", "anonymous", "confidential", "open"])
+      raised = services.concern_raise(
+          organisation=org if i % 5 else other,
+          categories=rng.sample(categories, 2),
+          description="Seeded concern %d: the rota leaves learners unsupervised." % i,
+          route=route,
+          reporter_role="learner",
+          reporter=None if route == "anonymous" else reporter,
+      )
+      if i % 2 and raised.case.organisation_id == org.pk:
+          services.case_assign(case=raised.case, guardian=guardian, actor=lead)
 print(json.dumps({{
     "lead": Token.objects.get_or_create(user=lead)[0].key,
     "reporter": Token.objects.get_or_create(user=reporter)[0].key,
@@ -148,7 +150,12 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
             capture_output=True,
         )
         out = subprocess.run(
-            ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", script.name, BASE + path],
+            [
+                *("wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s"),
+                "-s",
+                script.name,
+                BASE + path,
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -159,6 +166,8 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
     if not match:
         raise SystemExit(f"could not read wrk output for {name}:\n{out}")
     requests, micros, p50, p95, bad_status, socket_errors = match.groups()
+    if int(requests) == 0 or int(bad_status):
+        print(f"!! {name}: {bad_status} non-2xx of {requests} responses\n{out}", file=sys.stderr)
     return {
         "name": name,
         "rps": int(requests) / (int(micros) / 1e6),
@@ -173,7 +182,7 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--concerns", type=int, default=2000)
+    parser.add_argument("--concerns", type=int, default=1000)
     parser.add_argument(
         "--scrypt-n",
         type=int,
