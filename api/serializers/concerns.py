@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.fields import SlugList, Text
+from api.serializers.fields import Lookup, SlugList, Text
 from concerns.models import ProfessionalGroup, RaisedElsewhere, ReporterRole, Route
 from concerns.selectors import category_list, organisation_list, standard_list
 from workflow.models import MessageKind, Side, SpeakUpAgain, Status
@@ -17,17 +17,13 @@ MAX_MESSAGE = 10_000
 
 
 class ConcernRaiseIn(serializers.Serializer):
-    organisation = serializers.SlugRelatedField(
+    organisation = Lookup(
         slug_field="code", queryset=organisation_list(), help_text="The organisation's code."
     )
-    categories = serializers.SlugRelatedField(
-        slug_field="slug", queryset=category_list(), many=True, allow_empty=False
-    )
+    categories = Lookup(slug_field="slug", queryset=category_list(), many=True, allow_empty=False)
     description = Text(max_length=MAX_TEXT)
     route = serializers.ChoiceField(choices=Route.choices)
-    standards = serializers.SlugRelatedField(
-        slug_field="code", queryset=standard_list(), many=True, required=False
-    )
+    standards = Lookup(slug_field="code", queryset=standard_list(), many=True, required=False)
     reporter_role = serializers.ChoiceField(
         choices=ReporterRole.choices, default=ReporterRole.LEARNER
     )

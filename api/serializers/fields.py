@@ -23,3 +23,13 @@ class Text(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class Lookup(serializers.SlugRelatedField):
+    """A reference to a row by its code or slug. Only a short, plain string is looked up:
+    PostgreSQL refuses a NUL byte with an error, which must be a 400, not a 500."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data or len(data) > 100:
+            self.fail("invalid")
+        return super().to_internal_value(data)
