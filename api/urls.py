@@ -1,7 +1,23 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
 from api.views import auth, cases, concerns, docs, reference
+
+
+class ReferenceConverter:
+    """A concern's reference (SU-2026-00012): letters, digits and dashes only, so that
+    nothing else (a NUL byte, say) ever reaches a query. Anything else is a plain 404."""
+
+    regex = "[A-Za-z0-9-]{1,40}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "ref")
 
 app_name = "api"
 urlpatterns = [
@@ -14,33 +30,33 @@ urlpatterns = [
     path("categories/", reference.CategoryListView.as_view(), name="categories"),
     path("standards/", reference.StandardListView.as_view(), name="standards"),
     path("concerns/", concerns.ConcernsView.as_view(), name="concerns"),
-    path("concerns/<str:reference>/", concerns.ConcernDetailView.as_view(), name="concern"),
+    path("concerns/<ref:reference>/", concerns.ConcernDetailView.as_view(), name="concern"),
     path(
-        "concerns/<str:reference>/messages/",
+        "concerns/<ref:reference>/messages/",
         concerns.ConcernMessagesView.as_view(),
         name="concern-messages",
     ),
     path(
-        "concerns/<str:reference>/withdraw/",
+        "concerns/<ref:reference>/withdraw/",
         concerns.ConcernWithdrawView.as_view(),
         name="concern-withdraw",
     ),
     path(
-        "concerns/<str:reference>/feedback/",
+        "concerns/<ref:reference>/feedback/",
         concerns.ConcernFeedbackView.as_view(),
         name="concern-feedback",
     ),
     path("cases/", cases.CaseQueueView.as_view(), name="cases"),
-    path("cases/<str:reference>/", cases.CaseDetailView.as_view(), name="case"),
-    path("cases/<str:reference>/events/", cases.CaseEventsView.as_view(), name="case-events"),
-    path("cases/<str:reference>/assign/", cases.CaseAssignView.as_view(), name="case-assign"),
+    path("cases/<ref:reference>/", cases.CaseDetailView.as_view(), name="case"),
+    path("cases/<ref:reference>/events/", cases.CaseEventsView.as_view(), name="case-events"),
+    path("cases/<ref:reference>/assign/", cases.CaseAssignView.as_view(), name="case-assign"),
     path(
-        "cases/<str:reference>/transitions/<str:name>/",
+        "cases/<ref:reference>/transitions/<slug:name>/",
         cases.CaseTransitionView.as_view(),
         name="case-transition",
     ),
-    path("cases/<str:reference>/messages/", cases.CaseMessagesView.as_view(), name="case-messages"),
-    path("cases/<str:reference>/notes/", cases.CaseNotesView.as_view(), name="case-notes"),
-    path("cases/<str:reference>/outcome/", cases.CaseOutcomeView.as_view(), name="case-outcome"),
+    path("cases/<ref:reference>/messages/", cases.CaseMessagesView.as_view(), name="case-messages"),
+    path("cases/<ref:reference>/notes/", cases.CaseNotesView.as_view(), name="case-notes"),
+    path("cases/<ref:reference>/outcome/", cases.CaseOutcomeView.as_view(), name="case-outcome"),
     path("reports/", include("api.reports_urls")),
 ]

@@ -21,6 +21,8 @@ from workflow.selectors import SORTS
 
 from .concerns import MAX_MESSAGE, MAX_TEXT
 
+_DATETIME = serializers.DateTimeField()
+
 
 class CaseQueueQuery(serializers.Serializer):
     """The same filters as the guardian queue page."""
@@ -42,7 +44,9 @@ class CaseRowOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     route = serializers.ChoiceField(choices=Route.choices)
     organisation = serializers.CharField(source="organisation.code")
-    categories = SlugList(source="concern.categories", slug_field="slug")
+    categories = serializers.ListField(
+        source="category_slugs", child=serializers.CharField(), help_text="Category slugs."
+    )
     assigned_guardian = serializers.CharField(source="assigned_guardian.username", allow_null=True)
     raised_at = serializers.DateTimeField()
     due_kind = serializers.CharField()
@@ -50,6 +54,28 @@ class CaseRowOut(serializers.Serializer):
     is_overdue = serializers.BooleanField()
     last_activity_at = serializers.DateTimeField()
     version = serializers.IntegerField(help_text="Send back as 'version' to refuse stale changes.")
+
+    def to_representation(self, case: Any) -> dict[str, Any]:
+        """The queue's fast path: the same output as the declared fields give (a test holds
+        the two together), without DRF's per-field machinery, which was most of the CPU of
+        a 50-row page. Subclasses (the case detail) take the general path."""
+        if type(self) is not CaseRowOut:
+            return super().to_representation(case)
+        guardian = case.assigned_guardian
+        return {
+            "reference": case.reference,
+            "status": case.status,
+            "route": case.route,
+            "organisation": case.organisation.code,
+            "categories": list(case.category_slugs),
+            "assigned_guardian": guardian.username if guardian is not None else None,
+            "raised_at": _DATETIME.to_representation(case.raised_at),
+            "due_kind": case.due_kind,
+            "due_at": _DATETIME.to_representation(case.due_at) if case.due_at else None,
+            "is_overdue": case.is_overdue,
+            "last_activity_at": _DATETIME.to_representation(case.last_activity_at),
+            "version": case.version,
+        }
 
 
 class OutcomeOut(serializers.Serializer):
@@ -62,6 +88,7 @@ class OutcomeOut(serializers.Serializer):
 
 
 class CaseDetailOut(CaseRowOut):
+    categories = SlugList(source="concern.categories", slug_field="slug")
     description = serializers.CharField(source="concern.description")
     outcome_hoped = serializers.CharField(source="concern.outcome_hoped")
     standards = SlugList(source="concern.standards", slug_field="code")

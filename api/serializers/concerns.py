@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.fields import SlugList, Text
+from api.serializers.fields import Lookup, ManyLookup, SlugList, Text
 from concerns.models import ProfessionalGroup, RaisedElsewhere, ReporterRole, Route
 from concerns.selectors import category_list, organisation_list, standard_list
 from workflow.models import MessageKind, Side, SpeakUpAgain, Status
@@ -17,16 +17,18 @@ MAX_MESSAGE = 10_000
 
 
 class ConcernRaiseIn(serializers.Serializer):
-    organisation = serializers.SlugRelatedField(
-        slug_field="code", queryset=organisation_list(), help_text="The organisation's code."
+    organisation = Lookup(
+        slug_field="code",
+        queryset=organisation_list().prefetch_related(None),
+        help_text="The organisation's code.",
     )
-    categories = serializers.SlugRelatedField(
-        slug_field="slug", queryset=category_list(), many=True, allow_empty=False
+    categories = ManyLookup(
+        slug_field="slug", queryset=category_list(), allow_empty=False, max_length=20
     )
     description = Text(max_length=MAX_TEXT)
     route = serializers.ChoiceField(choices=Route.choices)
-    standards = serializers.SlugRelatedField(
-        slug_field="code", queryset=standard_list(), many=True, required=False
+    standards = ManyLookup(
+        slug_field="code", queryset=standard_list(), required=False, max_length=60
     )
     reporter_role = serializers.ChoiceField(
         choices=ReporterRole.choices, default=ReporterRole.LEARNER

@@ -23,3 +23,35 @@ class Text(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class Lookup(serializers.SlugRelatedField):
+    """A reference to a row by its code or slug. Only a short, plain string is looked up:
+    PostgreSQL refuses a NUL byte with an error, which must be a 400, not a 500."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data or len(data) > 100:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ManyLookup(serializers.ListField):
+    """A list of codes or slugs, looked up in one query (DRF's many=True asks once per item).
+    Unknown ones are named in the error; the queryset's prefetches apply to all rows."""
+
+    default_error_messages = {"unknown": "Unknown: {values}."}
+
+    def __init__(self, *, slug_field: str, queryset: Any, **kwargs: Any) -> None:
+        self.slug_field, self.queryset = slug_field, queryset
+        super().__init__(child=Text(max_length=100), **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        values = list(dict.fromkeys(super().to_internal_value(data)))
+        found = {
+            getattr(obj, self.slug_field): obj
+            for obj in self.queryset.filter(**{f"{self.slug_field}__in": values})
+        }
+        missing = [v for v in values if v not in found]
+        if missing:
+            self.fail("unknown", values=", ".join(missing))
+        return [found[v] for v in values]

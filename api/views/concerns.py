@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -76,6 +76,20 @@ class ConcernsView(APIView):
         request=ConcernRaiseIn,
         responses={201: ConcernRaisedOut},
         tags=["reporter"],
+        examples=[
+            OpenApiExample(
+                "Anonymous",
+                request_only=True,
+                value={
+                    "organisation": "RX1",
+                    "categories": ["patient-safety"],
+                    "standards": ["1.7"],
+                    "description": "Learners are left in charge of the ward at night.",
+                    "route": "anonymous",
+                    "reporter_role": "learner",
+                },
+            )
+        ],
         description="Anyone may raise a concern anonymously; open and confidential concerns "
         "need a signed-in reporter. The receipt code of an anonymous concern is in this "
         "response only.",

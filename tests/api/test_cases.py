@@ -315,3 +315,28 @@ def test_guardian_endpoints_refuse_everyone_else(request, case, method, path, bo
     assert "detail" in response.json()
     case.refresh_from_db()
     assert case.status == "received" and case.assigned_guardian_id is None
+
+
+def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lead):
+    # Given queue rows as the API loads them, assigned and not, overdue and not
+    from rest_framework import serializers
+
+    from api.serializers.cases import CaseRowOut
+    from api.views.cases import _queue_rows, _with_category_slugs
+    from workflow.selectors import case_list_for_user
+
+    case_in_state(
+        raise_concern(org, categories=("other", "patient-safety")).case,
+        "acknowledged",
+        guardian=guardian,
+    )
+    raise_concern(org)
+    rows = _with_category_slugs(list(_queue_rows(case_list_for_user(user=lead))))
+
+    # When each is shown by the fast path and by DRF's general field-by-field path
+    fast = CaseRowOut(rows, many=True).data
+    general = [serializers.Serializer.to_representation(CaseRowOut(), row) for row in rows]
+
+    # Then they are the same
+    assert [dict(r) for r in fast] == [dict(r) for r in general]
+    assert {r["assigned_guardian"] for r in fast} == {"gina", None}

@@ -231,3 +231,20 @@ def test_a_receipt_holder_sending_garbage_gets_json_errors(org):
 
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases/%00/",
+        "/api/v1/cases/SU%002026/events/",
+        "/api/v1/concerns/%00/",
+        "/api/v1/concerns/a%2Fb/messages/",
+        "/api/v1/cases/SU-2026-00001/transitions/%00/",
+    ],
+)
+def test_odd_references_in_the_path_are_a_json_404(world, path):
+    response = world["clients"]["lead"].get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Page not found"}

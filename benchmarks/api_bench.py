@@ -1,0 +1,261 @@
+"""API benchmark: gunicorn (4 sync workers, WSGI) on PostgreSQL, driven by wrk at 16
+concurrent connections.
+
+    .venv/bin/python benchmarks/api_bench.py [--seconds 15] [--concerns 2000]
+
+Measures requests/s and p50/p95 latency for
+  hello   GET  /api/v1/health/                      (the ceiling: DRF answering, no DB)
+  raise   POST /api/v1/concerns/  route=anonymous   (encrypted, audited, receipt scrypt hash)
+  raise-signed-in  POST /api/v1/concerns/ route=confidential (the same without the scrypt)
+  queue   GET  /api/v1/cases/?page_size=50          (a lead guardian's queue, 50 rows)
+
+It creates (drops first) its own PostgreSQL database, speakup_bench, migrates it and seeds
+it with concerns through the real services, and uses Redis db 4 for the cache.
+Needs wrk (apt-get install wrk), PostgreSQL and Redis on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+DB_NAME = os.environ.get("BENCH_DB", "speakup_bench")
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/4")
+PORT = int(os.environ.get("BENCH_PORT", "18765"))
+BASE = f"http://127.0.0.1:{PORT}"
+
+SEED = """
+import random
+from dataclasses import replace
+from django.conf import settings
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from concerns.models import Category
+from concerns.roles import Role
+from concerns.services import organisation_create, user_create
+from workflow import services
+
+# Seeding is not what is measured: a cheap receipt hash here keeps it quick.
+settings.SPEAKUP_RECEIPTS = replace(settings.SPEAKUP_RECEIPTS, scrypt_n=2**10)
+org = organisation_create(code="RBENCH", name="Benchmark Placement Trust")
+other = organisation_create(code="ROTHER", name="Other Trust")
+lead = user_create(username="bench-lead", password="bench-pass-123", role=Role.LEAD_GUARDIAN,
+                   organisations=[org])
+guardian = user_create(username="bench-guardian", password="bench-pass-123",
+                       role=Role.GUARDIAN, organisations=[org])
+reporter = user_create(username="bench-reporter", password="bench-pass-123",
+                       role=Role.REPORTER)
+categories = list(Category.objects.all())
+rng = random.Random(7)
+from django.db import transaction
+with transaction.atomic():
+  for i in range({n}):
+      route = rng.choice(["anonymous", "anonymous", "confidential", "open"])
+      raised = services.concern_raise(
+          organisation=org if i % 5 else other,
+          categories=rng.sample(categories, 2),
+          description="Seeded concern %d: the rota leaves learners unsupervised." % i,
+          route=route,
+          reporter_role="learner",
+          reporter=None if route == "anonymous" else reporter,
+      )
+      if i % 2 and raised.case.organisation_id == org.pk:
+          services.case_assign(case=raised.case, guardian=guardian, actor=lead)
+print(json.dumps({{
+    "lead": Token.objects.get_or_create(user=lead)[0].key,
+    "reporter": Token.objects.get_or_create(user=reporter)[0].key,
+}}))
+"""
+
+WRK_LUA = """
+wrk.method = "{method}"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+{auth}
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.3f %.3f %d %d\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    summary.errors.status, summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def run(cmd: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, env=env, cwd=ROOT, check=True, text=True, **kwargs)
+
+
+def prepare_database(env: dict[str, str], concerns: int) -> dict[str, str]:
+    admin = f"{PG}/postgres"
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {DB_NAME}"], check=True)
+    run([PY, "manage.py", "migrate", "-v0"], env)
+    t0 = time.perf_counter()
+    seeded = run(
+        [PY, "manage.py", "shell", "-c", "import json\n" + SEED.format(n=concerns)],
+        env,
+        capture_output=True,
+    )
+    print(f"seeded {concerns} concerns in {time.perf_counter() - t0:.0f}s")
+    return json.loads(seeded.stdout.strip().splitlines()[-1])
+
+
+def start_server(env: dict[str, str]) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            *(GUNICORN, "config.wsgi:application", "-w", "4", "-b", f"127.0.0.1:{PORT}"),
+            *("--log-level", "warning", "--timeout", "60"),
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{BASE}/api/v1/health/", timeout=1).read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not come up")
+
+
+def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=None) -> dict:
+    lua = WRK_LUA.format(
+        method=method,
+        body=json.dumps(json.dumps(body)) if body is not None else "nil",
+        auth=f'wrk.headers["Authorization"] = "Token {token}"' if token else "",
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    try:
+        # A short warm-up so that every worker has its connections and caches.
+        subprocess.run(
+            ["wrk", "-t2", "-c16", "-d2s", "-s", script.name, BASE + path],
+            check=True,
+            capture_output=True,
+        )
+        out = subprocess.run(
+            [
+                *("wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s"),
+                "-s",
+                script.name,
+                BASE + path,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+) (\d+)", out)
+    if not match:
+        raise SystemExit(f"could not read wrk output for {name}:\n{out}")
+    requests, micros, p50, p95, bad_status, socket_errors = match.groups()
+    if int(requests) == 0 or int(bad_status):
+        print(f"!! {name}: {bad_status} non-2xx of {requests} responses\n{out}", file=sys.stderr)
+    return {
+        "name": name,
+        "rps": int(requests) / (int(micros) / 1e6),
+        "p50": float(p50) / 1000,
+        "p95": float(p95) / 1000,
+        "requests": int(requests),
+        "non_2xx": int(bad_status),
+        "socket_errors": int(socket_errors),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--concerns", type=int, default=1000)
+    parser.add_argument(
+        "--scrypt-n",
+        type=int,
+        default=None,
+        help="receipt scrypt cost for the server (default: production, 2**14)",
+    )
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+
+    data_dir = tempfile.mkdtemp(prefix="speakup-bench-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
+        "SECRET_KEY": "benchmark-only-secret-key",
+        "DEBUG": "0",
+        "SECURE_COOKIES": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"{PG}/{DB_NAME}",
+        "REDIS_URL": REDIS,
+        "SPEAKUP_DATA_DIR": data_dir,
+        "LOG_LEVEL": "ERROR",
+    }
+    if args.scrypt_n:
+        env["RECEIPT_SCRYPT_N"] = str(args.scrypt_n)
+    tokens = prepare_database(env, args.concerns)
+    subprocess.run(["redis-cli", "-u", REDIS, "FLUSHDB"], check=True, capture_output=True)
+    server = start_server(env)
+    concern = {
+        "organisation": "RBENCH",
+        "categories": ["patient-safety", "education-quality"],
+        "description": "At night the ward is left to students; nobody answers the bleep.",
+        "route": "anonymous",
+        "reporter_role": "learner",
+    }
+    try:
+        results = [
+            wrk("hello", "/api/v1/health/", args.seconds),
+            wrk(
+                "raise (anonymous)", "/api/v1/concerns/", args.seconds, method="POST", body=concern
+            ),
+            wrk(
+                "raise (signed in)",
+                "/api/v1/concerns/",
+                args.seconds,
+                method="POST",
+                body={**concern, "route": "confidential"},
+                token=tokens["reporter"],
+            ),
+            wrk(
+                "queue (50 rows)", "/api/v1/cases/?page_size=50", args.seconds, token=tokens["lead"]
+            ),
+        ]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    hello = results[0]["rps"]
+    cores = os.cpu_count()
+    print(
+        f"\ngunicorn 4 sync workers, wrk 16 connections, {args.seconds}s each, {cores} cores, "
+        f"receipt scrypt n={env.get('RECEIPT_SCRYPT_N', 2**14)}"
+    )
+    print(f"{'scenario':<20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'% hello':>9}{'non-2xx':>9}")
+    for r in results:
+        print(
+            f"{r['name']:<20}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
+            f"{100 * r['rps'] / hello:>8.1f}%{r['non_2xx'] + r['socket_errors']:>9}"
+        )
+    print("\ntargets: raise >= 200 req/s with p95 < 100 ms; queue >= 400 req/s with p95 < 50 ms")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
