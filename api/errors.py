@@ -10,7 +10,13 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
+from workflow.errors import (
+    CaseChanged,
+    CaseNotFound,
+    InvalidInput,
+    NotPermitted,
+    TransitionRefused,
+)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -24,6 +30,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc.auth_header = "Token"  # type: ignore[attr-defined]
         else:
             return Response({"detail": str(exc)}, status=403)
+    if isinstance(exc, InvalidInput):  # bad input the serializer could not see: 400, not 409
+        return Response({"detail": str(exc)}, status=400)
     if isinstance(exc, TransitionRefused | CaseChanged):
         return Response({"detail": str(exc)}, status=409)
     if isinstance(exc, DjangoValidationError):
