@@ -62,9 +62,7 @@ def test_an_anonymous_submission_leaks_nothing(
     case = raised.case
     committed(workflow.case_assign, case=case, guardian=guardian, actor=lead)
     committed(workflow.case_message_send, case=case, actor=guardian, body="Thank you")
-    committed(
-        workflow.concern_message_reply, case=case, actor=receipt_holder_for(case), body=REPLY
-    )
+    committed(workflow.concern_message_reply, case=case, actor=receipt_holder_for(case), body=REPLY)
     later = timezone.now() + dt.timedelta(days=30)
     committed(scheduling.reminders_record, now=later)
     committed(scheduling.escalations_record, now=later)
