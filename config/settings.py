@@ -178,6 +178,15 @@ CHANNEL_LAYERS = {
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
+# Live updates are broadcasts to many sockets per process, and a socket is never the record
+# (pages refetch after a drop), so Redis pub/sub is the better fit: one publish per group
+# instead of one queued message per socket. CHANNELS_REDIS_LAYER=core restores the list-based
+# layer. (notifications; see benchmarks/ws_bench.py for the figures.)
+if REDIS_URL and os.environ.get("CHANNELS_REDIS_LAYER", "pubsub") == "pubsub":
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
