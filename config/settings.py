@@ -172,17 +172,22 @@ CHANNEL_LAYERS = {
     "default": (
         {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+                # All sockets of one process share one queue, so a broadcast to N sockets
+                # needs room for N messages at once (the default of 100 silently dropped).
+                "capacity": int(os.environ.get("CHANNELS_CAPACITY", "2000")),
+            },
         }
         if REDIS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
-# Live updates are broadcasts to many sockets per process, and a socket is never the record
-# (pages refetch after a drop), so Redis pub/sub is the better fit: one publish per group
-# instead of one queued message per socket. CHANNELS_REDIS_LAYER=core restores the list-based
-# layer. (notifications; see benchmarks/ws_bench.py for the figures.)
-if REDIS_URL and os.environ.get("CHANNELS_REDIS_LAYER", "pubsub") == "pubsub":
+# Redis pub/sub (CHANNELS_REDIS_LAYER=pubsub) costs less CPU per broadcast, but in the
+# 500-socket benchmark (benchmarks/ws_bench.py) a third of the sockets never heard a thing
+# with it, so the list-based layer stays the default.
+if REDIS_URL and os.environ.get("CHANNELS_REDIS_LAYER", "core") == "pubsub":
     CHANNEL_LAYERS["default"] = {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
