@@ -119,8 +119,16 @@ async def ws_connect(session_key: str):
     return reader, writer
 
 
-async def read_frames(reader, on_text) -> None:
-    """Server-to-client frames are unmasked; we only need text frames."""
+def masked_frame(opcode: int, payload: bytes) -> bytes:
+    """Client-to-server frames must be masked (RFC 6455 5.3); payloads here are < 126 bytes."""
+    mask = os.urandom(4)
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + body
+
+
+async def read_frames(reader, writer, on_text) -> None:
+    """Server-to-client frames are unmasked. Answer pings (daphne closes a socket that does
+    not), and hand text frames on."""
     while True:
         head = await reader.readexactly(2)
         opcode, length = head[0] & 0x0F, head[1] & 0x7F
@@ -131,6 +139,8 @@ async def read_frames(reader, on_text) -> None:
         payload = await reader.readexactly(length)
         if opcode == 0x1:
             on_text(time.perf_counter(), payload)
+        elif opcode == 0x9:
+            writer.write(masked_frame(0xA, payload))
         elif opcode == 0x8:
             return
 
@@ -163,7 +173,7 @@ async def run(lead, case, sessions, server_pids: list[int]) -> dict:
     for i in range(0, len(sessions), 50):  # connect in waves, as users would arrive
         connections += await asyncio.gather(*(ws_connect(s) for s in sessions[i : i + 50]))
     connect_seconds = time.perf_counter() - started
-    readers = [asyncio.create_task(read_frames(r, on_text)) for r, _ in connections]
+    readers = [asyncio.create_task(read_frames(r, w, on_text)) for r, w in connections]
     await asyncio.sleep(1.0)
 
     def change() -> tuple[int, float]:
