@@ -24,6 +24,14 @@ def _eager_celery_unless_services(request, settings):
         settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
+@pytest.fixture(autouse=True)
+def _broker_presumed_up():
+    """Each test starts as if no publish had failed recently in this process."""
+    from notifications import tasks
+
+    tasks._broker_down_until = 0.0
+
+
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """Run a write as if its transaction committed: the post-commit receiver runs too."""
