@@ -16,7 +16,7 @@ SEND_TIMEOUT_SECONDS = 2.0
 
 # What a reporter's conversation page may hear about: never notes, triage or identity views.
 REPORTER_VISIBLE_KINDS = frozenset(
-    {"transition", "message_to_reporter", "message_from_reporter", "follow_up", "outcome"}
+    {"transition", "message_to_reporter", "message_from_reporter", "follow_up"}
 )
 
 

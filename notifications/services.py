@@ -346,8 +346,12 @@ class SweepResult:
 
 def deliveries_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     """The safety net: plan missed events, then send whatever is due and still unsent."""
+    now = now or timezone.now()
     planned = events_plan_missed(now=now)
-    outcomes = [delivery_send(delivery_id=pk, now=now) for pk in deliveries_claim(now=now)]
+    now = max(now, timezone.now())  # planning took time; its rows are due from when it ran
+    due_now = [p.delivery_id for p in planned if p.not_before <= now]
+    outcomes = [delivery_send(delivery_id=pk, now=now) for pk in due_now]
+    outcomes += [delivery_send(delivery_id=pk, now=now) for pk in deliveries_claim(now=now)]
     return SweepResult(
         planned=len(planned), sent=outcomes.count("sent"), failed=outcomes.count("failed")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
 from django.utils import timezone
@@ -42,9 +43,18 @@ def digests() -> int:
     return len(pending)
 
 
+# After a failed publish, this process stops trying for a while, so that with the broker
+# down only one request pays the connection timeout; the sweeper sends what was skipped.
+BROKER_RETRY_AFTER_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
 def enqueue(pending: list[Pending]) -> int:
     """Publish a delivery task per row; never raises. With the broker down this gives up
     within the broker timeouts and the sweeper sends the rows once it is back."""
+    global _broker_down_until
+    if not pending or time.monotonic() < _broker_down_until:
+        return 0
     published = 0
     now = timezone.now()
     for item in pending:
@@ -52,6 +62,7 @@ def enqueue(pending: list[Pending]) -> int:
         try:
             deliver.apply_async(args=[item.delivery_id], countdown=countdown or None, retry=False)
         except Exception as exc:
+            _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
             logger.warning(
                 "broker unavailable (%s): %d deliveries left for the sweeper",
                 type(exc).__name__,

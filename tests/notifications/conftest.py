@@ -15,6 +15,23 @@ def _no_anonymous_delay(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _eager_celery_unless_services(request, settings):
+    """Tests run tasks in process, except those marked ``services``, which use a real worker
+    on the real Redis broker. (Celery reads Django settings live; app.conf writes do not
+    stick, so this goes through settings.)"""
+    if not request.node.get_closest_marker("services"):
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture(autouse=True)
+def _broker_presumed_up():
+    """Each test starts as if no publish had failed recently in this process."""
+    from notifications import tasks
+
+    tasks._broker_down_until = 0.0
+
+
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """Run a write as if its transaction committed: the post-commit receiver runs too."""

@@ -130,3 +130,20 @@ def test_no_digest_before_eight_in_the_morning(org, lead):
     raise_concern(org)
     early = timezone.localtime(timezone.now()).replace(hour=6) + dt.timedelta(days=1)
     assert scheduling.digests_plan(now=early) == []
+
+
+def test_the_tick_command_catches_up_missed_work_once(org, guardian):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    case = raise_concern(org).case  # its receiver never ran
+    CaseEvent.objects.filter(case=case).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    Delivery.objects.all().delete()
+
+    out = StringIO()
+    call_command("notifications_tick", stdout=out)
+    call_command("notifications_tick", stdout=StringIO())
+
+    assert "planned 2" in out.getvalue()
+    assert Notification.objects.filter(recipient=guardian, topic=Topic.NEW_CASE).count() == 1
