@@ -3,8 +3,6 @@ and forwards ids and kinds; the page then fetches what its user may see."""
 
 from __future__ import annotations
 
-import time
-
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -12,22 +10,8 @@ from concerns.roles import is_guardian
 from concerns.selectors import organisation_ids_for_user
 from notifications import live
 from workflow.errors import CaseNotFound
-from workflow.policies import ReceiptHolder
+from workflow.policies import receipt_holder_from_session
 from workflow.selectors import case_get_for_user, concern_get_for_reporter
-
-# Where the reporter pages (workflow/views_reporter.py, HOLDER) keep an anonymous reporter's
-# proven receipt: {"concern": concern id, "until": epoch seconds}. Keep the two in step.
-RECEIPT_SESSION_KEY = "speakup_receipt_holder"
-
-
-def receipt_holder_from_session(session: object) -> ReceiptHolder | None:
-    held = session.get(RECEIPT_SESSION_KEY) if session is not None else None
-    if not isinstance(held, dict) or held.get("until", 0) < time.time():
-        return None
-    try:
-        return ReceiptHolder(concern_id=int(held["concern"]))
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 class _GroupsConsumer(AsyncJsonWebsocketConsumer):

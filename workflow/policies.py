@@ -6,6 +6,7 @@ proved they hold the receipt code of one concern in this session).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,20 @@ class ReceiptHolder:
 
 
 Actor = AbstractBaseUser | AnonymousUser | ReceiptHolder | None
+
+# Where a session keeps an anonymous reporter's proven receipt (pages and sockets alike):
+# {"concern": concern id, "until": epoch seconds}. Never the code itself.
+RECEIPT_SESSION_KEY = "speakup_receipt_holder"
+
+
+def receipt_holder_from_session(session: Any) -> ReceiptHolder | None:
+    held = session.get(RECEIPT_SESSION_KEY) if session is not None else None
+    if not isinstance(held, dict) or held.get("until", 0) < time.time():
+        return None
+    try:
+        return ReceiptHolder(concern_id=int(held["concern"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _is_user(actor: Any) -> bool:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from concerns.crypto import encrypt_bytes, fernet
 from concerns.models import Route
 from config import policies
+from workflow import policies as policies_
 from workflow import selectors, services
 from workflow.errors import CaseError, CaseNotFound
 from workflow.forms_reporter import (
@@ -41,7 +42,7 @@ from workflow.policies import Actor, ReceiptHolder
 from workflow.receipt_throttle import Verdict, receipt_attempt
 
 RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
-HOLDER = "speakup_receipt_holder"  # {"concern": id, "until": epoch seconds}
+HOLDER = policies_.RECEIPT_SESSION_KEY
 RECEIPT_DISPLAY_SECONDS = 15 * 60
 
 STATUS_TEXT = {
@@ -190,11 +191,10 @@ def receipt_sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def _holder(request: HttpRequest) -> ReceiptHolder | None:
-    held = request.session.get(HOLDER)
-    if not isinstance(held, dict) or held.get("until", 0) < time.time():
+    holder = policies_.receipt_holder_from_session(request.session)
+    if holder is None:
         request.session.pop(HOLDER, None)
-        return None
-    return ReceiptHolder(concern_id=int(held["concern"]))
+    return holder
 
 
 # --- The reporter's concern page (signed in, or holding a receipt) ---------------------------

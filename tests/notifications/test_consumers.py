@@ -11,9 +11,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from config.asgi import application
-from notifications.consumers import RECEIPT_SESSION_KEY
 from tests.factories import case_in_state, raise_concern
 from workflow import services as workflow
+from workflow.policies import RECEIPT_SESSION_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
