@@ -196,3 +196,25 @@ def concern_get_for_receipt_holder(*, holder: ReceiptHolder) -> Case:
     if case is None or not policies.is_reporter_of(holder, case):
         raise CaseNotFound("Concern not found.")
     return case
+
+
+def concern_detriment_source(*, case: Case) -> str:
+    """What a reporter's detriment answer is answering: the latest unanswered 3- or 6-month
+    follow-up question if there is one, else something they chose to tell us."""
+    from workflow.models import Detriment, DetrimentSource, MessageKind
+
+    asked = list(
+        Message.objects.filter(case=case, kind=MessageKind.DETRIMENT_FOLLOW_UP)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    if not asked:
+        return DetrimentSource.REPORTER
+    answered = Detriment.objects.filter(
+        case=case,
+        recorded_at__gte=asked[-1],
+        source__in=[DetrimentSource.FOLLOW_UP_3M, DetrimentSource.FOLLOW_UP_6M],
+    ).exists()
+    if answered:
+        return DetrimentSource.REPORTER
+    return DetrimentSource.FOLLOW_UP_3M if len(asked) == 1 else DetrimentSource.FOLLOW_UP_6M

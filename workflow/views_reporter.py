@@ -351,7 +351,7 @@ def concern_detriment(request: HttpRequest, rep: Reporting) -> HttpResponse:
             actor=rep.actor,
             suffered=d["suffered"],
             note=d["note"],
-            source="reporter",
+            source=selectors.concern_detriment_source(case=rep.case),
         ),
         "Thank you for telling us. The guardian will see what you said.",
     )

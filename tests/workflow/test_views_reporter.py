@@ -566,3 +566,21 @@ def test_signing_in_from_the_raise_page_comes_back_to_it(client, reporter):
         "/accounts/login/", {"username": "rita", "password": PASSWORD, "next": "/raise/"}
     )
     assert right["Location"] == "/raise/"
+
+
+def test_answers_to_the_follow_up_questions_become_follow_up_detriment_records(
+    client, reporter, rita_case, guardian
+):
+    # Given a closed concern whose reporter has been asked the 3-month follow-up question
+    case = case_in_state(rita_case, "closed", guardian=guardian)
+    services.case_follow_up_ask(case=case, months=3)
+    client.force_login(reporter)
+    url = f"/my-concerns/{case.reference}/detriment/"
+    # When they answer it, then after the 6-month question, then once more unprompted
+    client.post(url, {"detriment-suffered": "no"})
+    services.case_follow_up_ask(case=case, months=6)
+    client.post(url, {"detriment-suffered": "yes", "detriment-note": "Left off the rota."})
+    client.post(url, {"detriment-suffered": "yes"})
+    # Then each answer is recorded against the question it answers
+    sources = list(Detriment.objects.order_by("id").values_list("source", "suffered"))
+    assert sources == [("follow_up_3m", "no"), ("follow_up_6m", "yes"), ("reporter", "yes")]
