@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 
 from concerns.roles import Role
 from tests.factories import OrganisationFactory, make_user
@@ -10,6 +13,21 @@ def _fast_receipts(settings):
     from dataclasses import replace
 
     settings.SPEAKUP_RECEIPTS = replace(settings.SPEAKUP_RECEIPTS, scrypt_n=2**10)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (browser, sockets, real workers, concurrency) flush every table
+    afterwards, and with them the standards, categories and groups that migrations load:
+    put them back before each such test, from the migration itself."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from concerns.models import Category
+
+    if not Category.objects.exists():
+        importlib.import_module("concerns.migrations.0002_reference_data").load(apps, None)
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from workflow.models import Case, CaseEvent, EventKind
 
 pytestmark = [
     pytest.mark.browser,
-    # serialized_rollback: the categories loaded by migration survive the flush around this test.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 MINIMAL_LOGIN = """{% extends "base.html" %}{% block content %}

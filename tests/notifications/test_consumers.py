@@ -15,7 +15,7 @@ from tests.factories import case_in_state, raise_concern
 from workflow import services as workflow
 from workflow.policies import RECEIPT_SESSION_KEY
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def session_for(user=None, *, receipt_concern_id=None, until=None) -> str:

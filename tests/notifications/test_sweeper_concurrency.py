@@ -15,7 +15,7 @@ from tests.factories import raise_concern
 from workflow.models import CaseEvent
 from workflow.signals import case_event_recorded
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

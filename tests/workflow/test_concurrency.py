@@ -18,9 +18,7 @@ from workflow.errors import CaseChanged, TransitionRefused
 from workflow.events import case_log_verify
 from workflow.models import Case, CaseEvent, EventKind, Message, Status
 
-# serialized_rollback: a transactional test flushes the tables, and with them the reference
-# data (categories, standards) that migrations loaded; this puts it back.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="CONCURRENCY NOT TESTED: needs PostgreSQL (set DATABASE_URL); SQLite has no row locks",
