@@ -72,8 +72,14 @@ def _whole_days(start: dt.datetime, end: dt.datetime | None) -> int | None:
     return max(0, int((end - start).total_seconds() // 86400))
 
 
-def _tally(concerns: Q) -> _Tally:
-    """Count every dimension for the concerns matching ``concerns``, by organisation-month."""
+def _tally(**where: object) -> _Tally:
+    """Count every dimension for the concerns matching ``where`` (lookups on Concern), by
+    organisation-month."""
+    concerns = Q(**where)
+    # The same filter through each link table's join (not an IN over a subquery): PostgreSQL
+    # then reads only this organisation's rows by index.
+    via = Q(**{f"concern__{k}": v for k, v in where.items()})
+    via_case = Q(**{f"case__concern__{k}": v for k, v in where.items()})
     counts: Counter = Counter()
     durations: Counter = Counter()
     rows = (
@@ -134,19 +140,18 @@ def _tally(concerns: Q) -> _Tally:
             add([(*key, "speak_up_again", again)])
     if not key_of:
         return _Tally(counts, durations)
-    through = Concern.categories.through.objects.filter(
-        concern__in=Concern.objects.filter(concerns)
-    ).values_list("concern_id", "category__slug")
+    through = Concern.categories.through.objects.filter(via).values_list(
+        "concern_id", "category__slug"
+    )
     for concern_id, slug in through.iterator(chunk_size=10000):
         counts[(*key_of[concern_id], "category", slug)] += 1
-    through = Concern.standards.through.objects.filter(
-        concern__in=Concern.objects.filter(concerns)
-    ).values_list("concern_id", "qualitystandard__code")
+    through = Concern.standards.through.objects.filter(via).values_list(
+        "concern_id", "qualitystandard__code"
+    )
     for concern_id, code in through.iterator(chunk_size=10000):
         counts[(*key_of[concern_id], "standard", code)] += 1
     harmed = (
-        Detriment.objects.filter(case__concern__in=Concern.objects.filter(concerns))
-        .filter(suffered=DetrimentAnswer.YES)
+        Detriment.objects.filter(via_case, suffered=DetrimentAnswer.YES)
         .values_list("case_id", flat=True)
         .distinct()
     )
@@ -188,7 +193,7 @@ def rollup_month_refresh(*, organisation_id: int, month: dt.date) -> None:
     start, end = month_bounds(month)
     MonthlyCount.objects.filter(organisation_id=organisation_id, month=month).delete()
     MonthlyDuration.objects.filter(organisation_id=organisation_id, month=month).delete()
-    _write(_tally(Q(organisation_id=organisation_id, raised_at__gte=start, raised_at__lt=end)))
+    _write(_tally(organisation_id=organisation_id, raised_at__gte=start, raised_at__lt=end))
 
 
 @transaction.atomic
@@ -224,10 +229,15 @@ def rollups_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
     done = 0
     for org_id in orgs.values_list("pk", flat=True):
         with transaction.atomic():
-            tally = _tally(Q(organisation_id=org_id))
+            tally = _tally(organisation_id=org_id)
             months = sorted({m for (_, m, _, _) in tally.counts})
-            for month in months:
-                _lock_month(org_id, month)
+            now = timezone.now()
+            RollupMonth.objects.bulk_create(
+                [RollupMonth(organisation_id=org_id, month=m, refreshed_at=now) for m in months],
+                ignore_conflicts=True,
+            )
+            # Lock every month of the organisation, so no incremental refresh interleaves.
+            list(RollupMonth.objects.select_for_update().filter(organisation_id=org_id))
             MonthlyCount.objects.filter(organisation_id=org_id).delete()
             MonthlyDuration.objects.filter(organisation_id=org_id).delete()
             RollupMonth.objects.filter(organisation_id=org_id).exclude(month__in=months).delete()

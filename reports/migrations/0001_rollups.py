@@ -5,95 +5,191 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('concerns', '0002_reference_data'),
-        ('workflow', '0001_initial'),
+        ("concerns", "0002_reference_data"),
+        ("workflow", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReturnSchema',
+            name="ReturnSchema",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=30, unique=True)),
-                ('authority', models.CharField(max_length=200)),
-                ('title', models.CharField(max_length=200)),
-                ('effective_from', models.DateField()),
-                ('fields', models.JSONField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=30, unique=True)),
+                ("authority", models.CharField(max_length=200)),
+                ("title", models.CharField(max_length=200)),
+                ("effective_from", models.DateField()),
+                ("fields", models.JSONField()),
             ],
             options={
-                'ordering': ['-effective_from'],
+                "ordering": ["-effective_from"],
             },
         ),
         migrations.CreateModel(
-            name='NationalFigure',
+            name="NationalFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.CharField(help_text='Financial year, e.g. 2022/23', max_length=7)),
-                ('measure', models.CharField(help_text='dimension:value, as in MonthlyCount', max_length=60)),
-                ('label', models.CharField(max_length=200)),
-                ('percent', models.DecimalField(decimal_places=1, max_digits=5)),
-                ('cases', models.PositiveIntegerField(help_text='The national base, as published')),
-                ('source', models.CharField(max_length=300)),
-                ('source_url', models.URLField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.CharField(help_text="Financial year, e.g. 2022/23", max_length=7)),
+                (
+                    "measure",
+                    models.CharField(
+                        help_text="dimension:value, as in MonthlyCount", max_length=60
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                ("percent", models.DecimalField(decimal_places=1, max_digits=5)),
+                ("cases", models.PositiveIntegerField(help_text="The national base, as published")),
+                ("source", models.CharField(max_length=300)),
+                ("source_url", models.URLField(blank=True)),
             ],
             options={
-                'ordering': ['year', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('year', 'measure'), name='uniq_national_figure')],
+                "ordering": ["year", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("year", "measure"), name="uniq_national_figure")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MonthlyCount',
+            name="MonthlyCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('dimension', models.CharField(max_length=20)),
-                ('value', models.CharField(blank=True, default='', max_length=40)),
-                ('count', models.PositiveIntegerField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='concerns.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("dimension", models.CharField(max_length=20)),
+                ("value", models.CharField(blank=True, default="", max_length=40)),
+                ("count", models.PositiveIntegerField()),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="concerns.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'month', 'dimension', 'value'), name='uniq_monthly_count')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "month", "dimension", "value"),
+                        name="uniq_monthly_count",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MonthlyDuration',
+            name="MonthlyDuration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('measure', models.CharField(choices=[('acknowledge', 'Days to acknowledge'), ('feedback', 'Days to first feedback'), ('close', 'Days to close')], max_length=12)),
-                ('days', models.PositiveIntegerField()),
-                ('count', models.PositiveIntegerField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='concerns.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("acknowledge", "Days to acknowledge"),
+                            ("feedback", "Days to first feedback"),
+                            ("close", "Days to close"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("days", models.PositiveIntegerField()),
+                ("count", models.PositiveIntegerField()),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="concerns.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'month', 'measure', 'days'), name='uniq_monthly_duration')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "month", "measure", "days"),
+                        name="uniq_monthly_duration",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OpenCase',
+            name="OpenCase",
             fields=[
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='workflow.case')),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='concerns.organisation')),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="workflow.case",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="concerns.organisation",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation', 'due_at'], name='reports_ope_organis_f0c0fb_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "due_at"], name="reports_ope_organis_f0c0fb_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RollupMonth',
+            name="RollupMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('refreshed_at', models.DateTimeField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='concerns.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("refreshed_at", models.DateTimeField()),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="concerns.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'month'), name='uniq_rollup_month')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "month"), name="uniq_rollup_month"
+                    )
+                ],
             },
         ),
     ]
