@@ -30,7 +30,9 @@ def test_point_beyond_upper_limit_is_special_cause_high():
     chart = spc.xmr(values)
     assert chart.points[10].rules[0] == "outside:high"
     assert chart.points[10].direction == "high"
-    assert all(not p.special for i, p in enumerate(chart.points) if i != 10)
+    assert not any("outside" in r for i, r in enumerate(rules(chart)) if i != 10)
+    # the outlier lifts the mean above the ten before it: a run below the mean (a shift)
+    assert all("shift" in r for r in rules(chart)[:10])
 
 
 def test_shift_of_seven_on_one_side_of_the_mean():
@@ -53,12 +55,12 @@ def test_trend_of_seven_rising():
 
 
 def test_two_of_three_near_a_limit():
-    # mean ≈ 10, sigma from moving ranges; two of three points beyond 2 sigma, inside 3
-    values = [10, 9, 11, 10, 9, 11, 10, 9, 11, 10, 9, 11, 10, 13, 10, 13, 10]
+    # two of three points beyond two sigma but inside the limit, on the same side
+    values = [10, 10.5] * 10 + [11.8, 10.2, 11.8]
     chart = spc.xmr(values)
-    two_sigma = chart.mean + 2 * chart.sigma
-    assert two_sigma < 13 and chart.upper > 13
-    assert "near_limit" in rules(chart)[13] and "near_limit" in rules(chart)[15]
+    assert chart.mean + 2 * chart.sigma < 11.8 < chart.upper
+    flagged = {i: r for i, r in enumerate(rules(chart)) if r}
+    assert flagged == {20: ("near_limit",), 22: ("near_limit",)}
 
 
 def test_c_chart_limits():
