@@ -142,6 +142,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=5000)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--no-rollups", action="store_true")
+        parser.add_argument(
+            "--serial-from",
+            type=int,
+            default=0,
+            help="first reference serial (give parallel runs disjoint ranges)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         started = time.monotonic()
@@ -155,10 +161,11 @@ class Command(BaseCommand):
         now = timezone.now()
         span = dt.timedelta(days=365.25 * options["years"])
         count, batch, serial = options["count"], options["batch"], 0
+        offset = options["serial_from"]
         while serial < count:
             size = min(batch, count - serial)
             with transaction.atomic():
-                self._batch(rng, size, serial, orgs, categories, implied, now, span)
+                self._batch(rng, size, offset + serial, orgs, categories, implied, now, span)
             serial += size
             if serial % (batch * 20) == 0 or serial == count:
                 self.stdout.write(f"{serial} concerns in {time.monotonic() - started:.0f}s")
