@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from concerns.models import Concern
-from reports.models import MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
-from reports.periods import month_bounds, month_of
+from reports.models import Grain, MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
+from reports.periods import add_months, financial_year_of, month_bounds, month_of
 from workflow.models import OPEN_STATES, Case, Detriment, DetrimentAnswer, EventKind, Status
 
 logger = logging.getLogger(__name__)
@@ -177,6 +177,47 @@ def _write(tally: _Tally) -> None:
     )
 
 
+def _grain_start(grain: str, month: dt.date) -> dt.date:
+    if grain == Grain.YEAR:
+        return dt.date(financial_year_of(month), 4, 1)
+    return add_months(month, -((month.month - 4) % 3))  # the first month of its quarter
+
+
+GRAIN_MONTHS = {Grain.QUARTER: 3, Grain.YEAR: 12}
+
+
+def _derive_grains(organisation_id: int, months: Iterable[dt.date]) -> None:
+    """Recompute the quarter and year rows covering ``months`` from the month rows."""
+    for grain, length in GRAIN_MONTHS.items():
+        for start in sorted({_grain_start(grain, m) for m in months}):
+            span = Q(
+                organisation_id=organisation_id,
+                month__gte=start,
+                month__lt=add_months(start, length),
+            )
+            for model, keys in (
+                (MonthlyCount, ("dimension", "value")),
+                (MonthlyDuration, ("measure", "days")),
+            ):
+                model.objects.filter(span, grain=grain).delete()
+                summed = (
+                    model.objects.filter(span, grain=Grain.MONTH)
+                    .values(*keys)
+                    .annotate(n=Sum("count"))
+                    .values_list(*keys, "n")
+                )
+                model.objects.bulk_create(
+                    model(
+                        organisation_id=organisation_id,
+                        grain=grain,
+                        month=start,
+                        count=n,
+                        **dict(zip(keys, key, strict=True)),
+                    )
+                    for *key, n in summed
+                )
+
+
 def _lock_month(organisation_id: int, month: dt.date) -> None:
     RollupMonth.objects.get_or_create(
         organisation_id=organisation_id, month=month, defaults={"refreshed_at": timezone.now()}
@@ -189,11 +230,16 @@ def _lock_month(organisation_id: int, month: dt.date) -> None:
 @transaction.atomic
 def rollup_month_refresh(*, organisation_id: int, month: dt.date) -> None:
     """Recompute one organisation-month's rollups from the source tables."""
+    # The year's first month is locked first: one refresh at a time per organisation-year,
+    # since the quarter and year rows are shared by its months.
+    _lock_month(organisation_id, _grain_start(Grain.YEAR, month))
     _lock_month(organisation_id, month)
     start, end = month_bounds(month)
-    MonthlyCount.objects.filter(organisation_id=organisation_id, month=month).delete()
-    MonthlyDuration.objects.filter(organisation_id=organisation_id, month=month).delete()
+    this_month = Q(organisation_id=organisation_id, grain=Grain.MONTH, month=month)
+    MonthlyCount.objects.filter(this_month).delete()
+    MonthlyDuration.objects.filter(this_month).delete()
     _write(_tally(organisation_id=organisation_id, raised_at__gte=start, raised_at__lt=end))
+    _derive_grains(organisation_id, [month])
 
 
 @transaction.atomic
@@ -242,6 +288,7 @@ def rollups_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
             MonthlyDuration.objects.filter(organisation_id=org_id).delete()
             RollupMonth.objects.filter(organisation_id=org_id).exclude(month__in=months).delete()
             _write(tally)
+            _derive_grains(org_id, months)
             OpenCase.objects.filter(organisation_id=org_id).delete()
             OpenCase.objects.bulk_create(
                 (

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def count(org, dimension, value=""):
     return sum(
-        MonthlyCount.objects.filter(organisation=org, dimension=dimension, value=value).values_list(
-            "count", flat=True
-        )
+        MonthlyCount.objects.filter(
+            organisation=org, grain="month", dimension=dimension, value=value
+        ).values_list("count", flat=True)
     )
 
 
@@ -32,9 +32,14 @@ def test_raising_and_handling_a_concern_updates_rollups_on_commit(
     assert count(org, "route", "anonymous") == 1
     assert count(org, "category", "bullying-harassment") == 1
     assert count(org, "standard", "1.7") == 1
-    assert MonthlyCount.objects.filter(organisation=org).values("month").distinct().get()[
-        "month"
-    ] == month_of(raised.case.raised_at)
+    month = month_of(raised.case.raised_at)
+    assert set(
+        MonthlyCount.objects.filter(organisation=org, grain="month").values_list("month", flat=True)
+    ) == {month}
+    # and the quarter and financial-year rows hold it too
+    for grain in ("quarter", "year"):
+        row = MonthlyCount.objects.get(organisation=org, grain=grain, dimension="total")
+        assert row.count == 1 and row.month <= month
     assert OpenCase.objects.filter(case=raised.case).exists()
     # when it is driven to closed
     with django_capture_on_commit_callbacks(execute=True):
@@ -43,7 +48,8 @@ def test_raising_and_handling_a_concern_updates_rollups_on_commit(
     assert count(org, "status", "closed") == 1 and count(org, "status", "received") == 0
     assert count(org, "response", "acknowledged_within") == 1
     assert count(org, "outcome", "upheld") == 1
-    assert MonthlyDuration.objects.filter(organisation=org, measure="close").get().days == 0
+    assert MonthlyDuration.objects.get(organisation=org, grain="month", measure="close").days == 0
+    assert MonthlyDuration.objects.get(organisation=org, grain="year", measure="close").count == 1
     assert not OpenCase.objects.filter(case=case).exists()
     # when the reporter answers "would you speak up again?" and triage changes categories
     from workflow.policies import ReceiptHolder
@@ -75,9 +81,9 @@ def test_generate_concerns_makes_realistic_load(db):
     from workflow.models import Case
 
     assert Concern.objects.count() == 400 and Case.objects.count() == 400
-    assert (
-        sum(MonthlyCount.objects.filter(dimension="total").values_list("count", flat=True)) == 400
-    )
+    for grain in ("month", "quarter", "year"):
+        totals = MonthlyCount.objects.filter(grain=grain, dimension="total")
+        assert sum(totals.values_list("count", flat=True)) == 400
     anonymous = Concern.objects.filter(route="anonymous")
     assert 15 <= anonymous.count() <= 65  # about 9.3%
     assert all(h.startswith("synthetic-") for h in anonymous.values_list("receipt_hash", flat=True))
