@@ -143,20 +143,25 @@ def _tally(**where: object) -> _Tally:
     through = Concern.categories.through.objects.filter(via).values_list(
         "concern_id", "category__slug"
     )
+    # A concern committed after the first read is skipped here: its own refresh, queued on
+    # its commit, waits for our locks and then counts it.
     for concern_id, slug in through.iterator(chunk_size=10000):
-        counts[(*key_of[concern_id], "category", slug)] += 1
+        if concern_id in key_of:
+            counts[(*key_of[concern_id], "category", slug)] += 1
     through = Concern.standards.through.objects.filter(via).values_list(
         "concern_id", "qualitystandard__code"
     )
     for concern_id, code in through.iterator(chunk_size=10000):
-        counts[(*key_of[concern_id], "standard", code)] += 1
+        if concern_id in key_of:
+            counts[(*key_of[concern_id], "standard", code)] += 1
     harmed = (
         Detriment.objects.filter(via_case, suffered=DetrimentAnswer.YES)
         .values_list("case_id", flat=True)
         .distinct()
     )
     for case_id in harmed.iterator(chunk_size=10000):
-        counts[(*case_key[case_id], "detriment", "yes")] += 1
+        if case_id in case_key:
+            counts[(*case_key[case_id], "detriment", "yes")] += 1
     return _Tally(counts, durations)
 
 
@@ -265,42 +270,53 @@ def rollups_on_case_event(*, case_id: int, kind: str) -> None:
     open_case_refresh(case=Case.objects.only("organisation_id", "status", "due_at").get(pk=case_id))
 
 
+@transaction.atomic
 def rollups_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
-    """Recompute every rollup (per organisation, each in its own transaction)."""
+    """Recompute every rollup (or those of some organisations) in one transaction.
+
+    One pass over each source table, not one per organisation: at national scale the link
+    tables are read once rather than once per organisation.
+    """
     from concerns.models import Organisation
 
-    orgs = Organisation.objects.order_by("pk")
-    if organisation_ids is not None:
-        orgs = orgs.filter(pk__in=list(organisation_ids))
-    done = 0
-    for org_id in orgs.values_list("pk", flat=True):
-        with transaction.atomic():
-            tally = _tally(organisation_id=org_id)
-            months = sorted({m for (_, m, _, _) in tally.counts})
-            now = timezone.now()
-            RollupMonth.objects.bulk_create(
-                [RollupMonth(organisation_id=org_id, month=m, refreshed_at=now) for m in months],
-                ignore_conflicts=True,
-            )
-            # Lock every month of the organisation, so no incremental refresh interleaves.
-            list(RollupMonth.objects.select_for_update().filter(organisation_id=org_id))
-            MonthlyCount.objects.filter(organisation_id=org_id).delete()
-            MonthlyDuration.objects.filter(organisation_id=org_id).delete()
-            RollupMonth.objects.filter(organisation_id=org_id).exclude(month__in=months).delete()
-            _write(tally)
-            _derive_grains(org_id, months)
-            OpenCase.objects.filter(organisation_id=org_id).delete()
-            OpenCase.objects.bulk_create(
-                (
-                    OpenCase(case_id=pk, organisation_id=org_id, due_at=due)
-                    for pk, due in Case.objects.filter(
-                        organisation_id=org_id, status__in=OPEN_STATES
-                    ).values_list("pk", "due_at")
-                ),
-                batch_size=5000,
-            )
-        done += 1
-    return done
+    ids = list(
+        Organisation.objects.values_list("pk", flat=True)
+        if organisation_ids is None
+        else Organisation.objects.filter(pk__in=list(organisation_ids)).values_list("pk", flat=True)
+    )
+    scope = {} if organisation_ids is None else {"organisation_id__in": ids}
+    # Lock the months first: a refresh queued meanwhile waits, then recomputes its month.
+    list(RollupMonth.objects.select_for_update().filter(organisation_id__in=ids))
+    tally = _tally(**scope)
+    months: dict[int, set[dt.date]] = {}
+    for org_id, month, *_ in tally.counts:
+        months.setdefault(org_id, set()).add(month)
+    now = timezone.now()
+    RollupMonth.objects.filter(organisation_id__in=ids).delete()
+    RollupMonth.objects.bulk_create(
+        [
+            RollupMonth(organisation_id=org_id, month=m, refreshed_at=now)
+            for org_id, ms in months.items()
+            for m in ms
+        ],
+        batch_size=5000,
+    )
+    MonthlyCount.objects.filter(organisation_id__in=ids).delete()
+    MonthlyDuration.objects.filter(organisation_id__in=ids).delete()
+    _write(tally)
+    for org_id, ms in months.items():
+        _derive_grains(org_id, ms)
+    OpenCase.objects.filter(organisation_id__in=ids).delete()
+    OpenCase.objects.bulk_create(
+        (
+            OpenCase(case_id=pk, organisation_id=org_id, due_at=due)
+            for pk, org_id, due in Case.objects.filter(
+                organisation_id__in=ids, status__in=OPEN_STATES
+            ).values_list("pk", "organisation_id", "due_at")
+        ),
+        batch_size=5000,
+    )
+    return len(ids)
 
 
 def rollups_for_month_counts() -> dict[str, int]:
