@@ -172,8 +172,9 @@ class Command(BaseCommand):
         generated = time.monotonic() - started
         if not options["no_rollups"]:
             rollups_rebuild(organisation_ids=[o.pk for o, _ in orgs])
+        rollups = "not rebuilt" if options["no_rollups"] else "rebuilt"
         self.stdout.write(
-            f"Generated {count} concerns in {generated:.1f}s; rollups rebuilt, total "
+            f"Generated {count} concerns in {generated:.1f}s; rollups {rollups}; total "
             f"{time.monotonic() - started:.1f}s."
         )
 
