@@ -34,6 +34,14 @@ def test_dashboard_json_counts_are_numbers_and_suppressed_cells_null(client, dat
     assert standard["text"].startswith("All staff, including learners")
 
 
+def test_dashboard_json_has_exactly_the_documented_shape(client, dataset, committee):
+    from api.reports_views import DashboardSerializer
+
+    client.force_login(committee)
+    data = client.get("/api/v1/reports/dashboard/?period=year&year=2024").json()
+    assert DashboardSerializer(data).data == data
+
+
 def test_reports_are_in_the_openapi_schema():
     from drf_spectacular.generators import SchemaGenerator
 
