@@ -7,6 +7,10 @@ its durations as whole-day histograms in ``MonthlyDuration``; both are recompute
 organisation-month whenever one of its cases changes. Medians come from the histograms:
 exact to the whole day, and a period's median is a sum over at most a few hundred rows per
 organisation-month, however many concerns there are.
+
+The same rows are kept at three grains: month, quarter and financial year (``month`` is
+then the first month of the quarter or year), derived from the month rows when those
+change. A year's report reads one row per organisation and figure rather than twelve.
 """
 
 from __future__ import annotations
@@ -14,6 +18,12 @@ from __future__ import annotations
 from django.db import models
 
 from concerns.models import Organisation
+
+
+class Grain(models.TextChoices):
+    MONTH = "month", "Month"
+    QUARTER = "quarter", "Quarter"
+    YEAR = "year", "Financial year"
 
 
 class RollupMonth(models.Model):
@@ -37,6 +47,7 @@ class MonthlyCount(models.Model):
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    grain = models.CharField(max_length=7, choices=Grain.choices, default=Grain.MONTH)
     month = models.DateField()
     dimension = models.CharField(max_length=20)
     value = models.CharField(max_length=40, blank=True, default="")
@@ -45,7 +56,8 @@ class MonthlyCount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "month", "dimension", "value"], name="uniq_monthly_count"
+                fields=["organisation", "grain", "month", "dimension", "value"],
+                name="uniq_monthly_count",
             )
         ]
         # On PostgreSQL, migration 0003 adds a covering index (INCLUDE value, count) so the
@@ -62,6 +74,7 @@ class MonthlyDuration(models.Model):
     """How many concerns raised in an organisation-month took ``days`` whole days."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    grain = models.CharField(max_length=7, choices=Grain.choices, default=Grain.MONTH)
     month = models.DateField()
     measure = models.CharField(max_length=12, choices=DurationMeasure.choices)
     days = models.PositiveIntegerField()
@@ -70,7 +83,8 @@ class MonthlyDuration(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "month", "measure", "days"], name="uniq_monthly_duration"
+                fields=["organisation", "grain", "month", "measure", "days"],
+                name="uniq_monthly_duration",
             )
         ]
 

@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from concerns.models import Department, Organisation
 from concerns.selectors import organisation_ids_for_user
-from reports.models import MonthlyCount, MonthlyDuration, NationalFigure, OpenCase, ReturnSchema
+from reports.models import (
+    Grain,
+    MonthlyCount,
+    MonthlyDuration,
+    NationalFigure,
+    OpenCase,
+    ReturnSchema,
+)
 from reports.periods import Period, add_months
 from workflow import policies
 from workflow.errors import CaseNotFound, NotPermitted
@@ -82,12 +89,19 @@ class RawFigures:
         return self.sum(dimension) if value == "*" else self.n(dimension, value)
 
 
+def _grain_filter(period: Period) -> Q:
+    """A year or quarter reads its own pre-summed rows; other periods sum months."""
+    if period.kind == "year":
+        return Q(grain=Grain.YEAR, month=period.first_month)
+    if period.kind == "quarter":
+        return Q(grain=Grain.QUARTER, month=period.first_month)
+    return Q(grain=Grain.MONTH, month__gte=period.first_month, month__lte=period.last_month)
+
+
 def report_figures(*, scope: ReportScope, now: dt.datetime | None = None) -> RawFigures:
     now = now or timezone.now()
     orgs, period = scope.organisation_ids, scope.period
-    in_period = Q(
-        organisation_id__in=orgs, month__gte=period.first_month, month__lte=period.last_month
-    )
+    in_period = Q(organisation_id__in=orgs) & _grain_filter(period)
     counts = {
         (row["dimension"], row["value"]): row["n"]
         for row in MonthlyCount.objects.filter(in_period)
@@ -103,6 +117,7 @@ def report_figures(*, scope: ReportScope, now: dt.datetime | None = None) -> Raw
     monthly = dict(
         MonthlyCount.objects.filter(
             organisation_id__in=orgs,
+            grain=Grain.MONTH,
             dimension="total",
             month__gte=first,
             month__lte=period.last_month,

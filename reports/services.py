@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from concerns.models import Concern
-from reports.models import MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
-from reports.periods import month_bounds, month_of
+from reports.models import Grain, MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
+from reports.periods import add_months, financial_year_of, month_bounds, month_of
 from workflow.models import OPEN_STATES, Case, Detriment, DetrimentAnswer, EventKind, Status
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,14 @@ def _whole_days(start: dt.datetime, end: dt.datetime | None) -> int | None:
     return max(0, int((end - start).total_seconds() // 86400))
 
 
-def _tally(concerns: Q) -> _Tally:
-    """Count every dimension for the concerns matching ``concerns``, by organisation-month."""
+def _tally(**where: object) -> _Tally:
+    """Count every dimension for the concerns matching ``where`` (lookups on Concern), by
+    organisation-month."""
+    concerns = Q(**where)
+    # The same filter through each link table's join (not an IN over a subquery): PostgreSQL
+    # then reads only this organisation's rows by index.
+    via = Q(**{f"concern__{k}": v for k, v in where.items()})
+    via_case = Q(**{f"case__concern__{k}": v for k, v in where.items()})
     counts: Counter = Counter()
     durations: Counter = Counter()
     rows = (
@@ -134,24 +140,28 @@ def _tally(concerns: Q) -> _Tally:
             add([(*key, "speak_up_again", again)])
     if not key_of:
         return _Tally(counts, durations)
-    through = Concern.categories.through.objects.filter(
-        concern__in=Concern.objects.filter(concerns)
-    ).values_list("concern_id", "category__slug")
+    through = Concern.categories.through.objects.filter(via).values_list(
+        "concern_id", "category__slug"
+    )
+    # A concern committed after the first read is skipped here: its own refresh, queued on
+    # its commit, waits for our locks and then counts it.
     for concern_id, slug in through.iterator(chunk_size=10000):
-        counts[(*key_of[concern_id], "category", slug)] += 1
-    through = Concern.standards.through.objects.filter(
-        concern__in=Concern.objects.filter(concerns)
-    ).values_list("concern_id", "qualitystandard__code")
+        if concern_id in key_of:
+            counts[(*key_of[concern_id], "category", slug)] += 1
+    through = Concern.standards.through.objects.filter(via).values_list(
+        "concern_id", "qualitystandard__code"
+    )
     for concern_id, code in through.iterator(chunk_size=10000):
-        counts[(*key_of[concern_id], "standard", code)] += 1
+        if concern_id in key_of:
+            counts[(*key_of[concern_id], "standard", code)] += 1
     harmed = (
-        Detriment.objects.filter(case__concern__in=Concern.objects.filter(concerns))
-        .filter(suffered=DetrimentAnswer.YES)
+        Detriment.objects.filter(via_case, suffered=DetrimentAnswer.YES)
         .values_list("case_id", flat=True)
         .distinct()
     )
     for case_id in harmed.iterator(chunk_size=10000):
-        counts[(*case_key[case_id], "detriment", "yes")] += 1
+        if case_id in case_key:
+            counts[(*case_key[case_id], "detriment", "yes")] += 1
     return _Tally(counts, durations)
 
 
@@ -172,6 +182,47 @@ def _write(tally: _Tally) -> None:
     )
 
 
+def _grain_start(grain: str, month: dt.date) -> dt.date:
+    if grain == Grain.YEAR:
+        return dt.date(financial_year_of(month), 4, 1)
+    return add_months(month, -((month.month - 4) % 3))  # the first month of its quarter
+
+
+GRAIN_MONTHS = {Grain.QUARTER: 3, Grain.YEAR: 12}
+
+
+def _derive_grains(organisation_id: int, months: Iterable[dt.date]) -> None:
+    """Recompute the quarter and year rows covering ``months`` from the month rows."""
+    for grain, length in GRAIN_MONTHS.items():
+        for start in sorted({_grain_start(grain, m) for m in months}):
+            span = Q(
+                organisation_id=organisation_id,
+                month__gte=start,
+                month__lt=add_months(start, length),
+            )
+            for model, keys in (
+                (MonthlyCount, ("dimension", "value")),
+                (MonthlyDuration, ("measure", "days")),
+            ):
+                model.objects.filter(span, grain=grain).delete()
+                summed = (
+                    model.objects.filter(span, grain=Grain.MONTH)
+                    .values(*keys)
+                    .annotate(n=Sum("count"))
+                    .values_list(*keys, "n")
+                )
+                model.objects.bulk_create(
+                    model(
+                        organisation_id=organisation_id,
+                        grain=grain,
+                        month=start,
+                        count=n,
+                        **dict(zip(keys, key, strict=True)),
+                    )
+                    for *key, n in summed
+                )
+
+
 def _lock_month(organisation_id: int, month: dt.date) -> None:
     RollupMonth.objects.get_or_create(
         organisation_id=organisation_id, month=month, defaults={"refreshed_at": timezone.now()}
@@ -184,11 +235,16 @@ def _lock_month(organisation_id: int, month: dt.date) -> None:
 @transaction.atomic
 def rollup_month_refresh(*, organisation_id: int, month: dt.date) -> None:
     """Recompute one organisation-month's rollups from the source tables."""
+    # The year's first month is locked first: one refresh at a time per organisation-year,
+    # since the quarter and year rows are shared by its months.
+    _lock_month(organisation_id, _grain_start(Grain.YEAR, month))
     _lock_month(organisation_id, month)
     start, end = month_bounds(month)
-    MonthlyCount.objects.filter(organisation_id=organisation_id, month=month).delete()
-    MonthlyDuration.objects.filter(organisation_id=organisation_id, month=month).delete()
-    _write(_tally(Q(organisation_id=organisation_id, raised_at__gte=start, raised_at__lt=end)))
+    this_month = Q(organisation_id=organisation_id, grain=Grain.MONTH, month=month)
+    MonthlyCount.objects.filter(this_month).delete()
+    MonthlyDuration.objects.filter(this_month).delete()
+    _write(_tally(organisation_id=organisation_id, raised_at__gte=start, raised_at__lt=end))
+    _derive_grains(organisation_id, [month])
 
 
 @transaction.atomic
@@ -214,36 +270,53 @@ def rollups_on_case_event(*, case_id: int, kind: str) -> None:
     open_case_refresh(case=Case.objects.only("organisation_id", "status", "due_at").get(pk=case_id))
 
 
+@transaction.atomic
 def rollups_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
-    """Recompute every rollup (per organisation, each in its own transaction)."""
+    """Recompute every rollup (or those of some organisations) in one transaction.
+
+    One pass over each source table, not one per organisation: at national scale the link
+    tables are read once rather than once per organisation.
+    """
     from concerns.models import Organisation
 
-    orgs = Organisation.objects.order_by("pk")
-    if organisation_ids is not None:
-        orgs = orgs.filter(pk__in=list(organisation_ids))
-    done = 0
-    for org_id in orgs.values_list("pk", flat=True):
-        with transaction.atomic():
-            tally = _tally(Q(organisation_id=org_id))
-            months = sorted({m for (_, m, _, _) in tally.counts})
-            for month in months:
-                _lock_month(org_id, month)
-            MonthlyCount.objects.filter(organisation_id=org_id).delete()
-            MonthlyDuration.objects.filter(organisation_id=org_id).delete()
-            RollupMonth.objects.filter(organisation_id=org_id).exclude(month__in=months).delete()
-            _write(tally)
-            OpenCase.objects.filter(organisation_id=org_id).delete()
-            OpenCase.objects.bulk_create(
-                (
-                    OpenCase(case_id=pk, organisation_id=org_id, due_at=due)
-                    for pk, due in Case.objects.filter(
-                        organisation_id=org_id, status__in=OPEN_STATES
-                    ).values_list("pk", "due_at")
-                ),
-                batch_size=5000,
-            )
-        done += 1
-    return done
+    ids = list(
+        Organisation.objects.values_list("pk", flat=True)
+        if organisation_ids is None
+        else Organisation.objects.filter(pk__in=list(organisation_ids)).values_list("pk", flat=True)
+    )
+    scope = {} if organisation_ids is None else {"organisation_id__in": ids}
+    # Lock the months first: a refresh queued meanwhile waits, then recomputes its month.
+    list(RollupMonth.objects.select_for_update().filter(organisation_id__in=ids))
+    tally = _tally(**scope)
+    months: dict[int, set[dt.date]] = {}
+    for org_id, month, *_ in tally.counts:
+        months.setdefault(org_id, set()).add(month)
+    now = timezone.now()
+    RollupMonth.objects.filter(organisation_id__in=ids).delete()
+    RollupMonth.objects.bulk_create(
+        [
+            RollupMonth(organisation_id=org_id, month=m, refreshed_at=now)
+            for org_id, ms in months.items()
+            for m in ms
+        ],
+        batch_size=5000,
+    )
+    MonthlyCount.objects.filter(organisation_id__in=ids).delete()
+    MonthlyDuration.objects.filter(organisation_id__in=ids).delete()
+    _write(tally)
+    for org_id, ms in months.items():
+        _derive_grains(org_id, ms)
+    OpenCase.objects.filter(organisation_id__in=ids).delete()
+    OpenCase.objects.bulk_create(
+        (
+            OpenCase(case_id=pk, organisation_id=org_id, due_at=due)
+            for pk, org_id, due in Case.objects.filter(
+                organisation_id__in=ids, status__in=OPEN_STATES
+            ).values_list("pk", "organisation_id", "due_at")
+        ),
+        batch_size=5000,
+    )
+    return len(ids)
 
 
 def rollups_for_month_counts() -> dict[str, int]:

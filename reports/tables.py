@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from concerns.models import Category, ProfessionalGroup, QualityStandard, ReporterRole, Route
 from reports import spc
 from reports.definitions import (
@@ -125,11 +127,25 @@ def _rule_label(rule: str) -> str:
     return f"Special cause ({'higher' if side == 'high' else 'lower'}): {RULE_LABELS[name]}"
 
 
+REFERENCE_CACHE_SECONDS = 300
+
+
+def _reference_data() -> tuple[list[tuple[str, str]], list[tuple[str, str, int]]]:
+    """Category names and standard texts: reference data, cached briefly (not case data)."""
+    cached = cache.get("reports:reference")
+    if cached is None:
+        cached = (
+            list(Category.objects.order_by("position", "name").values_list("slug", "name")),
+            list(QualityStandard.objects.values_list("code", "text", "domain__number")),
+        )
+        cache.set("reports:reference", cached, REFERENCE_CACHE_SECONDS)
+    return cached
+
+
 def dashboard_build(*, scope: ReportScope, figures: RawFigures) -> Dashboard:
     d = Disclosure.current()
     chart, trend = _trend(figures, d)
-    categories = list(Category.objects.order_by("position", "name").values_list("slug", "name"))
-    standards = list(QualityStandard.objects.values_list("code", "text", "domain__number"))
+    categories, standards = _reference_data()
     tables = {"trend": trend}
     tables["category"] = _breakdown(
         "category",

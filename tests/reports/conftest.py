@@ -60,6 +60,12 @@ def _set(cases: list[Case], **fields) -> None:
     Case.objects.filter(pk__in=[c.pk for c in cases]).update(**fields)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # PBKDF2 at production cost took seconds per test user; hashing is not under test here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def dataset(org, other_org, reporter, guardian) -> Dataset:
     from reports.services import rollups_rebuild

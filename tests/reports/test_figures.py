@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from reports.disclosure import Cell
+from reports.disclosure import NOT_APPLICABLE, Cell
 from reports.periods import financial_year, period_parse
 from reports.selectors import report_figures, report_scope_for_user
 from reports.tables import dashboard_build
@@ -62,7 +62,7 @@ def test_volume_tables_are_disclosed(dataset, committee):
         "open": ("10", "45%"),  # 10 of 22
         "confidential": ("*", "*"),  # 3: suppressed, and so is its percentage
         "anonymous": ("10", "41%"),  # 9 -> 10; 9/22 = 40.9%
-        "total": ("20", "–"),  # 22, from unrounded parts
+        "total": ("20", NOT_APPLICABLE),  # 22, from unrounded parts
     }
     assert cells(d, "category")["patient-safety"] == ("10", "45%")
     assert cells(d, "category")["worker-safety"] == ("10", "41%")

@@ -1,0 +1,134 @@
+"""Benchmark: the committee dashboard API for a financial year vs one raw GROUP BY.
+
+Run on PostgreSQL with its own database, e.g.
+
+    SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/speakup_reports_bench \\
+        .venv/bin/python benchmarks/reports_bench.py --generate 1000000 --year 2025
+
+--generate N first runs ``generate_concerns --count N`` (timed); without it the data
+already in the database is used. Each scope (one organisation; every organisation) is
+timed over --runs requests through the whole stack (URL routing, session auth, DRF,
+rollup queries, disclosure, serialization), after a warm-up; the raw query is the same
+figures straight from concerns and cases (without categories, which would only slow it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from concerns.models import Concern, Membership, Organisation  # noqa: E402
+from concerns.roles import Role  # noqa: E402
+from reports.periods import financial_year, month_bounds  # noqa: E402
+
+RAW = """
+SELECT c.route, c.reporter_role, c.professional_group, c.department_id, k.status,
+       date_trunc('month', c.raised_at AT TIME ZONE %(tz)s) AS month,
+       count(*),
+       count(k.acknowledged_at),
+       count(*) FILTER (WHERE k.acknowledged_at <= k.acknowledge_due_at),
+       count(k.first_feedback_at),
+       count(*) FILTER (WHERE k.first_feedback_at <= k.feedback_due_at),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY k.acknowledged_at - c.raised_at),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY k.first_feedback_at - c.raised_at),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY k.closed_at - c.raised_at)
+FROM concerns_concern c JOIN workflow_case k ON k.concern_id = c.id
+WHERE c.organisation_id = ANY(%(orgs)s) AND c.raised_at >= %(start)s AND c.raised_at < %(end)s
+GROUP BY GROUPING SETS ((c.route), (c.reporter_role), (c.professional_group),
+                        (c.department_id), (k.status), (6), ())
+"""
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def committee_for(orgs: list[Organisation]):  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user, _ = get_user_model().objects.get_or_create(username=f"bench-committee-{len(orgs)}")
+    user.groups.add(Group.objects.get(name=Role.COMMITTEE))
+    for org in orgs:
+        Membership.objects.get_or_create(user=user, organisation=org)
+    return user
+
+
+def time_api(user, year: int, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    url = f"/api/v1/reports/dashboard/?period=year&year={year}"
+    for _ in range(5):
+        assert client.get(url).status_code == 200
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return samples
+
+
+def time_raw(orgs: list[int], year: int, runs: int) -> list[float]:
+    period = financial_year(year)
+    start, _ = month_bounds(period.first_month)
+    _, end = month_bounds(period.last_month)
+    params = {"tz": settings.TIME_ZONE, "orgs": orgs, "start": start, "end": end}
+    samples = []
+    with connection.cursor() as cursor:
+        cursor.execute(RAW, params)  # warm
+        cursor.fetchall()
+        for _ in range(runs):
+            started = time.perf_counter()
+            cursor.execute(RAW, params)
+            cursor.fetchall()
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--generate", type=int, default=0)
+    parser.add_argument("--organisations", type=int, default=40)
+    parser.add_argument("--year", type=int, default=2025, help="financial year start")
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--raw-runs", type=int, default=7)
+    args = parser.parse_args()
+    assert connection.vendor == "postgresql", "run this on PostgreSQL (DATABASE_URL)"
+    settings.ALLOWED_HOSTS = ["*"]
+    if args.generate:
+        started = time.monotonic()
+        call_command("generate_concerns", count=args.generate, organisations=args.organisations)
+        print(f"generate_concerns --count {args.generate}: {time.monotonic() - started:.0f}s")
+    print(f"concerns in database: {Concern.objects.count():,}")
+    orgs = list(Organisation.objects.filter(code__startswith="SYN").order_by("code"))
+    print(f"financial year {args.year}/{(args.year + 1) % 100:02d}; {len(orgs)} organisations")
+    print(f"{'scope':<22}{'API p50':>10}{'API p95':>10}{'raw p50':>10}{'raw p95':>10}{'ratio':>8}")
+    for label, scope in (("one organisation", orgs[:1]), (f"all {len(orgs)} organisations", orgs)):
+        api = time_api(committee_for(scope), args.year, args.runs)
+        raw = time_raw([o.pk for o in scope], args.year, args.raw_runs)
+        a50, a95 = statistics.median(api), percentile(api, 95)
+        r50, r95 = statistics.median(raw), percentile(raw, 95)
+        print(f"{label:<22}{a50:>9.1f}ms{a95:>9.1f}ms{r50:>9.1f}ms{r95:>9.1f}ms{a95 / r50:>8.2f}")
+    print("ratio = API p95 / raw p50 (target ≤ 0.20); target API p95 < 50 ms")
+
+
+if __name__ == "__main__":
+    main()
