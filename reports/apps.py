@@ -10,7 +10,14 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from workflow.signals import case_event_recorded
+
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "reports-refresh-stale-rollups",
+            {"task": "reports.tasks.refresh_stale_rollups", "schedule": 60.0},
+        )
 
         case_event_recorded.connect(
             _on_case_event, dispatch_uid="reports.rollups_on_case_event", weak=False

@@ -27,11 +27,13 @@ class Grain(models.TextChoices):
 
 
 class RollupMonth(models.Model):
-    """One per organisation-month with rollups: the lock taken while it is recomputed."""
+    """One per organisation-month with rollups: the lock taken while it is recomputed, and
+    the mark that a case change has made it stale."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     refreshed_at = models.DateTimeField()
+    stale = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         constraints = [

@@ -101,6 +101,11 @@ def _grain_filter(period: Period) -> Q:
 def report_figures(*, scope: ReportScope, now: dt.datetime | None = None) -> RawFigures:
     now = now or timezone.now()
     orgs, period = scope.organisation_ids, scope.period
+    # The rollups are a cache of the case tables: bring any month a recent change left stale
+    # up to date before reading (usually nothing to do; beat refreshes every minute).
+    from reports.services import rollups_refresh_stale
+
+    rollups_refresh_stale(organisation_ids=orgs)
     in_period = Q(organisation_id__in=orgs) & _grain_filter(period)
     counts = {
         (row["dimension"], row["value"]): row["n"]

@@ -259,15 +259,52 @@ def open_case_refresh(*, case: Case) -> None:
 
 
 def rollups_on_case_event(*, case_id: int, kind: str) -> None:
-    """Keep the rollups current after a case event (called after its commit)."""
+    """Keep the rollups current after a case event (called after its commit).
+
+    Recomputing an organisation-month reads every concern of that month, far too much work
+    for the request that raised or moved one case. So the request only marks its month
+    stale (one indexed UPDATE); the month is recomputed by ``rollups_refresh_stale`` —
+    from Celery beat every minute, and before any report is read, so no reader ever sees a
+    stale figure. Open/overdue-now is per case and cheap, so it stays immediate.
+    """
     if kind in IRRELEVANT_KINDS:
         return
     case = Case.objects.filter(pk=case_id).only("organisation_id", "raised_at", "status").first()
     if case is None:
         return
     # Case.raised_at is copied from the concern, so this is the concern's month.
-    rollup_month_refresh(organisation_id=case.organisation_id, month=month_of(case.raised_at))
+    month = month_of(case.raised_at)
+    marked = RollupMonth.objects.filter(organisation_id=case.organisation_id, month=month).update(
+        stale=True
+    )
+    if not marked:
+        RollupMonth.objects.get_or_create(
+            organisation_id=case.organisation_id,
+            month=month,
+            defaults={"refreshed_at": timezone.now(), "stale": True},
+        )
     open_case_refresh(case=Case.objects.only("organisation_id", "status", "due_at").get(pk=case_id))
+
+
+def rollups_refresh_stale(*, organisation_ids: Iterable[int] | None = None) -> int:
+    """Recompute every stale organisation-month (of some organisations); returns how many.
+
+    The stale mark is cleared in the same transaction that recomputes the month, under its
+    lock: a change committed meanwhile marks it stale again once that lock is released.
+    """
+    stale = RollupMonth.objects.filter(stale=True)
+    if organisation_ids is not None:
+        stale = stale.filter(organisation_id__in=list(organisation_ids))
+    done = 0
+    for organisation_id, month in stale.values_list("organisation_id", "month"):
+        with transaction.atomic():
+            claimed = RollupMonth.objects.filter(
+                organisation_id=organisation_id, month=month, stale=True
+            ).update(stale=False)
+            if claimed:
+                rollup_month_refresh(organisation_id=organisation_id, month=month)
+                done += 1
+    return done
 
 
 @transaction.atomic

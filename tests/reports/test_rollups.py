@@ -1,12 +1,15 @@
-"""Rollups kept current as cases change (the on-commit hook), and rebuildable."""
+"""Rollups kept current as cases change (marked stale on commit, recomputed before any read
+and by beat), and rebuildable."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
 
-from reports.models import MonthlyCount, MonthlyDuration, OpenCase
+from reports.models import MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
 from reports.periods import month_of
+from reports.services import rollups_refresh_stale
+from reports.tasks import refresh_stale_rollups
 from tests.factories import case_in_state, raise_concern
 from workflow import services
 
@@ -14,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def count(org, dimension, value=""):
+    rollups_refresh_stale()  # what every report read does first
     return sum(
         MonthlyCount.objects.filter(
             organisation=org, grain="month", dimension=dimension, value=value
@@ -67,6 +71,7 @@ def test_rebuild_command_reproduces_incremental_rollups(
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
             raise_concern(org, route="open", reporter=guardian)
+    rollups_refresh_stale()
     before = sorted(MonthlyCount.objects.values_list("dimension", "value", "count"))
     MonthlyCount.objects.all().delete()
     OpenCase.objects.all().delete()
@@ -90,3 +95,32 @@ def test_generate_concerns_makes_realistic_load(db):
     assert Case.objects.filter(status="closed").count() > 100
     # the reused description token decrypts to the fixed synthetic text
     assert Concern.objects.first().description.startswith("Synthetic concern")
+
+
+def test_a_case_change_only_marks_its_month_stale_and_a_read_or_beat_recomputes_it(
+    org, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    # Given a month already rolled up
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_concern(org)
+    assert count(org, "total") == 1
+    # When another concern is raised, its on-commit work is a few small queries, not a scan
+    with django_capture_on_commit_callbacks() as callbacks:
+        raise_concern(org, categories=("worker-safety",))
+    from reports.services import rollups_on_case_event
+    from workflow.models import Case
+
+    newest = Case.objects.order_by("-id").first()
+    with django_assert_max_num_queries(12):
+        rollups_on_case_event(case_id=newest.pk, kind="raised")
+    # Then the month is stale and its counts not yet recomputed
+    this_month = RollupMonth.objects.get(organisation=org, month=month_of(newest.raised_at))
+    assert this_month.stale
+    assert MonthlyCount.objects.get(organisation=org, grain="month", dimension="total").count == 1
+    # And the beat task brings it up to date, once
+    assert callbacks  # the signal was queued for after commit
+    assert refresh_stale_rollups() == 1
+    assert refresh_stale_rollups() == 0
+    assert MonthlyCount.objects.get(organisation=org, grain="month", dimension="total").count == 2
+    this_month.refresh_from_db()
+    assert not this_month.stale
