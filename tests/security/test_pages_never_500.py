@@ -1,0 +1,379 @@
+"""Every URL of the site, as every role, with real, bogus and hostile input: never a 5xx.
+
+Given a small data set (two organisations, open / confidential / anonymous concerns), we walk
+``get_resolver().url_patterns`` recursively and, for every pattern, substitute real objects
+(visible to the role or not) and bogus values ("SU-0000-00000", "..", very long strings,
+unicode, "%00", lone surrogates). Each URL is fetched with GET and POSTed an empty body and
+bodies whose every form field is garbage (wrong types, 100 kB strings, NUL bytes, lone
+surrogates, unknown choices, huge and negative numbers, a file where text is expected).
+
+Then:
+- no response is a 5xx;
+- an object the role may not see answers exactly as a reference that does not exist does,
+  and never with a 403 (which would reveal that it exists);
+- a rejected POST (4xx) leaves every concern, case, message, event, note, outcome,
+  detriment, attachment and answer row as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern
+
+from tests.security.world import ROLES, World, build_world, client_for, row_counts
+from workflow import forms_guardian as gf
+from workflow import forms_reporter as fr
+from workflow import policies
+
+pytestmark = pytest.mark.django_db
+
+# --- the URL map ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    route: str  # the full route string, e.g. "cases/<str:reference>/notes/"
+    params: tuple[str, ...]
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+
+_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+# Regex-only admin patterns, written out as the routes they stand for.
+_REGEX_ROUTES = {
+    "admin/^(?P<app_label>auth|authtoken)/$": "admin/<app_label>/",
+    "admin/(?P<url>.*)$": "admin/<url>",
+}
+
+
+def _walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(x for x in (namespace, p.namespace or "") if x)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+            continue
+        raw = prefix + str(p.pattern)
+        route = _REGEX_ROUTES.get(raw, raw)
+        if isinstance(p.pattern, RegexPattern) and raw not in _REGEX_ROUTES:
+            raise AssertionError(f"unknown regex URL pattern {raw!r}: add it to _REGEX_ROUTES")
+        name = ":".join(x for x in (namespace, p.name or route) if x)
+        yield Route(name, route, tuple(m["name"] for m in _PARAM.finditer(route)))
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def build_path(route: Route, values: dict[str, str]) -> str:
+    """``values`` are already URL-encoded as they should appear on the wire."""
+    return "/" + _PARAM.sub(lambda m: values[m["name"]], route.route)
+
+
+# Hostile path values, as they appear on the wire.
+BOGUS_TEXT = [
+    "SU-0000-00000",
+    "..",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "A" * 3000,
+    quote("ünïcødé-✓-名前-🙂"),
+    "%00",
+    "SU-2026-00001%00",
+    "%ED%A0%80",  # a lone surrogate, UTF-8 encoded
+    "%FF%FE",  # not UTF-8 at all
+    "SU-2026-00001%27%20OR%201%3D1--",
+]
+BOGUS_INT = ["0", "2147483648", "99999999999999999999999999"]
+
+# --- hostile bodies --------------------------------------------------------------------------
+
+
+def _field_names() -> list[str]:
+    """Every field name any of our page forms posts, with its prefix."""
+    names: set[str] = {"username", "password", "code", "next", "page"}
+    forms = [
+        fr.RaiseConcernForm(user=_Anonymous()),
+        fr.ReceiptForm(),
+        fr.ReplyForm(),
+        fr.WithdrawForm(),
+        fr.SpeakUpAgainForm(),
+        fr.DetrimentForm(),
+        gf.MessageForm(prefix="message"),
+        gf.NoteForm(prefix="note"),
+        gf.DetrimentForm(prefix="detriment"),
+        gf.RevealForm(prefix="reveal"),
+        gf.TriageForm(prefix="triage"),
+        gf.OutcomeForm(prefix="outcome"),
+        gf.AssignForm(prefix="assign", guardians=_NoGuardians()),
+    ]
+    for name in ("acknowledge", "start_investigation", "give_feedback", "close", "refer", "reopen"):
+        forms.append(gf.transition_form_class(name)(prefix=name))
+    for form in forms:
+        names.update(form.add_prefix(n) for n in form.fields)
+    # The API's JSON keys.
+    names.update(
+        {
+            "body",
+            "note",
+            "reason",
+            "guardian",
+            "upheld",
+            "findings",
+            "actions",
+            "lessons",
+            "destination",
+            "expected_version",
+            "version",
+            "answer",
+            "comment",
+            "organisation",
+            "department",
+            "categories",
+            "standards",
+            "description",
+            "route",
+            "reporter_role",
+            "reporter_name",
+            "reporter_contact",
+        }
+    )
+    return sorted(names)
+
+
+class _Anonymous:
+    is_authenticated = False
+
+
+class _NoGuardians:
+    """Stands in for the guardian queryset: only the field names are wanted."""
+
+    def all(self):
+        return self
+
+    def __iter__(self):
+        return iter(())
+
+
+GARBAGE = [
+    "x" * 100_000,
+    "nul\x00byte",
+    "-1",
+    "99999999999999999999999999999",
+    "1e309",
+    "NaN",
+    "not-a-choice",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "ünïcødé ✓ 名前 🙂",
+    "",
+    "0",
+]
+
+
+def garbage_bodies(fields: list[str]) -> Iterator[tuple[str, dict]]:
+    """(label, kwargs for Client.post) — form-encoded, raw bytes, multipart with files."""
+    mixed = [(f, GARBAGE[i % len(GARBAGE)]) for i, f in enumerate(fields)]
+    mixed += [(f, "second value") for f in fields[::3]]  # repeated keys
+    yield "mixed", {
+        "data": urlencode(mixed),
+        "content_type": "application/x-www-form-urlencoded",
+    }
+    # Over-long values with NUL bytes and lone surrogates, as a browser could send them.
+    raw = "&".join(f"{quote(f)}=%ED%A0%80%00{'y' * 20_001}%FF" for f in fields)
+    yield "raw", {"data": raw, "content_type": "application/x-www-form-urlencoded"}
+    # A file wherever text is expected (and a text file where a document is expected).
+    files = {
+        f: SimpleUploadedFile(f"{i}.exe", b"MZ\x00\x01" * 64, "application/x-msdownload")
+        for i, f in enumerate(fields)
+    }
+    yield "files", {"data": files}
+
+
+def json_bodies(fields: list[str]) -> Iterator[tuple[str, dict]]:
+    hostile = [
+        {"nested": {"deeper": [1, 2, {"x": None}]}},
+        10**30,
+        -1,
+        None,
+        ["a", "b"],
+        "x" * 100_000,
+        "nul\x00byte",
+        True,
+        1.5,
+        "\ud800",  # a lone surrogate, escaped in JSON
+    ]
+    body = {f: hostile[i % len(hostile)] for i, f in enumerate(fields)}
+    yield "json", {"data": json.dumps(body), "content_type": "application/json"}
+    yield "not-json", {"data": "{not json", "content_type": "application/json"}
+    yield "json-array", {"data": "[1, 2, 3]", "content_type": "application/json"}
+
+
+# --- what a role may see ----------------------------------------------------------------------
+
+
+def actor_of(world: World, role: str):
+    if role in {"anonymous", "receipt"}:
+        if role == "receipt":
+            return policies.ReceiptHolder(concern_id=world.anon_case.concern_id)
+        return None
+    return world.users[role]
+
+
+def visible(world: World, role: str, route: Route, case) -> bool:
+    """Whether ``role`` may see ``case`` through ``route`` (guardian or reporter pages)."""
+    actor = actor_of(world, role)
+    if "cases/" in route.route:
+        return actor is not None and policies.may_view_case(actor, case)
+    return actor is not None and policies.is_reporter_of(actor, case)
+
+
+# --- the walk ---------------------------------------------------------------------------------
+
+# Requests that end the session they are made in: the client is rebuilt after them.
+SESSION_ENDERS = {"logout", "receipt_sign_out", "admin:logout"}
+
+
+@dataclass
+class Probe:
+    path: str
+    case: object | None  # the real case behind a reference, if any
+    bogus: bool
+    hostile: bool  # whether hostile bodies are posted too (not only GET and an empty POST)
+
+
+def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
+    """A base set of real values, then each parameter varied alone (real and bogus).
+
+    To stay fast, hostile bodies go only to one visible object per route (where they reach a
+    form), and the hostile path values are shared out between the roles: each is tried by a
+    third of them. "SU-0000-00000" (a reference that does not exist) is tried by every role.
+    """
+    shown = [c for c in world.cases() if visible(world, role, route, c)]
+    hidden = [c for c in world.cases() if not visible(world, role, route, c)]
+    # One visible and one hidden case; for a guardian also a visible case they do not handle.
+    cases = shown[:1] + hidden[:1]
+    if role == "guardian" and "cases/" in route.route:
+        cases.append(world.conf_case)
+    real: dict[str, list[tuple[str, object | None]]] = {}
+    for param in route.params:
+        if param == "reference":
+            real[param] = [(c.reference, c) for c in cases]
+        elif param == "name":
+            names = ["acknowledge", "refer", "reopen", "start_investigation", "give_feedback"]
+            names += ["close", "withdraw"]
+            real[param] = [(n, None) for n in names]
+        elif param == "attachment_id":
+            real[param] = [(str(world.attachment.pk), None), (str(world.other_attachment.pk), None)]
+        elif param == "notification_id":
+            real[param] = [
+                (str(world.notification.pk), None),
+                (str(world.other_notification.pk), None),
+            ]
+        elif param == "table":
+            real[param] = [("category", None), ("route", None), ("department", None)]
+        elif param == "app_label":
+            real[param] = [("auth", None), ("authtoken", None)]
+        elif param in {"object_id", "id"}:
+            real[param] = [(str(world.users["reporter"].pk), None)]
+        elif param == "content_type_id":
+            real[param] = [("1", None)]
+        elif param == "url":
+            real[param] = [("nothing-here/", None)]
+        else:
+            raise AssertionError(f"no values for URL parameter {param!r} of {route.name}")
+    if not route.params:
+        yield Probe(build_path(route, {}), None, bogus=False, hostile=True)
+        return
+    share = ROLES.index(role)
+    base = {p: vals[0] for p, vals in real.items()}
+    seen: set[str] = set()
+    for param in route.params:
+        numeric = param.endswith("_id") or param == "id"
+        bogus = BOGUS_INT if numeric else BOGUS_TEXT
+        mine = [b for i, b in enumerate(bogus) if i == 0 or (i + share) % 3 == 0]
+        variants = [(v, False) for v in real[param]] + [((b, None), True) for b in mine]
+        for index, ((value, obj), is_bogus) in enumerate(variants):
+            chosen = {**base, param: (value, obj)}
+            wire = {
+                p: (v if (p == param and is_bogus) else quote(v, safe=""))
+                for p, (v, _) in chosen.items()
+            }
+            path = build_path(route, wire)
+            if path in seen:
+                continue
+            seen.add(path)
+            case = chosen.get("reference", (None, None))[1]
+            first_of_kind = index == 0 or (param == "name" and index < 3)
+            hostile = not is_bogus and first_of_kind and (
+                case is None or visible(world, role, route, case)
+            )
+            yield Probe(path, case, bogus=is_bogus, hostile=hostile)
+
+
+FIELDS = _field_names()
+HIDDEN_OK = {302, 401, 404, 405}
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "login" in response.get("Location", "")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_url_answers_5xx_leaks_existence_or_half_writes(role, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Given the data set and a client acting as the role
+    cache.clear()
+    world = build_world()
+    problems: list[str] = []
+    hidden_status: dict[tuple[str, str, str], int] = {}
+
+    def request(route: Route, probe: Probe, method: str, label: str, kwargs: dict) -> None:
+        client = client_for(world, role)
+        before = row_counts() if method == "POST" else None
+        response = getattr(client, method.lower())(probe.path, **kwargs)
+        status = response.status_code
+        where = f"{role} {method} {label} {route.name} {probe.path[:120]} -> {status}"
+        if route.name in SESSION_ENDERS:
+            world.clients.pop(role, None)
+        # Then never a server error
+        if status >= 500:
+            problems.append(f"5xx: {where}")
+            return
+        # And a rejected write leaves no trace
+        if before is not None and status >= 400 and row_counts() != before:
+            problems.append(f"half-written: {where}: {before} -> {row_counts()}")
+        # And something you may not see looks exactly like something that does not exist
+        key = (route.name, method, label)
+        if probe.bogus and probe.path.count("SU-0000-00000"):
+            hidden_status[key] = status
+        if probe.case is not None and not visible(world, role, route, probe.case):
+            if status not in HIDDEN_OK or (status == 302 and not _is_login_redirect(response)):
+                problems.append(f"hidden object answered {status}: {where}")
+            hidden_seen.append((key, status, where))
+
+    hidden_seen: list[tuple[tuple[str, str, str], int, str]] = []
+    for route in all_routes():
+        for probe in probes(world, route, role):
+            request(route, probe, "GET", "", {})
+            request(route, probe, "POST", "empty", {})
+            if not probe.hostile:
+                continue
+            bodies = json_bodies(FIELDS) if route.is_api else garbage_bodies(FIELDS)
+            for label, kwargs in bodies:
+                request(route, probe, "POST", label, kwargs)
+
+    for key, status, where in hidden_seen:
+        if key in hidden_status and hidden_status[key] != status:
+            problems.append(f"differs from a missing one ({hidden_status[key]}): {where}")
+    assert not problems, "\n".join(problems[:60]) + f"\n({len(problems)} problems)"
