@@ -185,10 +185,13 @@ def garbage_bodies(fields: list[str]) -> Iterator[tuple[str, dict]]:
     """(label, kwargs for Client.post) — form-encoded, raw bytes, multipart with files."""
     mixed = [(f, GARBAGE[i % len(GARBAGE)]) for i, f in enumerate(fields)]
     mixed += [(f, "second value") for f in fields[::3]]  # repeated keys
-    yield "mixed", {
-        "data": urlencode(mixed),
-        "content_type": "application/x-www-form-urlencoded",
-    }
+    yield (
+        "mixed",
+        {
+            "data": urlencode(mixed),
+            "content_type": "application/x-www-form-urlencoded",
+        },
+    )
     # Over-long values with NUL bytes and lone surrogates, as a browser could send them.
     raw = "&".join(f"{quote(f)}=%ED%A0%80%00{'y' * 20_001}%FF" for f in fields)
     yield "raw", {"data": raw, "content_type": "application/x-www-form-urlencoded"}
@@ -323,8 +326,10 @@ def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
             seen.add(path)
             case = chosen.get("reference", (None, None))[1]
             first_of_kind = index == 0 or (param == "name" and index < 3)
-            hostile = not is_bogus and first_of_kind and (
-                case is None or visible(world, role, route, case)
+            hostile = (
+                not is_bogus
+                and first_of_kind
+                and (case is None or visible(world, role, route, case))
             )
             template = build_path(
                 route, {**wire, **({"reference": "{ref}"} if "reference" in wire else {})}
@@ -348,7 +353,6 @@ def test_no_url_answers_5xx_leaks_existence_or_half_writes(role, settings):
     cache.clear()
     world = build_world()
     problems: list[str] = []
-    hidden_status: dict[tuple[str, str, str], int] = {}
 
     def request(route: Route, probe: Probe, method: str, label: str, kwargs: dict) -> None:
         client = client_for(world, role)
@@ -398,8 +402,9 @@ def test_no_url_answers_5xx_leaks_existence_or_half_writes(role, settings):
             problems.append(f"differs from a missing one ({absent}): {where}")
         # A refusal by role alone (the same for a reference that does not exist) is no leak;
         # otherwise what you may not see is a 404, a sign-in redirect or a wrong method.
+        role_level = status == 403 and refused_by_role.get(by_route) == 403
         if status == 302 and not login:
             problems.append(f"hidden object redirected elsewhere: {where}")
-        elif status not in HIDDEN_OK and not (status == 403 and refused_by_role.get(by_route) == 403):
+        elif status not in HIDDEN_OK and not role_level:
             problems.append(f"hidden object answered {status}: {where}")
     assert not problems, "\n".join(problems[:60]) + f"\n({len(problems)} problems)"

@@ -63,7 +63,7 @@ ROLES = (
 def row_counts() -> dict[str, int]:
     """Rows of every guarded model, in one query."""
     tables = [connection.ops.quote_name(m._meta.db_table) for m in GUARDED_MODELS]
-    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in tables)
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in tables)  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql)
         row = cursor.fetchone()
@@ -90,7 +90,13 @@ class World:
     clients: dict[str, Client] = field(default_factory=dict)
 
     def cases(self) -> list[Case]:
-        return [self.open_case, self.conf_case, self.anon_case, self.other_case, self.other_anon_case]
+        return [
+            self.open_case,
+            self.conf_case,
+            self.anon_case,
+            self.other_case,
+            self.other_anon_case,
+        ]
 
 
 def build_world(
