@@ -203,6 +203,27 @@ def garbage_bodies(fields: list[str]) -> Iterator[tuple[str, dict]]:
     yield "files", {"data": files}
 
 
+# Hostile query strings, for the pages that read them (queue filters, report periods, paging).
+QUERY_KEYS = [
+    "page", "org", "organisation", "period", "year", "quarter", "month", "from", "to",
+    "version", "status", "category", "route", "assigned", "due", "sort", "per_page", "next",
+    "table", "format", "limit", "offset", "cursor", "search", "ordering",
+]  # fmt: skip
+QUERY_VALUES = [
+    ["99999999999999999999", "-1", "1e309", "0000-00", "2026-Q9", "2026-13", "NaN"],
+    ["nul\x00byte", "%ED%A0%80", "x" * 5000, "' OR 1=1 --", "https://evil.example/", ""],
+]
+
+
+def hostile_queries() -> Iterator[tuple[str, dict]]:
+    for n, values in enumerate(QUERY_VALUES):
+        query = [
+            (k, values[(i + j) % len(values)]) for i, k in enumerate(QUERY_KEYS) for j in (0, 1)
+        ]
+        raw = "&org=%ED%A0%80&quarter=%FF&version=%00"  # a lone surrogate, not UTF-8, a NUL
+        yield f"query{n}", {"QUERY_STRING": urlencode(query) + raw}
+
+
 def json_bodies(fields: list[str]) -> Iterator[tuple[str, dict]]:
     hostile = [
         {"nested": {"deeper": [1, 2, {"x": None}]}},
@@ -392,6 +413,8 @@ def test_no_url_answers_5xx_leaks_existence_or_half_writes(role, settings):
             request(route, probe, "POST", "empty", {})
             if not probe.hostile:
                 continue
+            for label, extra in hostile_queries():
+                request(route, probe, "GET", label, extra)
             bodies = json_bodies(FIELDS) if route.is_api else garbage_bodies(FIELDS)
             for label, kwargs in bodies:
                 request(route, probe, "POST", label, kwargs)
