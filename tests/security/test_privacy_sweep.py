@@ -76,7 +76,14 @@ GUARDIAN_TEXT = {
     "again": "AGAIN-WOMBATINE only because the guardian listened",
     "detriment": "DETRIMENT-WOMBATINE moved to nights after speaking up",
 }
+# Stems found in every marker above: a leak of any part of a marker still shows (lower case).
+STEMS = ["zebraplum", "marmosetta", "quokkafern", "wombatine", "quentinia", "ottoline", "900461"]
 CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b")
+
+
+def _leaked(text: str, extra: list[str]) -> list[str]:
+    lowered = text.lower()
+    return [s for s in STEMS if s in lowered] + [s for s in extra if s and s in text]
 
 
 def _client() -> Client:
@@ -246,6 +253,17 @@ def test_nothing_identifying_reaches_committees_logs_mail_or_urls(
     for case in cases.values():
         flow.ok(guardian_client, "get", f"/cases/{case.reference}/")
         _drive_to_closed(flow, guardian_client, guardian, case)
+    # (before the reveal, the confidential reporter is nobody on any guardian page)
+    hidden = [
+        MARKERS["confidential"]["name"],
+        MARKERS["confidential"]["contact"],
+        reporter.email,
+        reporter.get_full_name(),
+    ]
+    for client in (guardian_client, lead_client):
+        for page in (f"/cases/{cases['confidential'].reference}/", "/cases/", "/notifications/"):
+            body = flow.go(client, "get", page).content.decode()
+            assert not [h for h in hidden if h in body], page
     revealed = flow.ok(
         guardian_client,
         "post",
@@ -307,7 +325,7 @@ def test_nothing_identifying_reaches_committees_logs_mail_or_urls(
     receipt_forms = {code, receipt_normalise(code) or code, code.replace("-", "")}
     for page, response in committee_answers + lead_answers:
         for text in _texts_of(response):
-            found = [s for s in [*secrets, *receipt_forms, "SU-"] if s in text]
+            found = _leaked(text, [*secrets, *receipt_forms, "SU-"])
             assert not found, f"{page} shows {found}"
 
     # And no log record or email carries a marker, a receipt code, the IP or the user agent
@@ -315,11 +333,11 @@ def test_nothing_identifying_reaches_committees_logs_mail_or_urls(
     leaks = [*secrets, *receipt_forms, IP, AGENT]
     for record in caplog.records:
         line = f"{record.name} {record.getMessage()} {record.exc_text or ''}"
-        found = [s for s in leaks if s in line]
+        found = _leaked(line, leaks)
         assert not found, f"log record {record.name!r} carries {found}"
     for email in mail.outbox:
         whole = " ".join([email.subject, email.body, *email.to, str(email.message())])
-        found = [s for s in leaks if s in whole]
+        found = _leaked(whole, leaks)
         assert not found, f"email {email.subject!r} carries {found}"
 
     # And no receipt code ever appears in a URL, in the database or in a session
