@@ -268,6 +268,18 @@ def visible(world: World, role: str, route: Route, case) -> bool:
 # values are shared out between them (every role tries a reference that does not exist).
 DEEP_ROLES = {"reporter", "guardian", "lead", "admin"}
 
+# Hostile bodies and queries are sent by one role of each kind: the other organisation's
+# guardian and the other reporter are there for what they must NOT see, and the lead leaves
+# the case pages' forms (the same forms) to the guardian.
+NO_HOSTILE_ROLES = {"outsider_guardian", "other_reporter"}
+
+
+def hostile_for(role: str, route: Route) -> bool:
+    if role in NO_HOSTILE_ROLES:
+        return False
+    return not (role == "lead" and route.route.startswith("cases/<"))
+
+
 # Requests that end the session they are made in: the client is rebuilt after them.
 SESSION_ENDERS = {"logout", "receipt_sign_out", "admin:logout"}
 
@@ -324,7 +336,7 @@ def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
         else:
             raise AssertionError(f"no values for URL parameter {param!r} of {route.name}")
     if not route.params:
-        yield Probe(build_path(route, {}), None, bogus=False, hostile=True)
+        yield Probe(build_path(route, {}), None, bogus=False, hostile=hostile_for(role, route))
         return
     share = ROLES.index(role)
     missing = "SU-0000-00000"
@@ -350,6 +362,7 @@ def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
             hostile = (
                 not is_bogus
                 and first_of_kind
+                and hostile_for(role, route)
                 and (case is None or visible(world, role, route, case))
             )
             template = build_path(
