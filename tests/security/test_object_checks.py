@@ -333,3 +333,20 @@ def test_reports_are_for_committees_and_leads_only(world, role):
         assert response.status_code in {302, 403, 404}, (path, response.status_code)
         if response.status_code == 302:
             assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ["guardian", "lead", "outsider_guardian"])
+def test_the_queue_and_workload_list_only_the_organisations_own_cases_and_guardians(world, role):
+    # Given guardians of each organisation
+    client = client_for(world, role)
+    ours = {world.org.pk} if role != "outsider_guardian" else {world.other_org.pk}
+    # When they open their queue (every page size) and, for the lead, the workload
+    body = client.get("/cases/", {"per_page": 100}).content.decode()
+    # Then every case of their organisations is listed, and no other
+    for case in world.cases():
+        assert (case.reference in body) == (case.organisation_id in ours), case.reference
+    if role == "lead":
+        workload = client.get("/cases/workload/").content.decode()
+        names = {k: world.users[k].get_full_name() for k in ("outsider_guardian", "other_lead")}
+        assert not [n for n in names.values() if n in workload], names
+        assert world.users["guardian"].get_full_name() in workload
