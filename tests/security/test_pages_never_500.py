@@ -479,3 +479,70 @@ def test_one_hostile_parameter_beside_valid_ones_is_never_a_5xx(settings):
                 if response.status_code >= 500:
                     problems.append(f"{url}?{query} -> {response.status_code}")
     assert not problems, "\n".join(problems)
+
+
+# --- every action in every state, with valid input ----------------------------------------------
+
+STATES = ["received", "acknowledged", "investigating", "feedback_given", "closed"]
+
+
+def _valid_case_posts(case, guardian_pk: int) -> dict[str, dict]:
+    v = case.version
+    return {
+        "actions/acknowledge/": {"acknowledge-version": v},
+        "actions/start_investigation/": {"start_investigation-version": v},
+        "actions/give_feedback/": {"give_feedback-version": v},
+        "actions/close/": {"close-version": v},
+        "actions/reopen/": {"reopen-version": v, "reopen-note": "new evidence"},
+        "actions/refer/": {"refer-version": v, "refer-destination": "hr", "refer-note": "HR"},
+        "assign/": {"assign-version": v, "assign-guardian": guardian_pk},
+        "messages/": {"message-body": "Hello again."},
+        "outcome/": {"outcome-version": v, "outcome-upheld": "partly", "outcome-findings": "F"},
+        "triage/": {"triage-version": v, "triage-categories": ["other"]},
+        "detriment/": {"detriment-suffered": "no"},
+        "identity/": {"reveal-reason": "needed"},
+    }
+
+
+REPORTER_POSTS = {
+    "reply/": {"reply-body": "Me again."},
+    "speak-up-again/": {"again-answer": "yes"},
+    "detriment/": {"detriment-suffered": "unsure"},
+    "withdraw/": {"withdraw-note": ""},
+}
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_action_in_every_state_is_done_or_refused_never_a_5xx(state, settings):
+    # Given a confidential case driven through the real services to ``state``
+    from tests.factories import case_in_state
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    world = build_world()
+    lead = world.users["lead"]
+    case = case_in_state(world.conf_case, state, guardian=world.users["second_guardian"])
+    guardian_client, reporter_client = client_for(world, "lead"), client_for(world, "reporter")
+    problems = []
+
+    def check(client, path: str, data: dict) -> None:
+        before = row_counts()
+        response = client.post(path, data)
+        where = f"{state}: POST {path} -> {response.status_code}"
+        if response.status_code >= 500:
+            problems.append(where)
+        elif response.status_code >= 400 and row_counts() != before:
+            problems.append(f"half-written: {where}")
+
+    # When the lead tries every action, each with input that is valid on its own (each with
+    # the case's current version, on a fresh copy of the state), and the reporter every one
+    for action in _valid_case_posts(case, lead.pk):
+        case.refresh_from_db()
+        check(
+            guardian_client,
+            f"/cases/{case.reference}/{action}",
+            _valid_case_posts(case, lead.pk)[action],
+        )
+    for action, data in REPORTER_POSTS.items():
+        check(reporter_client, f"/my-concerns/{case.reference}/{action}", data)
+    # Then each is done (a redirect) or refused with a 4xx that changed nothing
+    assert not problems, "\n".join(problems)
