@@ -546,3 +546,54 @@ def test_every_action_in_every_state_is_done_or_refused_never_a_5xx(state, setti
         check(reporter_client, f"/my-concerns/{case.reference}/{action}", data)
     # Then each is done (a redirect) or refused with a 4xx that changed nothing
     assert not problems, "\n".join(problems)
+
+
+# --- malformed requests ------------------------------------------------------------------------
+
+FORM = "application/x-www-form-urlencoded"
+XXE = "<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>"
+MALFORMED = {
+    "broken multipart": {
+        "data": b"--xyz\r\nnot a part",
+        "content_type": "multipart/form-data; boundary=xyz",
+    },
+    "multipart without boundary": {"data": b"a=b", "content_type": "multipart/form-data"},
+    "unknown charset": {"data": b"a=%FF%FE", "content_type": f"{FORM}; charset=nope"},
+    "too many fields": {
+        "data": "&".join(f"f{i}=x" for i in range(1200)).encode(),
+        "content_type": FORM,
+    },
+    "json to a page": {"data": b'{"reply-body": "hi"}', "content_type": "application/json"},
+    "xml": {"data": XXE.encode(), "content_type": "application/xml"},
+}
+
+
+def test_malformed_request_bodies_are_refused_cleanly(settings):
+    # Given each kind of user at the pages that take their input
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    world = build_world()
+    ref = world.open_case.reference
+    targets = [
+        ("anonymous", "/raise/"),
+        ("anonymous", "/receipt/"),
+        ("receipt", "/receipt/concern/reply/"),
+        ("reporter", f"/my-concerns/{ref}/reply/"),
+        ("guardian", f"/cases/{ref}/messages/"),
+        ("guardian", f"/cases/{ref}/actions/start_investigation/"),
+        ("guardian", f"/cases/{ref}/triage/"),
+        ("guardian", "/api/v1/cases/"),
+        ("reporter", "/api/v1/concerns/"),
+        ("anonymous", "/accounts/login/"),
+    ]
+    problems = []
+    for role, path in targets:
+        for label, kwargs in MALFORMED.items():
+            before = row_counts()
+            # When they send a malformed body
+            response = client_for(world, role).generic("POST", path, **kwargs)
+            # Then it is refused (or ignored) with a 4xx, and nothing was written
+            if response.status_code >= 500:
+                problems.append(f"{role} {label} {path} -> {response.status_code}")
+            elif response.status_code >= 400 and row_counts() != before:
+                problems.append(f"half-written: {role} {label} {path}")
+    assert not problems, "\n".join(problems)
