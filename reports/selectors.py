@@ -175,7 +175,8 @@ def national_figures_for(*, period: Period) -> list[NationalFigure]:
 def return_schema_for(*, period: Period, version: str = "") -> ReturnSchema:
     schemas = ReturnSchema.objects.all()
     if version:
-        schema = schemas.filter(version=version).first()
+        # A NUL byte ("%00" in the query) is no version; PostgreSQL would refuse the query.
+        schema = None if "\x00" in version else schemas.filter(version=version).first()
     else:
         schema = schemas.filter(effective_from__lte=period.first_month).first() or (
             schemas.order_by("effective_from").first()

@@ -75,7 +75,14 @@ def case_list_for_user(
     )
 
 
+def _no_such_reference(reference: str) -> bool:
+    """A NUL byte can reach us from a URL ("%00"); PostgreSQL refuses it with an error."""
+    return "\x00" in reference
+
+
 def case_get_for_user(*, user: Actor, reference: str) -> Case:
+    if _no_such_reference(reference):
+        raise CaseNotFound("Case not found.")
     case = (
         Case.objects.select_related(
             "concern", "organisation", "assigned_guardian", "concern__department"
@@ -108,6 +115,8 @@ def concern_list_for_reporter(*, user: AbstractBaseUser) -> QuerySet[Case]:
 
 
 def concern_get_for_reporter(*, actor: Actor, reference: str) -> Case:
+    if _no_such_reference(reference):
+        raise CaseNotFound("Concern not found.")
     case = (
         Case.objects.select_related("concern", "organisation").filter(reference=reference).first()
     )
