@@ -54,6 +54,7 @@ _PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 # Regex-only admin patterns, written out as the routes they stand for.
 _REGEX_ROUTES = {
     "admin/^(?P<app_label>auth|authtoken)/$": "admin/<app_label>/",
+    "admin/^(?P<app_label>auth|authtoken|concerns)/$": "admin/<app_label>/",
     "admin/(?P<url>.*)$": "admin/<url>",
 }
 
