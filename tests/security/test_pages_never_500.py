@@ -328,7 +328,7 @@ def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
         elif param == "table":
             real[param] = [("category", None), ("route", None), ("department", None)]
         elif param == "app_label":
-            real[param] = [("auth", None), ("authtoken", None)]
+            real[param] = [("auth", None), ("authtoken", None), ("concerns", None)]
         elif param in {"object_id", "id"}:
             real[param] = [(str(world.users["reporter"].pk), None)]
         elif param == "content_type_id":
