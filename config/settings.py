@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
-from django.core.exceptions import ImproperlyConfigured
 
 from config.policies import (
     AttachmentPolicy,
@@ -40,11 +39,13 @@ def _secret_file(name: str, make: callable) -> str:
 
 
 DEBUG = _flag("DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and not _flag("SPEAKUP_EMBEDDED_SECRET"):
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
-    SECRET_KEY = _secret_file("secret-key", lambda: secrets.token_urlsafe(50))
+# Serving with DEBUG off refuses to start without SECRET_KEY (config/security.py, called by
+# wsgi.py and asgi.py); management commands such as makemigrations run without one, on a
+# random key kept outside git.
+SECRET_KEY_FROM_ENV = bool(os.environ.get("SECRET_KEY"))
+SECRET_KEY = os.environ.get("SECRET_KEY") or _secret_file(
+    "secret-key", lambda: secrets.token_urlsafe(50)
+)
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -273,9 +274,7 @@ SPECTACULAR_SETTINGS = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = _flag(
-    "SECURE_COOKIES", default=not DEBUG and not _flag("SPEAKUP_EMBEDDED_SECRET")
-)
+SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

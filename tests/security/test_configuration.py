@@ -49,10 +49,10 @@ def test_no_unencrypted_free_text_column_in_our_apps():
     assert set(plain) <= {"concerns.QualityStandard.text", "reports.NationalFigure.source"}, plain
 
 
-def _run_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
+def _run_settings(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
@@ -61,10 +61,29 @@ def _run_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_secret_key_is_required_when_debug_is_off(tmp_path):
-    result = _run_settings({"SPEAKUP_DATA_DIR": str(tmp_path)})
-    assert result.returncode != 0
-    assert "SECRET_KEY is required" in result.stderr
+def test_serving_refuses_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
+    for module in ("config.wsgi", "config.asgi"):
+        result = _run_settings({"SPEAKUP_DATA_DIR": str(tmp_path)}, f"import {module}")
+        assert result.returncode != 0, module
+        assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_serving_starts_with_a_secret_key_from_the_environment(tmp_path):
+    env = {"SPEAKUP_DATA_DIR": str(tmp_path), "SECRET_KEY": "a-real-key-from-the-environment"}
+    assert _run_settings(env, "import config.wsgi").returncode == 0
+
+
+def test_management_commands_run_without_a_secret_key_and_the_deploy_check_flags_it(tmp_path):
+    env = {"SPEAKUP_DATA_DIR": str(tmp_path)}
+    plain = _run_settings(
+        env, "from django.core.management import call_command; call_command('check')"
+    )
+    assert plain.returncode == 0, plain.stderr
+    deploy = _run_settings(
+        env, "from django.core.management import call_command; call_command('check', deploy=True)"
+    )
+    assert deploy.returncode != 0
+    assert "speakup.E001" in deploy.stderr
 
 
 def test_debug_run_creates_its_own_keys_outside_git(tmp_path):
