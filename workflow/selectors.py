@@ -15,7 +15,15 @@ from concerns.roles import Role
 from concerns.selectors import organisation_ids_for_user
 from workflow import policies, timeliness
 from workflow.errors import CaseNotFound
-from workflow.models import OPEN_STATES, Case, CaseEvent, Message, Status
+from workflow.models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    Detriment,
+    DetrimentSource,
+    Message,
+    MessageKind,
+)
 from workflow.policies import Actor, ReceiptHolder
 
 SORTS = {
@@ -189,9 +197,6 @@ def guardians_for_case(*, case: Case) -> QuerySet:
     )
 
 
-__all__ = ["Status"]
-
-
 # --- added by the reporter pages: the anonymous reporter's one concern --------------------
 
 
@@ -210,8 +215,6 @@ def concern_get_for_receipt_holder(*, holder: ReceiptHolder) -> Case:
 def concern_detriment_source(*, case: Case) -> str:
     """What a reporter's detriment answer is answering: the latest unanswered 3- or 6-month
     follow-up question if there is one, else something they chose to tell us."""
-    from workflow.models import Detriment, DetrimentSource, MessageKind
-
     asked = list(
         Message.objects.filter(case=case, kind=MessageKind.DETRIMENT_FOLLOW_UP)
         .order_by("created_at")
