@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
+from collections.abc import Coroutine
+from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +50,52 @@ async def _send_all(sends: list[tuple[str, dict]]) -> None:
     )
 
 
+class _LayerLoop:
+    """One event loop per process, on its own thread, for sends from synchronous code.
+
+    ``async_to_sync`` runs each call on a fresh loop, and the Redis layer keeps its
+    connections per loop, so every request that committed a change paid for new connections.
+    Sends submitted here reuse the loop's connections. The in-memory layer (embedded mode) is
+    bound to the loop its consumers run on, so it keeps ``async_to_sync``.
+    """
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            # A forked child (gunicorn, Celery prefork) starts its own loop and thread.
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(
+                    target=self._loop.run_forever, name="speakup-live-sends", daemon=True
+                ).start()
+            return self._loop
+
+    def run(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop())
+        future.result(timeout=SEND_TIMEOUT_SECONDS + 1)
+
+
+_layer_loop = _LayerLoop()
+
+
+def _shares_a_loop(layer: Any) -> bool:
+    return layer is not None and not isinstance(layer, InMemoryChannelLayer)
+
+
 def groups_send(sends: list[tuple[str, dict]]) -> bool:
     """Best effort: True if sent. Failures are logged by class name only."""
     if not sends:
         return True
     try:
-        async_to_sync(_send_all)(sends)
+        if _shares_a_loop(get_channel_layer()):
+            _layer_loop.run(_send_all(sends))
+        else:
+            async_to_sync(_send_all)(sends)
     except Exception as exc:  # a live update is a courtesy, never worth failing for
         logger.warning("live update not sent (%s)", type(exc).__name__)
         return False

@@ -8,19 +8,13 @@ import logging
 from django.conf import settings
 
 from concerns.models import Membership
-from notifications import live, services, tasks
-from workflow.models import Case, EventKind
+from notifications import live, tasks
+from workflow.models import EventKind
 
 logger = logging.getLogger(__name__)
 
 
-def _live_sends(*, event_id: int, case_id: int, kind: str) -> list[tuple[str, dict]]:
-    case = Case.objects.filter(pk=case_id).values(
-        "organisation_id", "assigned_guardian_id", "route"
-    )
-    row = case.first()
-    if row is None:
-        return []
+def _live_sends(*, event_id: int, case_id: int, kind: str, row: dict) -> list[tuple[str, dict]]:
     message = live.event_message(event_id=event_id, case_id=case_id, kind=kind)
     sends = [(live.case_group(case_id), message)]
     if kind in live.REPORTER_VISIBLE_KINDS:
@@ -44,14 +38,21 @@ def _live_sends(*, event_id: int, case_id: int, kind: str) -> list[tuple[str, di
     return sends
 
 
-def on_case_event_recorded(sender: object, *, event_id: int, case_id: int, kind: str, **_) -> None:
+def on_case_event_recorded(
+    sender: object,
+    *,
+    event_id: int,
+    case_id: int,
+    kind: str,
+    case_row: dict | None = None,
+    **_: object,
+) -> None:
+    if case_row is None:  # the case is gone; nothing to tell anyone
+        return
     try:
-        live.groups_send(_live_sends(event_id=event_id, case_id=case_id, kind=kind))
+        live.groups_send(_live_sends(event_id=event_id, case_id=case_id, kind=kind, row=case_row))
     except Exception as exc:
         logger.warning("live update for event %s failed (%s)", event_id, type(exc).__name__)
-    try:
-        pending = services.deliveries_plan_for_event(event_id=event_id)
-    except Exception as exc:  # the sweeper plans it later
-        logger.warning("planning event %s failed (%s)", event_id, type(exc).__name__)
-        return
-    tasks.enqueue(pending)
+    # Who hears of it is planned by a worker (in process when jobs run eagerly); if the
+    # broker loses it, the sweeper plans the event.
+    tasks.plan_later(event_id)

@@ -19,6 +19,14 @@ def deliver(delivery_id: int) -> str:
     return services.delivery_send(delivery_id=delivery_id)
 
 
+@shared_task(name="notifications.plan", acks_late=True, ignore_result=True)
+def plan(event_id: int) -> int:
+    """Plan who hears about one committed case event, and send what is due now."""
+    pending = services.deliveries_plan_for_event(event_id=event_id)
+    enqueue(pending)
+    return len(pending)
+
+
 @shared_task(name="notifications.sweep", acks_late=True, ignore_result=True)
 def sweep() -> dict[str, int]:
     result = services.deliveries_sweep()
@@ -47,6 +55,27 @@ def digests() -> int:
 # down only one request pays the connection timeout; the sweeper sends what was skipped.
 BROKER_RETRY_AFTER_SECONDS = 30.0
 _broker_down_until = 0.0
+
+
+def plan_later(event_id: int) -> bool:
+    """Publish the planning of one event; never raises. If it is not published (broker
+    down), or is published and lost, ``events_plan_missed`` in the sweeper plans it."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return False
+    try:
+        plan.apply_async(args=[event_id], retry=False)
+    except Exception as exc:
+        if getattr(plan.app.conf, "task_always_eager", False):
+            # In process, a failure is the planner's own: logged, and left to the sweeper.
+            logger.warning("planning event %s failed (%s)", event_id, type(exc).__name__)
+            return False
+        _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
+        logger.warning(
+            "broker unavailable (%s): event %s left for the sweeper", type(exc).__name__, event_id
+        )
+        return False
+    return True
 
 
 def enqueue(pending: list[Pending]) -> int:

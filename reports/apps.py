@@ -24,12 +24,14 @@ class ReportsConfig(AppConfig):
         )
 
 
-def _on_case_event(sender: object, *, case_id: int, kind: str, **kwargs: object) -> None:
+def _on_case_event(
+    sender: object, *, case_id: int, kind: str, case_row: dict | None = None, **kwargs: object
+) -> None:
     """Keep rollups current after each committed case event. A failure here must not undo
     or break the change itself: it is logged (ids only) and ``rebuild_rollups`` repairs."""
     from reports.services import rollups_on_case_event
 
     try:
-        rollups_on_case_event(case_id=case_id, kind=kind)
+        rollups_on_case_event(case_id=case_id, kind=kind, case_row=case_row)
     except Exception:
         logger.exception("rollup refresh failed for case id %s (event %s)", case_id, kind)

@@ -247,18 +247,22 @@ def rollup_month_refresh(*, organisation_id: int, month: dt.date) -> None:
     _derive_grains(organisation_id, [month])
 
 
-@transaction.atomic
-def open_case_refresh(*, case: Case) -> None:
-    if case.status in OPEN_STATES:
-        OpenCase.objects.update_or_create(
-            case_id=case.pk,
-            defaults={"organisation_id": case.organisation_id, "due_at": case.due_at},
+def open_case_refresh(
+    *, case_id: int, organisation_id: int, status: str, due_at: dt.datetime | None
+) -> None:
+    """Keep the case's row in OpenCase while it is open: one upsert, or one delete."""
+    if status in OPEN_STATES:
+        OpenCase.objects.bulk_create(
+            [OpenCase(case_id=case_id, organisation_id=organisation_id, due_at=due_at)],
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=["organisation", "due_at"],
         )
     else:
-        OpenCase.objects.filter(case_id=case.pk).delete()
+        OpenCase.objects.filter(case_id=case_id).delete()
 
 
-def rollups_on_case_event(*, case_id: int, kind: str) -> None:
+def rollups_on_case_event(*, case_id: int, kind: str, case_row: dict | None = None) -> None:
     """Keep the rollups current after a case event (called after its commit).
 
     Recomputing an organisation-month reads every concern of that month, far too much work
@@ -266,24 +270,38 @@ def rollups_on_case_event(*, case_id: int, kind: str) -> None:
     stale (one indexed UPDATE); the month is recomputed by ``rollups_refresh_stale`` —
     from Celery beat every minute, and before any report is read, so no reader ever sees a
     stale figure. Open/overdue-now is per case and cheap, so it stays immediate.
+
+    ``case_row`` is the case's committed fields (workflow.signals.CASE_ROW_FIELDS), read
+    once by the sender; without it they are read here.
     """
     if kind in IRRELEVANT_KINDS:
         return
-    case = Case.objects.filter(pk=case_id).only("organisation_id", "raised_at", "status").first()
-    if case is None:
-        return
+    if case_row is None:
+        case_row = (
+            Case.objects.filter(pk=case_id)
+            .values("organisation_id", "raised_at", "status", "due_at")
+            .first()
+        )
+        if case_row is None:
+            return
+    organisation_id = case_row["organisation_id"]
     # Case.raised_at is copied from the concern, so this is the concern's month.
-    month = month_of(case.raised_at)
-    marked = RollupMonth.objects.filter(organisation_id=case.organisation_id, month=month).update(
+    month = month_of(case_row["raised_at"])
+    marked = RollupMonth.objects.filter(organisation_id=organisation_id, month=month).update(
         stale=True
     )
     if not marked:
         RollupMonth.objects.get_or_create(
-            organisation_id=case.organisation_id,
+            organisation_id=organisation_id,
             month=month,
             defaults={"refreshed_at": timezone.now(), "stale": True},
         )
-    open_case_refresh(case=Case.objects.only("organisation_id", "status", "due_at").get(pk=case_id))
+    open_case_refresh(
+        case_id=case_id,
+        organisation_id=organisation_id,
+        status=case_row["status"],
+        due_at=case_row["due_at"],
+    )
 
 
 def rollups_refresh_stale(*, organisation_ids: Iterable[int] | None = None) -> int:

@@ -16,6 +16,15 @@ def _fast_receipts(settings):
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery_unless_services(request, settings):
+    """Tests run tasks in process, except those marked ``services``, which use a real worker
+    on the real Redis broker. (Celery reads Django settings live; app.conf writes do not
+    stick, so this goes through settings.)"""
+    if not request.node.get_closest_marker("services"):
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests (browser, sockets, real workers, concurrency) flush every table
     afterwards, and with them the standards, categories and groups that migrations load:

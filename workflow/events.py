@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from workflow.models import Case, CaseEvent
 from workflow.policies import Actor, ReceiptHolder
-from workflow.signals import case_event_recorded
+from workflow.signals import CASE_ROW_FIELDS, case_event_recorded
 
 GENESIS = "0" * 64
 
@@ -62,9 +62,17 @@ def case_event_record(
     from_state: str = "",
     to_state: str = "",
     note: str = "",
+    first: bool = False,
 ) -> CaseEvent:
-    """Append an event. The caller holds the case row lock inside its transaction."""
-    last = CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
+    """Append an event. The caller holds the case row lock inside its transaction.
+
+    ``first=True`` says the case was created in this transaction and has no events yet, which
+    saves looking for the last one when a concern is raised."""
+    last = (
+        None
+        if first
+        else CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
+    )
     actor_id, role = _actor_fields(actor, actor_role)
     event = CaseEvent(
         case=case,
@@ -83,12 +91,16 @@ def case_event_record(
     case.log_head = event.hash
     Case.objects.filter(pk=case.pk).update(log_head=event.hash)
     event_id, case_id = event.pk, case.pk
-    transaction.on_commit(
-        lambda: case_event_recorded.send(
-            sender=CaseEvent, event_id=event_id, case_id=case_id, kind=kind
-        )
-    )
+    transaction.on_commit(lambda: _announce(event_id=event_id, case_id=case_id, kind=kind))
     return event
+
+
+def _announce(*, event_id: int, case_id: int, kind: str) -> None:
+    """After commit: read the case's plain fields once, for every receiver."""
+    case_row = Case.objects.filter(pk=case_id).values(*CASE_ROW_FIELDS).first()
+    case_event_recorded.send(
+        sender=CaseEvent, event_id=event_id, case_id=case_id, kind=kind, case_row=case_row
+    )
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["organisation", "status", "-raised_at"]),
+            # The queue's default order within an organisation, walked without sorting.
+            models.Index(fields=["organisation", "-raised_at", "-id"]),
             models.Index(fields=["assigned_guardian", "status"]),
             models.Index(fields=["due_at"]),
             models.Index(fields=["-raised_at"]),

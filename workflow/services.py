@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -96,14 +96,23 @@ def _check_attachments(attachments: Sequence[NewAttachment]) -> None:
 
 
 def _next_reference(year: int) -> str:
-    ReferenceCounter.objects.get_or_create(year=year)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"SU-{year}-{counter.last:05d}"
+    """The year's next reference, from one upsert that increments the counter and returns it.
+
+    The counter's row lock lasts until the enclosing transaction ends, so every raise queues
+    on it: ``concern_raise`` takes it in its own short transaction, before the rest. A raise
+    that then fails leaves a gap in the numbers, as a database sequence would.
+    """
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 (our table name)
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (last,) = cursor.fetchone()
+    return f"SU-{year}-{last:05d}"
 
 
-@transaction.atomic
 def concern_raise(
     *,
     organisation: Organisation,
@@ -144,56 +153,68 @@ def concern_raise(
     if department is not None and department.organisation_id != organisation.pk:
         raise InvalidInput("That department is not part of the organisation chosen.")
     now = timezone.now()
-    concern = Concern.objects.create(
-        reference=_next_reference(now.year),
-        organisation=organisation,
-        department=department,
-        route=route,
-        reporter_role=reporter_role,
-        professional_group=professional_group,
-        raised_elsewhere=raised_elsewhere,
-        description=description,
-        outcome_hoped=outcome_hoped,
-        reporter=reporter,
-        reporter_name=reporter_name,
-        reporter_contact=reporter_contact,
-        email_updates=email_updates,
-        receipt_hash=stored_receipt,
-        raised_at=now,
-    )
-    concern.categories.set(categories)
-    implied = {s.pk for c in categories for s in c.standards.all()}
-    concern.standards.set(implied | {s.pk for s in standards})
-    Attachment.objects.bulk_create(
-        Attachment(
-            concern=concern,
-            filename=a.filename,
-            content_type=a.content_type,
-            size=len(a.data),
-            data=a.data,
+    reference = _next_reference(now.year)
+    with transaction.atomic():
+        concern = Concern.objects.create(
+            reference=reference,
+            organisation=organisation,
+            department=department,
+            route=route,
+            reporter_role=reporter_role,
+            professional_group=professional_group,
+            raised_elsewhere=raised_elsewhere,
+            description=description,
+            outcome_hoped=outcome_hoped,
+            reporter=reporter,
+            reporter_name=reporter_name,
+            reporter_contact=reporter_contact,
+            email_updates=email_updates,
+            receipt_hash=stored_receipt,
+            raised_at=now,
         )
-        for a in attachments
-    )
-    ack_due = timeliness.acknowledge_due(now)
-    case = Case.objects.create(
-        concern=concern,
-        reference=concern.reference,
-        organisation=organisation,
-        route=route,
-        raised_at=now,
-        last_activity_at=now,
-        acknowledge_due_at=ack_due,
-        due_kind=DueKind.ACKNOWLEDGE,
-        due_at=ack_due,
-    )
-    case_event_record(
-        case=case,
-        kind=EventKind.RAISED,
-        actor=reporter,
-        actor_role="reporter",
-        to_state=Status.RECEIVED,
-    )
-    return RaisedConcern(concern=concern, case=case, receipt_code=receipt_code)
+        # The concern is new, so its links are inserted outright (no read of existing ones).
+        category_ids = {c.pk for c in categories}
+        standard_ids = {s.pk for c in categories for s in c.standards.all()} | {
+            s.pk for s in standards
+        }
+        Concern.categories.through.objects.bulk_create(
+            Concern.categories.through(concern_id=concern.pk, category_id=pk) for pk in category_ids
+        )
+        Concern.standards.through.objects.bulk_create(
+            Concern.standards.through(concern_id=concern.pk, qualitystandard_id=pk)
+            for pk in standard_ids
+        )
+        Attachment.objects.bulk_create(
+            Attachment(
+                concern=concern,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=len(a.data),
+                data=a.data,
+            )
+            for a in attachments
+        )
+        ack_due = timeliness.acknowledge_due(now)
+        case = Case.objects.create(
+            concern=concern,
+            reference=reference,
+            organisation=organisation,
+            route=route,
+            raised_at=now,
+            last_activity_at=now,
+            acknowledge_due_at=ack_due,
+            due_kind=DueKind.ACKNOWLEDGE,
+            due_at=ack_due,
+        )
+        case_event_record(
+            case=case,
+            kind=EventKind.RAISED,
+            actor=reporter,
+            actor_role="reporter",
+            to_state=Status.RECEIVED,
+            first=True,
+        )
+        return RaisedConcern(concern=concern, case=case, receipt_code=receipt_code)
 
 
 def _lock(case: Case, expected_version: int | None) -> Case:

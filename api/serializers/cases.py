@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,7 +23,12 @@ from workflow.selectors import SORTS
 
 from .concerns import MAX_MESSAGE, MAX_TEXT
 
-_DATETIME = serializers.DateTimeField()
+
+def _iso(value: dt.datetime) -> str:
+    """What DRF's DateTimeField gives (ISO 8601 in the current zone, "Z" for UTC), without
+    its per-call settings lookups: the queue formats three of these per row."""
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class CaseQueueQuery(serializers.Serializer):
@@ -69,11 +76,11 @@ class CaseRowOut(serializers.Serializer):
             "organisation": case.organisation.code,
             "categories": list(case.category_slugs),
             "assigned_guardian": guardian.username if guardian is not None else None,
-            "raised_at": _DATETIME.to_representation(case.raised_at),
+            "raised_at": _iso(case.raised_at),
             "due_kind": case.due_kind,
-            "due_at": _DATETIME.to_representation(case.due_at) if case.due_at else None,
+            "due_at": _iso(case.due_at) if case.due_at else None,
             "is_overdue": case.is_overdue,
-            "last_activity_at": _DATETIME.to_representation(case.last_activity_at),
+            "last_activity_at": _iso(case.last_activity_at),
             "version": case.version,
         }
 

@@ -318,11 +318,14 @@ def test_guardian_endpoints_refuse_everyone_else(request, case, method, path, bo
 
 
 def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lead):
-    # Given queue rows as the API loads them, assigned and not, overdue and not
+    # Given queue rows as the API loads them, assigned and not, overdue and not, raised in
+    # winter (GMT) and in summer (BST)
+    import datetime as dt
+
     from rest_framework import serializers
 
     from api.serializers.cases import CaseRowOut
-    from api.views.cases import _queue_rows, _with_category_slugs
+    from api.views.cases import _as_rows, _queue_rows, _with_category_slugs
     from workflow.selectors import case_list_for_user
 
     case_in_state(
@@ -330,8 +333,9 @@ def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lea
         "acknowledged",
         guardian=guardian,
     )
-    raise_concern(org)
-    rows = _with_category_slugs(list(_queue_rows(case_list_for_user(user=lead))))
+    summer = raise_concern(org).case
+    Case.objects.filter(pk=summer.pk).update(raised_at=dt.datetime(2026, 7, 1, 9, tzinfo=dt.UTC))
+    rows = _with_category_slugs(_as_rows(list(_queue_rows(case_list_for_user(user=lead)))))
 
     # When each is shown by the fast path and by DRF's general field-by-field path
     fast = CaseRowOut(rows, many=True).data
@@ -340,3 +344,4 @@ def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lea
     # Then they are the same
     assert [dict(r) for r in fast] == [dict(r) for r in general]
     assert {r["assigned_guardian"] for r in fast} == {"gina", None}
+    assert "2026-07-01T10:00:00+01:00" in {r["raised_at"] for r in fast}

@@ -16,15 +16,6 @@ def _no_anonymous_delay(settings):
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery_unless_services(request, settings):
-    """Tests run tasks in process, except those marked ``services``, which use a real worker
-    on the real Redis broker. (Celery reads Django settings live; app.conf writes do not
-    stick, so this goes through settings.)"""
-    if not request.node.get_closest_marker("services"):
-        settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
-@pytest.fixture(autouse=True)
 def _broker_presumed_up():
     """Each test starts as if no publish had failed recently in this process."""
     from notifications import tasks

@@ -16,8 +16,9 @@ from django.utils import timezone
 from notifications import receivers, scheduling, services
 from tests.factories import category, raise_concern
 from workflow import services as workflow
-from workflow.models import CaseEvent
+from workflow.models import Case, CaseEvent
 from workflow.selectors import receipt_holder_for
+from workflow.signals import CASE_ROW_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +68,9 @@ def test_an_anonymous_submission_leaks_nothing(
     committed(scheduling.reminders_record, now=later)
     committed(scheduling.escalations_record, now=later)
     services.deliveries_sweep(now=later)
+    row = Case.objects.filter(pk=case.pk).values(*CASE_ROW_FIELDS).get()
     live_messages = [
-        json.dumps(receivers._live_sends(event_id=e.pk, case_id=case.pk, kind=e.kind))
+        json.dumps(receivers._live_sends(event_id=e.pk, case_id=case.pk, kind=e.kind, row=row))
         for e in CaseEvent.objects.filter(case=case)
     ]
 

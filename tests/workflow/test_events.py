@@ -14,7 +14,7 @@ from workflow import services
 from workflow.events import case_log_verify
 from workflow.models import Case, CaseEvent, EventKind
 from workflow.policies import ReceiptHolder
-from workflow.signals import case_event_recorded
+from workflow.signals import CASE_ROW_FIELDS, case_event_recorded
 
 
 @pytest.fixture
@@ -129,9 +129,11 @@ def test_each_service_writes_its_event_and_the_chain_verifies(
     assert event.kind == kind
     assert CaseEvent.objects.filter(case=case).count() > before
     assert case_log_verify(case=case) is None
-    # the signal carries ids and kinds only, never content
+    # the signal carries ids, kinds and the case's plain fields as committed, never content
     assert received and received[-1]["event_id"] == event.pk
-    assert set(received[-1]) == {"signal", "sender", "event_id", "case_id", "kind"}
+    assert set(received[-1]) == {"signal", "sender", "event_id", "case_id", "kind", "case_row"}
+    case.refresh_from_db()
+    assert received[-1]["case_row"] == {f: getattr(case, f) for f in CASE_ROW_FIELDS}
 
 
 def test_the_speak_up_again_answer_writes_an_event(org, guardian):
