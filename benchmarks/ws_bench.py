@@ -43,6 +43,7 @@ def _free_port() -> int:
 
 PORT = int(os.environ.get("BENCH_PORT") or _free_port())
 SERVERS = int(os.environ.get("BENCH_SERVERS", str(os.cpu_count() or 1)))
+SERVER = os.environ.get("BENCH_SERVER", "uvicorn")  # or daphne
 if not os.environ.get("REDIS_URL"):
     sys.exit("REDIS_URL is required: this benchmark measures the Redis channel layer.")
 os.environ.setdefault("SPEAKUP_DATA_DIR", tempfile.mkdtemp(prefix="ws-bench-"))
@@ -211,7 +212,7 @@ async def run(lead, case, sessions, server_pids: list[int]) -> dict:
         writer.close()
     return {
         "sockets": len(sessions),
-        "servers": len(server_pids),
+        "servers": f"{len(server_pids)} x {SERVER}",
         "changes": CHANGES,
         "connect_seconds": round(connect_seconds, 2),
         "deliveries": len(latencies),
@@ -230,7 +231,7 @@ async def run(lead, case, sessions, server_pids: list[int]) -> dict:
 
 
 def start_servers(count: int) -> tuple[list[subprocess.Popen], socket.socket]:
-    """``count`` daphne processes accepting on one shared listening socket (as several ASGI
+    """``count`` ASGI server processes accepting on one shared listening socket (as several ASGI
     worker processes behind one port would in production)."""
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -239,9 +240,17 @@ def start_servers(count: int) -> tuple[list[subprocess.Popen], socket.socket]:
     listener.set_inheritable(True)
     fd = listener.fileno()
     log = open(Path(os.environ["SPEAKUP_DATA_DIR"]) / "daphne.log", "w")  # noqa: SIM115
+    if SERVER == "uvicorn":
+        command = [
+            *(sys.executable, "-m", "uvicorn", "--fd", str(fd), "--no-access-log"),
+            *("--ws", "websockets", "--loop", "uvloop", "--http", "httptools"),
+            "config.asgi:application",
+        ]
+    else:
+        command = [sys.executable, "-m", "daphne", "--fd", str(fd), "config.asgi:application"]
     servers = [
         subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--fd", str(fd), "config.asgi:application"],
+            command,
             cwd=ROOT,
             env={**os.environ},
             pass_fds=(fd,),

@@ -21,11 +21,9 @@ from django.utils import timezone
 
 from notifications import tasks
 from notifications.models import Channel, Delivery
-from tests.factories import raise_concern
 from tests.notifications.test_worker import (  # noqa: F401 (_empty_queue is a fixture)
     _empty_queue,
-    broker_at,
-    closed_port,
+    planned_unpublished,
     pytestmark,
     wait_for,
 )
@@ -110,8 +108,7 @@ def start_worker_process(smtp_port: int) -> subprocess.Popen:
 
 def test_a_worker_killed_mid_email_leads_to_one_email_not_two(org, guardian, smtp):
     # given a new-case email planned while the broker was down
-    with broker_at(f"redis://127.0.0.1:{closed_port()}/5"):
-        raise_concern(org)
+    planned_unpublished(org)
     row = Delivery.objects.get(recipient=guardian, channel=Channel.EMAIL)
 
     # when a worker picks it up and is killed while talking to the mail server
