@@ -24,10 +24,10 @@ from workflow.selectors import SORTS
 from .concerns import MAX_MESSAGE, MAX_TEXT
 
 
-def _iso(value: dt.datetime) -> str:
+def _iso(value: dt.datetime, zone: dt.tzinfo) -> str:
     """What DRF's DateTimeField gives (ISO 8601 in the current zone, "Z" for UTC), without
     its per-call settings lookups: the queue formats three of these per row."""
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -69,6 +69,9 @@ class CaseRowOut(serializers.Serializer):
         if type(self) is not CaseRowOut:
             return super().to_representation(case)
         guardian = case.assigned_guardian
+        zone = self.__dict__.get("_zone") or self.__dict__.setdefault(
+            "_zone", timezone.get_current_timezone()
+        )
         return {
             "reference": case.reference,
             "status": case.status,
@@ -76,11 +79,11 @@ class CaseRowOut(serializers.Serializer):
             "organisation": case.organisation.code,
             "categories": list(case.category_slugs),
             "assigned_guardian": guardian.username if guardian is not None else None,
-            "raised_at": _iso(case.raised_at),
+            "raised_at": _iso(case.raised_at, zone),
             "due_kind": case.due_kind,
-            "due_at": _iso(case.due_at) if case.due_at else None,
+            "due_at": _iso(case.due_at, zone) if case.due_at else None,
             "is_overdue": case.is_overdue,
-            "last_activity_at": _iso(case.last_activity_at),
+            "last_activity_at": _iso(case.last_activity_at, zone),
             "version": case.version,
         }
 

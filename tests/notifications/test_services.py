@@ -106,6 +106,28 @@ def test_planning_an_event_twice_plans_it_once(committed, org, guardian):
     assert Delivery.objects.count() == before
 
 
+def test_a_planner_that_fails_loses_nothing_the_sweeper_plans_it_later(
+    committed, org, guardian, monkeypatch
+):
+    # given planning that fails (a database hiccup in the worker, say)
+    real = services.deliveries_plan_for_event
+
+    def failing(**kwargs):
+        raise RuntimeError("planner down")
+
+    monkeypatch.setattr(services, "deliveries_plan_for_event", failing)
+
+    # when a concern is raised, it is saved and the reporter is not shown an error
+    raised = committed(raise_concern, org)
+    assert raised.case.pk and not Delivery.objects.exists() and mail.outbox == []
+
+    # then the sweeper, once its grace period has passed, plans and sends it
+    monkeypatch.setattr(services, "deliveries_plan_for_event", real)
+    services.deliveries_sweep(now=later(3))
+    assert len(mail_to(guardian.email)) == 1
+    assert PlannedEvent.objects.filter(event__case=raised.case).exists()
+
+
 def test_sending_a_delivery_twice_sends_one_email(org, guardian):
     # given a planned delivery whose task is about to run twice (redelivered message)
     raised = raise_concern(org)  # on_commit not run: nothing sent yet
