@@ -287,21 +287,24 @@ def rollups_on_case_event(*, case_id: int, kind: str, case_row: dict | None = No
     organisation_id = case_row["organisation_id"]
     # Case.raised_at is copied from the concern, so this is the concern's month.
     month = month_of(case_row["raised_at"])
-    marked = RollupMonth.objects.filter(organisation_id=organisation_id, month=month).update(
-        stale=True
-    )
-    if not marked:
-        RollupMonth.objects.get_or_create(
+    with transaction.atomic():  # one commit for both
+        open_case_refresh(
+            case_id=case_id,
             organisation_id=organisation_id,
-            month=month,
-            defaults={"refreshed_at": timezone.now(), "stale": True},
+            status=case_row["status"],
+            due_at=case_row["due_at"],
         )
-    open_case_refresh(
-        case_id=case_id,
-        organisation_id=organisation_id,
-        status=case_row["status"],
-        due_at=case_row["due_at"],
-    )
+        # Last, so that the month's row (shared by every case of the month) is locked only
+        # for the moment before the commit.
+        marked = RollupMonth.objects.filter(organisation_id=organisation_id, month=month).update(
+            stale=True
+        )
+        if not marked:
+            RollupMonth.objects.get_or_create(
+                organisation_id=organisation_id,
+                month=month,
+                defaults={"refreshed_at": timezone.now(), "stale": True},
+            )
 
 
 def rollups_refresh_stale(*, organisation_ids: Iterable[int] | None = None) -> int:
