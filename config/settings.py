@@ -272,6 +272,9 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Sessions are read from the cache (Redis in production) and written through to the
+# database: a signed-in request no longer reads the session table.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", default=not DEBUG)
