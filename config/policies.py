@@ -42,6 +42,9 @@ class ReceiptPolicy:
     session_minutes: int = 30
     attempts_per_client_per_hour: int = 10
     attempts_global_per_minute: int = 120
+    # Each anonymous concern costs a slow receipt hash: the raise form takes this many an
+    # hour from one client (the API's rate is its "anonymous_raise" throttle).
+    anonymous_raises_per_client_per_hour: int = 20
 
 
 @dataclass(frozen=True)

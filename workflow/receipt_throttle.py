@@ -1,4 +1,5 @@
-"""Throttling receipt-code guesses, per client and across the whole service.
+"""Throttling receipt-code guesses (per client and across the whole service) and anonymous
+raising from the form (per client).
 
 Counters live only in the Django cache. The client is known by a keyed hash of its IP address
 (never the address itself), held in the cache for at most an hour and never in the database
@@ -26,11 +27,13 @@ class Verdict(Enum):
     GLOBAL_LIMIT = "global_limit"
 
 
-def _client_key(request: HttpRequest) -> str:
+def _client_key(request: HttpRequest, purpose: str = "receipt") -> str:
     address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    key = hmac.new(settings.SPEAKUP_PEPPER.encode(), b"receipt-throttle", hashlib.sha256).digest()
+    key = hmac.new(
+        settings.SPEAKUP_PEPPER.encode(), f"{purpose}-throttle".encode(), hashlib.sha256
+    ).digest()
     digest = hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:40]
-    return f"speakup:receipt:client:{digest}"
+    return f"speakup:{purpose}:client:{digest}"
 
 
 def _bump(key: str, seconds: int) -> int:
@@ -52,3 +55,9 @@ def receipt_attempt(request: HttpRequest) -> Verdict:
     if _bump("speakup:receipt:global", MINUTE) > policy.attempts_global_per_minute:
         return Verdict.GLOBAL_LIMIT
     return Verdict.ALLOWED
+
+
+def anonymous_raise_allowed(request: HttpRequest) -> bool:
+    """Count an anonymous concern from this client; False once over the hourly limit."""
+    limit = policies.receipts().anonymous_raises_per_client_per_hour
+    return _bump(_client_key(request, "anonymous-raise"), HOUR) <= limit

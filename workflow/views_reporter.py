@@ -39,7 +39,7 @@ from workflow.forms_reporter import (
 )
 from workflow.models import Case, MessageKind, Status
 from workflow.policies import Actor, ReceiptHolder
-from workflow.receipt_throttle import Verdict, receipt_attempt
+from workflow.receipt_throttle import Verdict, anonymous_raise_allowed, receipt_attempt
 
 RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
 HOLDER = policies_.RECEIPT_SESSION_KEY
@@ -64,12 +64,27 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/start.html", {"timeliness": policies.timeliness()})
 
 
+TOO_MANY_ANONYMOUS = (
+    "Several concerns have been raised anonymously from this connection in the last hour. "
+    "Please wait an hour and try again, or contact your Freedom to Speak Up guardian directly."
+)
+
+
 @sensitive_post_parameters()
 def raise_concern(request: HttpRequest) -> HttpResponse:
     bound = request.method == "POST"
     form = RaiseConcernForm(
         request.POST if bound else None, request.FILES if bound else None, user=request.user
     )
+    status = 200
+    if (
+        bound
+        and form.is_valid()
+        and form.cleaned_data["route"] == Route.ANONYMOUS
+        and not anonymous_raise_allowed(request)
+    ):
+        form.add_error(None, TOO_MANY_ANONYMOUS)
+        status = 429
     if bound and form.is_valid():
         try:
             raised = _raise(form.cleaned_data, request.user)
@@ -89,6 +104,7 @@ def raise_concern(request: HttpRequest) -> HttpResponse:
             "login_next": f"{reverse('login')}?next={reverse('raise')}",
             "timeliness": policies.timeliness(),
         },
+        status=status,
     )
 
 

@@ -79,6 +79,28 @@ def read_receipt(client):
 # --- raising: form errors -------------------------------------------------------------------
 
 
+def test_anonymous_raising_from_one_connection_is_limited_per_hour(client, org, settings):
+    # Given a limit of two anonymous concerns an hour from one connection
+    from dataclasses import replace
+
+    settings.SPEAKUP_RECEIPTS = replace(
+        settings.SPEAKUP_RECEIPTS, anonymous_raises_per_client_per_hour=2
+    )
+    raise_anonymously(client, org)
+    raise_anonymously(client, org)
+
+    # When a third is raised from the same address
+    refused = client.post("/raise/", concern_form(org))
+
+    # Then it is refused with the form and a way forward, and nothing is saved
+    assert refused.status_code == 429
+    assert "raised anonymously from this connection" in refused.content.decode()
+    assert Concern.objects.count() == 2
+    # while another connection may still raise one
+    raise_anonymously(client, org, REMOTE_ADDR="10.0.0.9")
+    assert Concern.objects.count() == 3
+
+
 def test_missing_fields_give_an_error_summary_and_save_nothing(client, org):
     # Given an empty form
     # When it is sent
