@@ -42,6 +42,7 @@ def test_raw_counts_come_from_rollups_by_local_month(dataset, committee):
     assert figures.n("standard", "1.3") == 12
     assert figures.n("department", str(dataset.ward.pk)) == 10
     assert figures.n("department", "none") == 12
+    assert figures.departments == {str(dataset.ward.pk): "North Placement Trust: Ward 1"}
     assert figures.n("detriment", "yes") == 2
     assert figures.open_now == 14  # 9 + 3 + the 2 raised in March, open whenever raised
     assert figures.overdue_now == 5
