@@ -1,15 +1,16 @@
 """Live-update latency: N guardian sockets on the Redis channel layer.
 
-Runs the real ASGI app under daphne, connects N signed-in guardians to /ws/queue/ with a raw
-asyncio WebSocket client (the `websockets` library is not installed here), then makes case
+Runs the real ASGI app under uvicorn (or daphne), connects N signed-in guardians to
+/ws/queue/ with a raw asyncio WebSocket client (no client library needed), then makes case
 changes through the real workflow service and times, for every socket, the moment the
 change committed to the moment that socket received the message.
 
     REDIS_URL=redis://127.0.0.1:6379/5 SECRET_KEY=x .venv/bin/python benchmarks/ws_bench.py
 
 Options via the environment: BENCH_SOCKETS (500), BENCH_CHANGES (30), BENCH_PORT (a free
-one), BENCH_SERVERS (daphne processes; default one per core), CHANNELS_REDIS_LAYER (pubsub
-or core), DATABASE_URL (default: a throwaway SQLite file). Target: p95 < 250 ms.
+one), BENCH_SERVER (uvicorn or daphne), BENCH_SERVERS (processes; default one per core),
+CHANNELS_REDIS_LAYER (pubsub or core), DATABASE_URL (default: a throwaway SQLite file).
+Target: p95 < 250 ms.
 """
 
 from __future__ import annotations
