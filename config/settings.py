@@ -232,6 +232,13 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "speakup@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# Throttles (pages and API) key on REMOTE_ADDR unless told how many reverse proxies in front
+# of the app to trust: then on the address that many hops back in X-Forwarded-For. Trusting
+# none by default means a client cannot dodge a limit with its own X-Forwarded-For; behind a
+# proxy, set it, or every client shares the proxy's address and its limits.
+SPEAKUP_TRUSTED_PROXIES = int(
+    os.environ.get("TRUSTED_PROXIES", os.environ.get("API_NUM_PROXIES", "0"))
+)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ReceiptTokenAuthentication",
@@ -246,9 +253,7 @@ REST_FRAMEWORK = {
     # The API speaks JSON only, and refuses oversized bodies (413) before reading them.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Throttles key on REMOTE_ADDR unless told how many proxies to trust: otherwise any
-    # client could dodge them by sending its own X-Forwarded-For.
-    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    "NUM_PROXIES": SPEAKUP_TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "receipt_client": "10/hour",
         "receipt_global": "120/minute",

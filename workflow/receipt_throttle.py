@@ -3,7 +3,8 @@ raising from the form (per client).
 
 Counters live only in the Django cache. The client is known by a keyed hash of its IP address
 (never the address itself), held in the cache for at most an hour and never in the database
-or a log. Only REMOTE_ADDR is used: a forwarded header could be forged to dodge the limit.
+or a log. X-Forwarded-For is read only behind trusted proxies (``TRUSTED_PROXIES``): a client
+could otherwise forge it to dodge the limit.
 """
 
 from __future__ import annotations
@@ -27,8 +28,20 @@ class Verdict(Enum):
     GLOBAL_LIMIT = "global_limit"
 
 
+def client_address(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or behind ``SPEAKUP_TRUSTED_PROXIES`` reverse proxies the address they
+    saw (as DRF's throttles take it). Used only to key counters, and only hashed."""
+    proxies = settings.SPEAKUP_TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
 def _client_key(request: HttpRequest, purpose: str = "receipt") -> str:
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = client_address(request)
     key = hmac.new(
         settings.SPEAKUP_PEPPER.encode(), f"{purpose}-throttle".encode(), hashlib.sha256
     ).digest()

@@ -99,6 +99,37 @@ def test_anonymous_raising_from_one_connection_is_limited_per_hour(client, org, 
     # while another connection may still raise one
     raise_anonymously(client, org, REMOTE_ADDR="10.0.0.9")
     assert Concern.objects.count() == 3
+    # and a forged X-Forwarded-For does not dodge the limit when no proxy is trusted
+    forged = client.post("/raise/", concern_form(org), HTTP_X_FORWARDED_FOR="192.0.2.7")
+    assert forged.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client, org, settings):
+    # Given one reverse proxy in front of the app (every request comes from its address)
+    from dataclasses import replace
+
+    settings.SPEAKUP_TRUSTED_PROXIES = 1
+    settings.SPEAKUP_RECEIPTS = replace(
+        settings.SPEAKUP_RECEIPTS, anonymous_raises_per_client_per_hour=1
+    )
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    # When two people behind it raise one concern each, and the first tries a second
+    raise_anonymously(client, org, HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
+    raise_anonymously(client, org, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy)
+    again = client.post("/raise/", concern_form(org), HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
+
+    # Then only the second from the same person is refused; a client-supplied hop in front
+    # of the proxy's own entry changes nothing
+    assert again.status_code == 429
+    spoofed = client.post(
+        "/raise/",
+        concern_form(org),
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1",
+        **proxy,
+    )
+    assert spoofed.status_code == 429
+    assert Concern.objects.count() == 2
 
 
 def test_missing_fields_give_an_error_summary_and_save_nothing(client, org):
