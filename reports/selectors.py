@@ -89,15 +89,20 @@ class RawFigures:
         return self.sum(dimension) if value == "*" else self.n(dimension, value)
 
 
+def _date(value: dt.date) -> object:
+    """A date as this database's driver takes it (text on SQLite, as Django stores it)."""
+    return connection.ops.adapt_datefield_value(value)
+
+
 def _grain_sql(period: Period) -> tuple[str, list]:
     """A year or quarter reads its own pre-summed rows; other periods sum months."""
     if period.kind in ("year", "quarter"):
         grain = Grain.YEAR if period.kind == "year" else Grain.QUARTER
-        return "grain = %s AND month = %s", [str(grain), period.first_month]
+        return "grain = %s AND month = %s", [str(grain), _date(period.first_month)]
     return "grain = %s AND month >= %s AND month <= %s", [
         str(Grain.MONTH),
-        period.first_month,
-        period.last_month,
+        _date(period.first_month),
+        _date(period.last_month),
     ]
 
 
@@ -178,7 +183,7 @@ def report_figures(*, scope: ReportScope, now: dt.datetime | None = None) -> Raw
             MonthlyCount,
             orgs,
             "grain = %s AND dimension = %s AND month >= %s AND month <= %s",
-            [str(Grain.MONTH), "total", first, period.last_month],
+            [str(Grain.MONTH), "total", _date(first), _date(period.last_month)],
             "month",
         )
     }
