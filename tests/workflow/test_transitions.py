@@ -417,3 +417,23 @@ def test_a_guardian_cannot_see_or_handle_their_own_concern(org, guardian, other_
     services.case_assign(case=own, guardian=other_guardian, actor=lead)
     case = services.case_transition(case=own, name="withdraw", actor=guardian)
     assert case.status == Status.WITHDRAWN
+
+
+# --- a case stays with its guardian after they leave its organisation -----------------------
+
+
+def test_a_guardian_who_leaves_the_organisation_keeps_only_their_assigned_case(org, guardian, lead):
+    # Given a case assigned to a guardian, and another case of the same organisation
+    theirs = services.case_assign(case=raise_concern(org).case, guardian=guardian, actor=lead)
+    other = raise_concern(org).case
+    assert {c.pk for c in selectors.case_list_for_user(user=guardian)} == {theirs.pk, other.pk}
+
+    # When they stop serving the organisation
+    guardian.memberships.all().delete()
+    guardian.__dict__.pop("_speakup_org_ids", None)  # a new request would not have it cached
+
+    # Then their queue holds their own case and nothing else of the organisation's
+    assert [c.pk for c in selectors.case_list_for_user(user=guardian)] == [theirs.pk]
+    assert selectors.case_get_for_user(user=guardian, reference=theirs.reference).pk == theirs.pk
+    with pytest.raises(CaseNotFound):
+        selectors.case_get_for_user(user=guardian, reference=other.reference)
