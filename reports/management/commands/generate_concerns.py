@@ -38,7 +38,7 @@ from concerns.models import (
     Department,
     Organisation,
 )
-from reports.services import rollups_rebuild
+from reports.services import ROLLUP_MODELS, rollups_rebuild, tables_analyze
 from workflow import timeliness
 from workflow.models import (
     Case,
@@ -170,8 +170,11 @@ class Command(BaseCommand):
             if serial % (batch * 20) == 0 or serial == count:
                 self.stdout.write(f"{serial} concerns in {time.monotonic() - started:.0f}s")
         generated = time.monotonic() - started
+        loaded: list[type] = [Concern, Concern.categories.through, Concern.standards.through, Case]
         if not options["no_rollups"]:
             rollups_rebuild(organisation_ids=[o.pk for o, _ in orgs])
+            loaded += ROLLUP_MODELS
+        tables_analyze(loaded)
         rollups = "not rebuilt" if options["no_rollups"] else "rebuilt"
         self.stdout.write(
             f"Generated {count} concerns in {generated:.1f}s; rollups {rollups}; total "

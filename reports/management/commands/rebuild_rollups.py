@@ -4,7 +4,12 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from reports.services import rollups_for_month_counts, rollups_rebuild
+from reports.services import (
+    ROLLUP_MODELS,
+    rollups_for_month_counts,
+    rollups_rebuild,
+    tables_analyze,
+)
 
 
 class Command(BaseCommand):
@@ -16,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         started = time.monotonic()
         done = rollups_rebuild(organisation_ids=options.get("organisations"))
+        tables_analyze(ROLLUP_MODELS)
         sizes = rollups_for_month_counts()
         self.stdout.write(
             f"Rebuilt rollups for {done} organisation(s) in {time.monotonic() - started:.1f}s: "
