@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 
 
 class Role(StrEnum):
@@ -18,16 +19,54 @@ class Role(StrEnum):
 STAFF_ROLES = {Role.GUARDIAN, Role.LEAD_GUARDIAN}
 
 
+def _principal_sql() -> str:
+    from django.contrib.auth import get_user_model
+
+    from concerns.models import Membership
+
+    groups = get_user_model().groups
+    through, group = groups.through._meta, groups.field.related_model._meta
+    membership = Membership._meta
+    q = connection.ops.quote_name
+    return (
+        f"SELECT g.{q('name')}, NULL FROM {q(group.db_table)} g "  # noqa: S608
+        f"JOIN {q(through.db_table)} ug "
+        f"ON ug.{q(through.get_field(groups.field.m2m_reverse_field_name()).column)} = g.id "
+        f"WHERE ug.{q(through.get_field(groups.field.m2m_field_name()).column)} = %s "
+        f"UNION ALL SELECT NULL, m.{q(membership.get_field('organisation').column)} "
+        f"FROM {q(membership.db_table)} m "
+        f"WHERE m.{q(membership.get_field('user').column)} = %s"
+    )
+
+
+def principal_load(user: AbstractBaseUser) -> None:
+    """Read a user's roles and the organisations they serve, in one round trip, and keep
+    them on the user object for the rest of the request.
+
+    Nearly every staff request needs both; as two ORM queries, building them cost more
+    than the database took to answer. Only our own table and column names are in the text.
+    """
+    roles: set[str] = set()
+    organisations: set[int] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(_principal_sql(), [user.pk, user.pk])
+        for role, organisation_id in cursor.fetchall():
+            if role is not None:
+                roles.add(role)
+            else:
+                organisations.add(organisation_id)
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
+    user._speakup_roles = frozenset(roles)
+    user._speakup_org_ids = organisations
+
+
 def roles_of(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
     if user is None or not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_speakup_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
-            cached = cached | {Role.ADMIN}
-        user._speakup_roles = cached
-    return cached
+    if getattr(user, "_speakup_roles", None) is None:
+        principal_load(user)
+    return user._speakup_roles
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser | None, *roles: Role) -> bool:

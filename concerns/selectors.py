@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
-from concerns.models import Category, Organisation, QualityDomain, QualityStandard
-from concerns.roles import Role, roles_of
+from concerns.models import Category, Concern, Organisation, QualityDomain, QualityStandard
+from concerns.roles import Role, principal_load, roles_of
 
 
 def organisation_list(*, active_only: bool = True) -> QuerySet[Organisation]:
@@ -16,11 +17,34 @@ def organisation_ids_for_user(*, user: AbstractBaseUser) -> set[int]:
     """The organisations a member of staff serves (an administrator serves all)."""
     if Role.ADMIN in roles_of(user):
         return set(Organisation.objects.values_list("id", flat=True))
-    cached = getattr(user, "_speakup_org_ids", None)
-    if cached is None:
-        cached = set(user.memberships.values_list("organisation_id", flat=True))
-        user._speakup_org_ids = cached
-    return cached
+    if getattr(user, "_speakup_org_ids", None) is None:
+        principal_load(user)
+    return user._speakup_org_ids
+
+
+def category_slugs_for_concerns(*, concern_ids: list[int]) -> dict[int, list[str]]:
+    """Each concern's category slugs, in the categories' own order, in one read.
+
+    Plain SQL: a queue page asks this for 50 concerns on every load, and the ORM took
+    three times as long to build the query as the database took to answer it."""
+    slugs: dict[int, list[str]] = {pk: [] for pk in concern_ids}
+    if not concern_ids:
+        return slugs
+    through = Concern.categories.through._meta
+    category = Category._meta
+    q = connection.ops.quote_name
+    concern_id = q(through.get_field("concern").column)
+    sql = (
+        f"SELECT t.{concern_id}, c.{q('slug')} FROM {q(through.db_table)} t "  # noqa: S608
+        f"JOIN {q(category.db_table)} c ON c.id = t.{q(through.get_field('category').column)} "
+        f"WHERE t.{concern_id} IN ({', '.join(['%s'] * len(concern_ids))}) "
+        f"ORDER BY c.{q('position')}, c.{q('name')}, c.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, concern_ids)
+        for concern_id, slug in cursor.fetchall():
+            slugs[concern_id].append(slug)
+    return slugs
 
 
 def category_list(*, active_only: bool = True) -> QuerySet[Category]:

@@ -113,6 +113,30 @@ def _next_reference(year: int) -> str:
     return f"SU-{year}-{last:05d}"
 
 
+def _link_standards(concern_id: int, category_ids: set[int], standard_ids: set[int]) -> None:
+    """Tag a new concern with the standards its categories imply, and any chosen, in one
+    statement (the database reads the categories' standards itself)."""
+    link, implied = Concern.standards.through._meta, Category.standards.through._meta
+    q = connection.ops.quote_name
+    to_concern = q(link.get_field("concern").column)
+    to_standard = q(link.get_field("qualitystandard").column)
+    chosen = (
+        f" UNION SELECT CAST(%s AS bigint), id FROM {q(QualityStandard._meta.db_table)} "  # noqa: S608
+        f"WHERE id IN ({', '.join(['%s'] * len(standard_ids))})"
+        if standard_ids
+        else ""
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(link.db_table)} ({to_concern}, {to_standard}) "  # noqa: S608
+            f"SELECT DISTINCT CAST(%s AS bigint), {q(implied.get_field('qualitystandard').column)} "
+            f"FROM {q(implied.db_table)} "
+            f"WHERE {q(implied.get_field('category').column)} "
+            f"IN ({', '.join(['%s'] * len(category_ids))}){chosen}",
+            [concern_id, *category_ids, *([concern_id, *standard_ids] if standard_ids else [])],
+        )
+
+
 def concern_raise(
     *,
     organisation: Organisation,
@@ -174,16 +198,10 @@ def concern_raise(
         )
         # The concern is new, so its links are inserted outright (no read of existing ones).
         category_ids = {c.pk for c in categories}
-        standard_ids = {s.pk for c in categories for s in c.standards.all()} | {
-            s.pk for s in standards
-        }
         Concern.categories.through.objects.bulk_create(
             Concern.categories.through(concern_id=concern.pk, category_id=pk) for pk in category_ids
         )
-        Concern.standards.through.objects.bulk_create(
-            Concern.standards.through(concern_id=concern.pk, qualitystandard_id=pk)
-            for pk in standard_ids
-        )
+        _link_standards(concern.pk, category_ids, {s.pk for s in standards})
         Attachment.objects.bulk_create(
             Attachment(
                 concern=concern,

@@ -23,7 +23,11 @@ class ConcernRaiseIn(serializers.Serializer):
         help_text="The organisation's code.",
     )
     categories = ManyLookup(
-        slug_field="slug", queryset=category_list(), allow_empty=False, max_length=20
+        slug_field="slug",
+        # The service links the standards they imply in SQL: no need to read them here.
+        queryset=category_list().prefetch_related(None),
+        allow_empty=False,
+        max_length=20,
     )
     description = Text(max_length=MAX_TEXT)
     route = serializers.ChoiceField(choices=Route.choices)

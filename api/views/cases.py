@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -32,7 +31,7 @@ from api.serializers.cases import (
 )
 from api.serializers.concerns import MessageIn
 from api.views._common import REFERENCE
-from concerns.models import Concern
+from concerns.selectors import category_slugs_for_concerns
 from workflow import selectors, services
 from workflow.models import Case
 
@@ -97,15 +96,7 @@ def _as_rows(values: list[tuple]) -> list[QueueRow]:
 
 
 def _with_category_slugs(rows: list[QueueRow]) -> list[QueueRow]:
-    through = Concern.categories.through
-    pairs = (
-        through.objects.filter(concern_id__in=[r.concern_id for r in rows])
-        .order_by("category__position", "category__name")
-        .values_list("concern_id", "category__slug")
-    )
-    slugs: dict[int, list[str]] = defaultdict(list)
-    for concern_id, slug in pairs:
-        slugs[concern_id].append(slug)
+    slugs = category_slugs_for_concerns(concern_ids=[r.concern_id for r in rows])
     for row in rows:
         row.category_slugs = slugs[row.concern_id]
     return rows

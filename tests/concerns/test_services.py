@@ -104,6 +104,22 @@ def test_categories_bring_their_standards(org, reporter):
     assert {"1.3", "1.7"} <= codes
 
 
+def test_a_concern_carries_each_implied_and_chosen_standard_once(org, reporter):
+    from concerns.models import Category, QualityStandard
+
+    slugs = ("bullying-harassment", "inappropriate-behaviour", "patient-safety")
+    implied = set(
+        Category.standards.through.objects.filter(category__slug__in=slugs).values_list(
+            "qualitystandard__code", flat=True
+        )
+    )
+    chosen = [QualityStandard.objects.get(code="1.7"), QualityStandard.objects.get(code="5.1")]
+    raised = raise_concern(org, route="open", reporter=reporter, categories=slugs, standards=chosen)
+    codes = list(raised.concern.standards.values_list("code", flat=True))
+    assert sorted(codes) == sorted(implied | {"1.7", "5.1"})
+    assert "1.7" in implied  # chosen and implied alike, yet linked once
+
+
 def test_an_anonymous_concern_keeps_nothing_that_identifies(org, reporter):
     raised = raise_concern(
         org,
