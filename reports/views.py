@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from reports import charts, exports
+from reports import boardpack, charts, exports
 from reports.periods import PeriodInvalid, financial_year_of, period_parse, quarter_parse
 from reports.selectors import (
     ReportNotFound,
@@ -116,6 +116,15 @@ def dashboard_xlsx_view(request: HttpRequest) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="speak-up-report.xlsx"'
+    return response
+
+
+@_guarded
+def dashboard_pdf_view(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        boardpack.dashboard_pdf(_dashboard(request)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = 'attachment; filename="speak-up-board-pack.pdf"'
     return response
 
 

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from concerns.roles import Role
 from tests.factories import make_user
@@ -16,6 +17,7 @@ FY = "period=year&year=2024"
 PAGES = [
     f"/reports/?{FY}",
     f"/reports/export.xlsx?{FY}",
+    f"/reports/board-pack.pdf?{FY}",
     f"/reports/export/route.csv?{FY}",
     "/reports/data-return/",
     "/reports/data-return.csv?quarter=2024-Q1",
@@ -52,6 +54,7 @@ def test_committee_member_of_a_cannot_see_b(client, dataset, committee):
     b = dataset.other_org.pk
     assert client.get(f"/reports/?{FY}&org={b}").status_code == 404
     assert client.get(f"/reports/export.xlsx?{FY}&org={b}").status_code == 404
+    assert client.get(f"/reports/board-pack.pdf?{FY}&org={b}").status_code == 404
     assert client.get(f"/reports/export/route.csv?{FY}&org={b}").status_code == 404
     assert client.get(f"/api/v1/reports/dashboard/?{FY}&org={b}").status_code == 404
     assert client.get(f"/api/v1/reports/dashboard/?{FY}&org=999999").status_code == 404
@@ -83,6 +86,8 @@ def _committee_responses(client, dataset):
     yield client.get(f"/api/v1/reports/dashboard/?{FY}").content
     for table in ["trend", "category", "route", "response", "standards_evidence", "national"]:
         yield client.get(f"/reports/export/{table}.csv?{FY}").content
+    pack = PdfReader(io.BytesIO(client.get(f"/reports/board-pack.pdf?{FY}").content))
+    yield "\n".join(page.extract_text() for page in pack.pages).encode()
     book = load_workbook(io.BytesIO(client.get(f"/reports/export.xlsx?{FY}").content))
     yield "\n".join(
         str(c)
