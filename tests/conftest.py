@@ -75,6 +75,11 @@ def reporter(db):
 
 
 @pytest.fixture
+def other_reporter(db):
+    return make_user(Role.REPORTER, username="rob")
+
+
+@pytest.fixture
 def committee(org):
     return make_user(Role.COMMITTEE, org, username="colin")
 

@@ -15,6 +15,11 @@ urlpatterns = [
     path("receipt/sign-out/", views.receipt_sign_out, name="receipt_sign_out"),
     path("receipt/concern/", views.concern_detail, name="receipt_concern"),
     path("receipt/concern/reply/", views.concern_reply, name="receipt_concern_reply"),
+    path(
+        "receipt/concern/files/<int:attachment_id>/",
+        views.concern_file,
+        name="receipt_concern_file",
+    ),
     path("receipt/concern/withdraw/", views.concern_withdraw, name="receipt_concern_withdraw"),
     path(
         "receipt/concern/speak-up-again/",
@@ -25,6 +30,11 @@ urlpatterns = [
     path("my-concerns/", views.my_concerns, name="my_concerns"),
     path("my-concerns/<str:reference>/", views.concern_detail, name="my_concern"),
     path("my-concerns/<str:reference>/reply/", views.concern_reply, name="my_concern_reply"),
+    path(
+        "my-concerns/<str:reference>/files/<int:attachment_id>/",
+        views.concern_file,
+        name="my_concern_file",
+    ),
     path(
         "my-concerns/<str:reference>/withdraw/", views.concern_withdraw, name="my_concern_withdraw"
     ),

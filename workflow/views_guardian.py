@@ -12,8 +12,6 @@ a message or a URL.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import mimetypes
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -23,7 +21,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +30,9 @@ from django.views.decorators.http import require_POST, require_safe
 from concerns.models import Category, Organisation, Route
 from concerns.roles import is_guardian, is_lead_guardian
 from concerns.selectors import organisation_ids_for_user
-from config import policies as config_policies
 from workflow import forms_guardian as gf
 from workflow import policies, selectors, services
+from workflow.downloads import attachment_response
 from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
 from workflow.models import Case, CaseEvent, Side, Status
 
@@ -474,25 +472,4 @@ def case_reveal(request: HttpRequest, reference: str) -> HttpResponse:
 @require_safe
 @guardian_required
 def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
-    case = _case_or_404(request, reference)
-    attachment = case.concern.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise Http404("Attachment not found.")
-    allowed = config_policies.attachments().allowed_types
-    content_type = (
-        attachment.content_type
-        if attachment.content_type in allowed
-        else "application/octet-stream"
-    )
-    # The stored filename may name the reporter: the download is named after the case only.
-    extension = mimetypes.guess_extension(content_type) or ""
-    if extension in {".bin", ".a"}:
-        extension = ""
-    response = FileResponse(
-        io.BytesIO(bytes(attachment.data)),
-        as_attachment=True,
-        filename=f"{case.reference}-attachment-{attachment.pk}{extension}",
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(_case_or_404(request, reference), attachment_id)

@@ -21,13 +21,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from concerns.crypto import encrypt_bytes, fernet
 from concerns.models import Route
 from config import policies
 from workflow import policies as policies_
 from workflow import selectors, services
+from workflow.downloads import attachment_response
 from workflow.errors import CaseError, CaseNotFound
 from workflow.forms_reporter import (
     DetrimentForm,
@@ -230,11 +231,11 @@ class Reporting:
     case: Case
     anonymous: bool
 
-    def url(self, action: str = "") -> str:
+    def url(self, action: str = "", *args: object) -> str:
         name = ("receipt_concern" if self.anonymous else "my_concern") + (
             f"_{action}" if action else ""
         )
-        return reverse(name) if self.anonymous else reverse(name, args=[self.case.reference])
+        return reverse(name, args=args if self.anonymous else [self.case.reference, *args])
 
 
 def _get_or_404(read: Callable[[], Case]) -> Case:
@@ -248,20 +249,20 @@ def reporter_case(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     """Resolve the case through the reporter's own scope; anything else is a 404."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, reference: str | None = None) -> HttpResponse:
+    def wrapper(request: HttpRequest, reference: str | None = None, **kwargs: Any) -> HttpResponse:
         if reference is None:
             holder = _holder(request)
             if holder is None:
                 messages.info(request, "Enter your receipt code to see your concern.")
                 return redirect("receipt")
             case = _get_or_404(lambda: selectors.concern_get_for_receipt_holder(holder=holder))
-            return view(request, Reporting(holder, case, anonymous=True))
+            return view(request, Reporting(holder, case, anonymous=True), **kwargs)
         if not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={request.path}")
         case = _get_or_404(
             lambda: selectors.concern_get_for_reporter(actor=request.user, reference=reference)
         )
-        return view(request, Reporting(request.user, case, anonymous=False))
+        return view(request, Reporting(request.user, case, anonymous=False), **kwargs)
 
     return wrapper
 
@@ -277,7 +278,10 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
         "case": case,
         "concern": case.concern,
         "categories": case.concern.categories.all(),
-        "attachments": case.concern.attachments.all(),
+        "attachments": [
+            (a, rep.url("file", a.pk))
+            for a in case.concern.attachments.only("id", "filename", "size", "concern_id")
+        ],
         "conversation": conversation,
         "status_text": STATUS_TEXT.get(case.status, case.get_status_display()),
         "anonymous": rep.anonymous,
@@ -294,6 +298,13 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
     }
     bad = any(f.errors for f in forms.values())
     return render(request, "workflow/reporter/concern.html", context, status=400 if bad else 200)
+
+
+@require_safe
+@reporter_case
+def concern_file(request: HttpRequest, rep: Reporting, attachment_id: int) -> HttpResponse:
+    """The reporter's own attached file, back to them (as the guardian receives it)."""
+    return attachment_response(rep.case, attachment_id)
 
 
 @reporter_case

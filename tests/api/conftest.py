@@ -40,11 +40,6 @@ def anon_client():
 
 
 @pytest.fixture
-def other_reporter(db):
-    return make_user(Role.REPORTER, username="rob")
-
-
-@pytest.fixture
 def other_lead(other_org):
     return make_user(Role.LEAD_GUARDIAN, other_org, username="olga")
 

@@ -637,3 +637,68 @@ def test_answers_to_the_follow_up_questions_become_follow_up_detriment_records(
     # Then each answer is recorded against the question it answers
     sources = list(Detriment.objects.order_by("id").values_list("source", "suffered"))
     assert sources == [("follow_up_3m", "no"), ("follow_up_6m", "yes"), ("reporter", "yes")]
+
+
+# --- the reporter's own files --------------------------------------------------------------
+
+PDF = b"%PDF-1.7 the rota for March"
+
+
+def _with_file(org, **kwargs):
+    return raise_concern(
+        org,
+        attachments=[services.NewAttachment("rota-dr-jones.pdf", "application/pdf", PDF)],
+        **kwargs,
+    )
+
+
+def test_a_signed_in_reporter_downloads_the_file_they_attached(client, org, reporter):
+    raised = _with_file(org, route="confidential", reporter=reporter)
+    file = raised.concern.attachments.get()
+    client.force_login(reporter)
+
+    page = client.get(f"/my-concerns/{raised.case.reference}/").content.decode()
+    url = f"/my-concerns/{raised.case.reference}/files/{file.pk}/"
+    assert f'href="{url}"' in page and "rota-dr-jones.pdf" in page
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Type"] == "application/pdf"
+    assert "rota-dr-jones" not in response["Content-Disposition"]  # named after the case
+
+
+def test_a_receipt_holder_downloads_the_file_they_attached(client, org):
+    raised = _with_file(org, route="anonymous")
+    file = raised.concern.attachments.get()
+    client.post("/receipt/", {"code": raised.receipt_code})
+
+    page = client.get("/receipt/concern/").content.decode()
+    assert f'href="/receipt/concern/files/{file.pk}/"' in page
+    response = client.get(f"/receipt/concern/files/{file.pk}/")
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_no_one_else_reaches_a_reporters_file(client, org, reporter, other_reporter):
+    mine = _with_file(org, route="open", reporter=reporter)
+    theirs = _with_file(org, route="anonymous")
+    file, their_file = mine.concern.attachments.get(), theirs.concern.attachments.get()
+    url = f"/my-concerns/{mine.case.reference}/files/{file.pk}/"
+
+    # not signed in: sent to sign in
+    assert client.get(url).status_code == 302
+    # another reporter: no such concern
+    client.force_login(other_reporter)
+    assert client.get(url).status_code == 404
+    # the reporter themselves, asking for another concern's file through their own: none
+    client.force_login(reporter)
+    other_file = f"/my-concerns/{mine.case.reference}/files/{their_file.pk}/"
+    assert client.get(other_file).status_code == 404
+    # a receipt holder, asking for another concern's file through theirs: none
+    holder = Client()
+    holder.post("/receipt/", {"code": theirs.receipt_code})
+    assert holder.get(f"/receipt/concern/files/{file.pk}/").status_code == 404
+    # and without a receipt session: asked for the code
+    assert Client().get(f"/receipt/concern/files/{their_file.pk}/").status_code == 302
