@@ -67,6 +67,16 @@ class AttachmentPolicy:
     )
 
 
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long a case's content is kept once the case has ended (closed, referred or
+    withdrawn). Then its text, files, conversation, notes and the reporter's identity are
+    erased; the case stays as an anonymous record (dates, state, categories, outcome), so
+    the governance figures do not change. None keeps content for ever."""
+
+    months_after_end: int | None = 72  # six years, as for HR case files in the NHS code
+
+
 def timeliness() -> TimelinessPolicy:
     return settings.SPEAKUP_TIMELINESS
 
@@ -81,3 +91,7 @@ def receipts() -> ReceiptPolicy:
 
 def attachments() -> AttachmentPolicy:
     return settings.SPEAKUP_ATTACHMENTS
+
+
+def retention() -> RetentionPolicy:
+    return settings.SPEAKUP_RETENTION

@@ -17,6 +17,7 @@ from config.policies import (
     AttachmentPolicy,
     DisclosurePolicy,
     ReceiptPolicy,
+    RetentionPolicy,
     TimelinessPolicy,
 )
 
@@ -314,6 +315,11 @@ SPEAKUP_TIMELINESS = TimelinessPolicy(
 SPEAKUP_DISCLOSURE = DisclosurePolicy()
 SPEAKUP_RECEIPTS = ReceiptPolicy(scrypt_n=int(os.environ.get("RECEIPT_SCRYPT_N", str(2**14))))
 SPEAKUP_ATTACHMENTS = AttachmentPolicy()
+# Months a case's content is kept after it ends; "never" keeps it for ever.
+_retention = os.environ.get("RETENTION_MONTHS_AFTER_END", "72").strip().lower()
+SPEAKUP_RETENTION = RetentionPolicy(
+    months_after_end=None if _retention == "never" else int(_retention)
+)
 # Random delay (seconds) before notifying about a new anonymous concern.
 SPEAKUP_ANONYMOUS_NOTIFY_DELAY = (
     int(os.environ.get("ANON_NOTIFY_DELAY_MIN", "0")),

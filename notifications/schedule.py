@@ -12,4 +12,8 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
     },
     "notifications-digests": {"task": "notifications.digests", "schedule": crontab(minute=5)},
+    "notifications-retention": {
+        "task": "notifications.retention",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }

@@ -37,6 +37,7 @@ from notifications.models import (
     Topic,
 )
 from workflow.models import Case, CaseEvent, EventKind, Status
+from workflow.retention import case_content_erase, cases_due_for_erasure
 from workflow.selectors import guardians_for_case
 
 logger = logging.getLogger(__name__)
@@ -342,6 +343,22 @@ class SweepResult:
     planned: int
     sent: int
     failed: int
+
+
+def retention_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Erase the content of every case whose time has come (workflow.retention), and with it
+    what this app keeps that ties the case to its reporter: the deliveries sent to them.
+    At most ``limit`` cases a run; returns how many were erased."""
+    now = now or timezone.now()
+    erased = 0
+    for case_id in list(cases_due_for_erasure(now=now).values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            if case_content_erase(case_id=case_id, now=now):
+                Delivery.objects.filter(
+                    Q(case_id=case_id) | Q(event__case_id=case_id), to_reporter=True
+                ).delete()
+                erased += 1
+    return erased
 
 
 def deliveries_sweep(*, now: dt.datetime | None = None) -> SweepResult:

@@ -51,6 +51,12 @@ def digests() -> int:
     return len(pending)
 
 
+@shared_task(name="notifications.retention", acks_late=True, ignore_result=True)
+def retention() -> int:
+    """The retention rule, once a day: erase the content of cases that ended long enough ago."""
+    return services.retention_sweep()
+
+
 # After a failed publish, this process stops trying for a while, so that with the broker
 # down only one request pays the connection timeout; the sweeper sends what was skipped.
 BROKER_RETRY_AFTER_SECONDS = 30.0

@@ -36,6 +36,7 @@ IRRELEVANT_KINDS = frozenset(
         EventKind.REMINDER,
         EventKind.ESCALATION,
         EventKind.FOLLOW_UP,
+        EventKind.CONTENT_ERASED,
     }
 )
 

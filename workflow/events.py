@@ -135,3 +135,20 @@ def case_log_verify(*, case: Case) -> ChainBreak | None:
     if log_head != expected_prev:
         return ChainBreak(case.reference, expected_seq, "events at the end of the log are missing")
     return None
+
+
+def case_log_reseal(*, case: Case) -> str:
+    """Blank every event's note and re-link the chain; returns the new head.
+
+    Only the retention rule calls this, inside its transaction, on a chain that verified
+    first, and then records a CONTENT_ERASED event naming the old head: erasing the notes
+    would otherwise read as tampering forever after."""
+    events = list(CaseEvent.objects.filter(case_id=case.pk).order_by("seq"))
+    prev = GENESIS
+    for event in events:
+        event.note, event.prev_hash = "", prev
+        event.hash = prev = event_digest(event)
+    CaseEvent.objects.bulk_update(events, ["note", "prev_hash", "hash"], batch_size=500)
+    Case.objects.filter(pk=case.pk).update(log_head=prev)
+    case.log_head = prev
+    return prev

@@ -106,6 +106,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     version = models.PositiveIntegerField(default=1)
     # Hash of the newest event, so that deleting the tail of the log is detected too.
     log_head = models.CharField(max_length=64, blank=True, default="")
+    # When the retention rule erased this case's content (workflow.retention).
+    content_erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -227,6 +229,7 @@ class EventKind(models.TextChoices):
     REMINDER = "reminder", "Reminder sent"
     ESCALATION = "escalation", "Escalated to lead guardian"
     FOLLOW_UP = "follow_up", "Detriment follow-up asked"
+    CONTENT_ERASED = "content_erased", "Content erased under the retention rule"
 
 
 class CaseEvent(models.Model):
