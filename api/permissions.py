@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from concerns.roles import is_guardian
-from workflow.policies import ReceiptHolder
+from workflow.policies import ReceiptHolder, staff_load
 
 
 def _signed_in(request: Request) -> bool:
@@ -28,4 +28,7 @@ class IsGuardian(BasePermission):
     """Guardians and lead guardians; which cases each may see is up to the selectors."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return _signed_in(request) and is_guardian(request.user)
+        if not _signed_in(request):
+            return False
+        staff_load(request.user)
+        return is_guardian(request.user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -17,6 +18,7 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = {Role.GUARDIAN, Role.LEAD_GUARDIAN}
+FLAG = "flag:"  # a row of principal_load's flags_sql, never a group's name
 
 
 def _principal_sql() -> str:
@@ -39,26 +41,36 @@ def _principal_sql() -> str:
     )
 
 
-def principal_load(user: AbstractBaseUser) -> None:
+def principal_load(
+    user: AbstractBaseUser, *, flags_sql: str = "", flags_params: Sequence[object] = ()
+) -> frozenset[str]:
     """Read a user's roles and the organisations they serve, in one round trip, and keep
     them on the user object for the rest of the request.
 
     Nearly every staff request needs both; as two ORM queries, building them cost more
     than the database took to answer. Only our own table and column names are in the text.
+
+    Another app may add its own facts about the user to the same round trip: ``flags_sql``
+    is a further SELECT of ``('flag:<name>', NULL)`` rows; the names found are returned.
     """
     roles: set[str] = set()
     organisations: set[int] = set()
+    flags: set[str] = set()
+    sql = _principal_sql() + (f" UNION ALL {flags_sql}" if flags_sql else "")
     with connection.cursor() as cursor:
-        cursor.execute(_principal_sql(), [user.pk, user.pk])
+        cursor.execute(sql, [user.pk, user.pk, *flags_params])
         for role, organisation_id in cursor.fetchall():
-            if role is not None:
-                roles.add(role)
-            else:
+            if role is None:
                 organisations.add(organisation_id)
+            elif role.startswith(FLAG):
+                flags.add(role.removeprefix(FLAG))
+            else:
+                roles.add(role)
     if user.is_superuser:
         roles.add(Role.ADMIN)
     user._speakup_roles = frozenset(roles)
     user._speakup_org_ids = organisations
+    return frozenset(flags)
 
 
 def roles_of(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:

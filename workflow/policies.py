@@ -11,9 +11,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import Q
 
-from concerns.roles import Role, is_committee, is_guardian, is_lead_guardian, roles_of
+from concerns.roles import (
+    FLAG,
+    Role,
+    is_committee,
+    is_guardian,
+    is_lead_guardian,
+    principal_load,
+    roles_of,
+)
 from concerns.selectors import organisation_ids_for_user
 
 if TYPE_CHECKING:
@@ -48,23 +57,63 @@ def _is_user(actor: Any) -> bool:
     return isinstance(actor, AbstractBaseUser) and actor.is_authenticated
 
 
+KEEPS_CASES_ELSEWHERE = "keeps-cases-elsewhere"
+
+
+def _keeps_cases_elsewhere_sql() -> str:
+    """A flag row (concerns.roles.principal_load) when the user is assigned a case outside
+    the organisations they serve: they keep it after leaving its organisation."""
+    from concerns.models import Membership
+    from workflow.models import Case
+
+    q = connection.ops.quote_name
+    case, membership = Case._meta, Membership._meta
+    return (
+        f"SELECT '{FLAG}{KEEPS_CASES_ELSEWHERE}', NULL WHERE EXISTS ("  # noqa: S608
+        f"SELECT 1 FROM {q(case.db_table)} c "
+        f"WHERE c.{q(case.get_field('assigned_guardian').column)} = %s "
+        f"AND c.{q(case.get_field('organisation').column)} NOT IN ("
+        f"SELECT m.{q(membership.get_field('organisation').column)} "
+        f"FROM {q(membership.db_table)} m WHERE m.{q(membership.get_field('user').column)} = %s))"
+    )
+
+
+def staff_load(user: Actor) -> None:
+    """Before a guardian's page or API call: their roles, organisations and whether they keep
+    a case elsewhere, in one round trip (the queue's scope needs all three)."""
+    if _is_user(user) and getattr(user, "_speakup_roles", None) is None:
+        flags = principal_load(
+            user, flags_sql=_keeps_cases_elsewhere_sql(), flags_params=[user.pk, user.pk]
+        )
+        user._speakup_keeps_cases_elsewhere = KEEPS_CASES_ELSEWHERE in flags
+
+
+def _keeps_cases_elsewhere(user: AbstractBaseUser, organisations: set[int]) -> bool:
+    known = getattr(user, "_speakup_keeps_cases_elsewhere", None)
+    if known is not None:
+        return known
+    from workflow.models import Case
+
+    return (
+        Case.objects.filter(assigned_guardian_id=user.pk)
+        .exclude(organisation_id__in=organisations)
+        .exists()
+    )
+
+
 def case_scope(user: Actor) -> Q | None:
     """The filter on Case that a member of staff may see; None if they may see none."""
     if not _is_user(user) or not is_guardian(user):
         return None
     from concerns.models import Concern
-    from workflow.models import Case
 
     organisations = organisation_ids_for_user(user=user)
     visible = Q(organisation_id__in=organisations)
     # A case stays with its assigned guardian after they leave its organisation. That is
     # rare, and ORing it in always would stop the database walking the queue's index in
-    # order, so it is ORed in only for those who have such a case (one indexed lookup).
-    if (
-        Case.objects.filter(assigned_guardian_id=user.pk)
-        .exclude(organisation_id__in=organisations)
-        .exists()
-    ):
+    # order, so it is ORed in only for those who have such a case (known from staff_load,
+    # or one indexed lookup).
+    if _keeps_cases_elsewhere(user, organisations):
         visible |= Q(assigned_guardian_id=user.pk)
     # A guardian who raised a concern themselves is its reporter, not its handler. (A
     # subquery, not a join to every case's concern: the database hashes this short list.)

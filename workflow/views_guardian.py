@@ -63,6 +63,7 @@ def guardian_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        policies.staff_load(request.user)
         if not is_guardian(request.user):
             raise Http404("Page not found.")
         return view(request, *args, **kwargs)

@@ -88,9 +88,9 @@ def test_the_queue_pages_without_counting_the_table(org, guardian):
     assert len(second.json()["results"]) == 2
     assert len(last.json()["results"]) == 1 and last.json()["next"] is None
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
-    # the token, the guardian's roles and organisations (one read), whether they keep a case
-    # elsewhere, the page of cases, and its categories: nothing per row, no count
-    assert len(queries.captured_queries) <= 5, [q["sql"][:80] for q in queries.captured_queries]
+    # the token; the guardian's roles, organisations and whether they keep a case elsewhere
+    # (one read); the page of cases; its categories: nothing per row, no count
+    assert len(queries.captured_queries) <= 4, [q["sql"][:80] for q in queries.captured_queries]
 
 
 def test_a_page_far_beyond_the_end_is_empty_not_an_error(case, guardian):
@@ -347,3 +347,21 @@ def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lea
     assert [dict(r) for r in fast] == [dict(r) for r in general]
     assert {r["assigned_guardian"] for r in fast} == {"gina", None}
     assert "2026-07-01T10:00:00+01:00" in {r["raised_at"] for r in fast}
+
+
+def test_a_guardian_who_left_the_organisation_keeps_only_their_case_in_the_queue(
+    org, guardian, lead
+):
+    # (the scope's "keeps a case elsewhere" comes with the roles, in the same read)
+    from workflow import services
+
+    theirs = services.case_assign(case=raise_concern(org).case, guardian=guardian, actor=lead)
+    raise_concern(org)
+    client = client_for(guardian)
+    assert len(client.get(CASES).json()["results"]) == 2
+
+    guardian.memberships.all().delete()
+
+    rows = client.get(CASES).json()["results"]
+    assert [r["reference"] for r in rows] == [theirs.reference]
+    assert client.get(f"{CASES}{theirs.reference}/").status_code == 200
