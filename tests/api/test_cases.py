@@ -383,3 +383,19 @@ def test_queue_rows_list_their_categories_in_the_categories_order(org, guardian)
         [s for s in order if s in {"other", "worker-safety", "patient-safety"}],
     ]
     assert [r["categories"] for r in rows] == expected
+
+
+def test_queue_rows_list_their_categories_in_the_categories_order(org, guardian):
+    from concerns.models import Category
+
+    raise_concern(org, categories=("other", "worker-safety", "patient-safety"))
+    raise_concern(org, categories=("bullying-harassment",))
+
+    rows = client_for(guardian).get(CASES).json()["results"]
+
+    order = list(Category.objects.values_list("slug", flat=True))  # position, then name
+    expected = [
+        [s for s in order if s in {"bullying-harassment"}],
+        [s for s in order if s in {"other", "worker-safety", "patient-safety"}],
+    ]
+    assert [r["categories"] for r in rows] == expected
