@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
-from django.db.models.expressions import RawSQL
 
 from concerns.models import Category, Concern, Organisation, QualityDomain, QualityStandard
 from concerns.roles import Role, principal_load, roles_of
@@ -46,22 +45,6 @@ def category_slugs_for_concerns(*, concern_ids: list[int]) -> dict[int, list[str
         for concern_id, slug in cursor.fetchall():
             slugs[concern_id].append(slug)
     return slugs
-
-
-def category_slugs_array(*, concern_column: str) -> RawSQL:
-    """PostgreSQL: a concern's category slugs, in the categories' order, as an array column
-    of the caller's own query (``concern_column`` names its concern id): no second read."""
-    through = Concern.categories.through._meta
-    q = connection.ops.quote_name
-    # Only our own table and column names, and the caller's column reference, are in the text.
-    return RawSQL(  # noqa: S611
-        f"ARRAY(SELECT c.{q('slug')} FROM {q(through.db_table)} t "  # noqa: S608
-        f"JOIN {q(Category._meta.db_table)} c "
-        f"ON c.id = t.{q(through.get_field('category').column)} "
-        f"WHERE t.{q(through.get_field('concern').column)} = {concern_column} "
-        f"ORDER BY c.{q('position')}, c.{q('name')}, c.id)",
-        [],
-    )
 
 
 def category_list(*, active_only: bool = True) -> QuerySet[Category]:
