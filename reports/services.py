@@ -248,19 +248,35 @@ def rollup_month_refresh(*, organisation_id: int, month: dt.date) -> None:
     _derive_grains(organisation_id, [month])
 
 
-def open_case_refresh(
-    *, case_id: int, organisation_id: int, status: str, due_at: dt.datetime | None
-) -> None:
-    """Keep the case's row in OpenCase while it is open: one upsert, or one delete."""
-    if status in OPEN_STATES:
-        OpenCase.objects.bulk_create(
-            [OpenCase(case_id=case_id, organisation_id=organisation_id, due_at=due_at)],
-            update_conflicts=True,
-            unique_fields=["case"],
-            update_fields=["organisation", "due_at"],
-        )
-    else:
-        OpenCase.objects.filter(case_id=case_id).delete()
+def _open_case_sql(
+    case_id: int, organisation_id: int, status: str, due_at: dt.datetime | None
+) -> tuple[str, list]:
+    """Keep the case's row in OpenCase while it is open (an upsert), or drop it."""
+    table = connection.ops.quote_name(OpenCase._meta.db_table)
+    if status not in OPEN_STATES:
+        return f"DELETE FROM {table} WHERE case_id = %s", [case_id]  # noqa: S608
+    return (
+        f"INSERT INTO {table} (case_id, organisation_id, due_at) VALUES (%s, %s, %s) "  # noqa: S608
+        "ON CONFLICT (case_id) DO UPDATE "
+        "SET organisation_id = excluded.organisation_id, due_at = excluded.due_at",
+        [case_id, organisation_id, connection.ops.adapt_datetimefield_value(due_at)],
+    )
+
+
+def _mark_stale_sql(organisation_id: int, month: dt.date) -> tuple[str, list]:
+    """Mark the organisation-month stale, creating its row the first time."""
+    table = connection.ops.quote_name(RollupMonth._meta.db_table)
+    return (
+        f"INSERT INTO {table} (organisation_id, month, refreshed_at, stale) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (organisation_id, month) DO UPDATE SET stale = %s",
+        [
+            organisation_id,
+            connection.ops.adapt_datefield_value(month),
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            True,
+            True,
+        ],
+    )
 
 
 def rollups_on_case_event(*, case_id: int, kind: str, case_row: dict | None = None) -> None:
@@ -268,7 +284,7 @@ def rollups_on_case_event(*, case_id: int, kind: str, case_row: dict | None = No
 
     Recomputing an organisation-month reads every concern of that month, far too much work
     for the request that raised or moved one case. So the request only marks its month
-    stale (one indexed UPDATE); the month is recomputed by ``rollups_refresh_stale`` —
+    stale (an upsert of one row); the month is recomputed by ``rollups_refresh_stale`` —
     from Celery beat every minute, and before any report is read, so no reader ever sees a
     stale figure. Open/overdue-now is per case and cheap, so it stays immediate.
 
@@ -288,24 +304,23 @@ def rollups_on_case_event(*, case_id: int, kind: str, case_row: dict | None = No
     organisation_id = case_row["organisation_id"]
     # Case.raised_at is copied from the concern, so this is the concern's month.
     month = month_of(case_row["raised_at"])
-    with transaction.atomic():  # one commit for both
-        open_case_refresh(
-            case_id=case_id,
-            organisation_id=organisation_id,
-            status=case_row["status"],
-            due_at=case_row["due_at"],
-        )
-        # Last, so that the month's row (shared by every case of the month) is locked only
-        # for the moment before the commit.
-        marked = RollupMonth.objects.filter(organisation_id=organisation_id, month=month).update(
-            stale=True
-        )
-        if not marked:
-            RollupMonth.objects.get_or_create(
-                organisation_id=organisation_id,
-                month=month,
-                defaults={"refreshed_at": timezone.now(), "stale": True},
+    open_sql, open_params = _open_case_sql(
+        case_id, organisation_id, case_row["status"], case_row["due_at"]
+    )
+    # The month's row (shared by every case of the month) is written last, so that it is
+    # locked only for the moment before the commit.
+    mark_sql, mark_params = _mark_stale_sql(organisation_id, month)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement, so one round trip and its own transaction.
+            cursor.execute(
+                f"WITH open_case AS ({open_sql} RETURNING 1) {mark_sql}",
+                [*open_params, *mark_params],
             )
+        else:
+            with transaction.atomic():  # one commit for both
+                cursor.execute(open_sql, open_params)
+                cursor.execute(mark_sql, mark_params)
 
 
 def rollups_refresh_stale(*, organisation_ids: Iterable[int] | None = None) -> int:
@@ -409,7 +424,6 @@ def rollups_for_month_counts() -> dict[str, int]:
 
 
 __all__ = [
-    "open_case_refresh",
     "rollup_month_refresh",
     "rollups_for_month_counts",
     "rollups_on_case_event",

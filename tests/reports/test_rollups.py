@@ -149,3 +149,19 @@ def test_a_rebuild_leaves_the_planner_statistics_of_what_it_wrote(org, guardian)
     call_command("rebuild_rollups")
     assert _planner_rows(MonthlyCount) == MonthlyCount.objects.count() > 0
     assert _planner_rows(OpenCase) == 3
+
+
+def test_open_now_follows_each_case_step_to_its_next_deadline(
+    org, guardian, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = raise_concern(org).case
+    assert OpenCase.objects.get(case=case).due_at == case.due_at  # to acknowledge
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_in_state(case, "acknowledged", guardian=guardian)
+
+    row = OpenCase.objects.get(case=case)
+    assert row.due_at == case.due_at == case.feedback_due_at  # now to give feedback
+    assert OpenCase.objects.count() == 1
+    assert RollupMonth.objects.get(organisation=org).stale
