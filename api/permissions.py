@@ -10,6 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from concerns.roles import is_guardian
+from workflow.errors import CaseNotFound
 from workflow.policies import ReceiptHolder, staff_load
 
 
@@ -32,3 +33,16 @@ class IsGuardian(BasePermission):
             return False
         staff_load(request.user)
         return is_guardian(request.user)
+
+
+class IsGuardianOfTheCase(IsGuardian):
+    """A case's own endpoints. To anyone else who has signed in (or holds a receipt), the
+    case does not exist: 404, as for a guardian of another organisation, whatever the
+    reference. Only the anonymous are told to authenticate (401)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if super().has_permission(request, view):
+            return True
+        if _signed_in(request) or isinstance(request.user, ReceiptHolder):
+            raise CaseNotFound("Case not found.")
+        return False

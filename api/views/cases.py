@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import Pagination
-from api.permissions import IsGuardian
+from api.permissions import IsGuardian, IsGuardianOfTheCase
 from api.serializers.cases import (
     AssignIn,
     CaseDetailOut,
@@ -137,7 +137,7 @@ class CaseQueueView(APIView):
 
 
 class CaseDetailView(APIView):
-    permission_classes = (IsGuardian,)
+    permission_classes = (IsGuardianOfTheCase,)
 
     @extend_schema(parameters=[REFERENCE], responses=CaseDetailOut, tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
@@ -145,7 +145,7 @@ class CaseDetailView(APIView):
 
 
 class CaseEventsView(APIView):
-    permission_classes = (IsGuardian,)
+    permission_classes = (IsGuardianOfTheCase,)
 
     @extend_schema(parameters=[REFERENCE], responses=EventOut(many=True), tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
@@ -157,7 +157,7 @@ class CaseAssignView(APIView):
     """Lead guardians assign anyone serving the organisation; a guardian may take an
     unassigned case for themselves (workflow.policies.may_assign decides)."""
 
-    permission_classes = (IsGuardian,)
+    permission_classes = (IsGuardianOfTheCase,)
 
     @extend_schema(
         parameters=[REFERENCE], request=AssignIn, responses=CaseDetailOut, tags=["cases"]
@@ -180,7 +180,7 @@ class CaseAssignView(APIView):
 
 
 class CaseTransitionView(APIView):
-    permission_classes = (IsGuardian,)
+    permission_classes = (IsGuardianOfTheCase,)
 
     @extend_schema(
         parameters=[REFERENCE, TRANSITION],
@@ -208,7 +208,7 @@ class CaseTransitionView(APIView):
 
 
 class CaseMessagesView(APIView):
-    permission_classes = (IsGuardian,)
+    permission_classes = (IsGuardianOfTheCase,)
 
     @extend_schema(parameters=[REFERENCE], responses=CaseMessageOut(many=True), tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
@@ -229,7 +229,7 @@ class CaseMessagesView(APIView):
 
 
 class CaseNotesView(APIView):
-    permission_classes = (IsGuardian,)
+    permission_classes = (IsGuardianOfTheCase,)
 
     @extend_schema(parameters=[REFERENCE], responses=NoteOut(many=True), tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
@@ -251,7 +251,7 @@ class CaseNotesView(APIView):
 
 
 class CaseOutcomeView(APIView):
-    permission_classes = (IsGuardian,)
+    permission_classes = (IsGuardianOfTheCase,)
 
     @extend_schema(parameters=[REFERENCE], request=OutcomeIn, responses=OutcomeOut, tags=["cases"])
     def post(self, request: Request, reference: str) -> Response:

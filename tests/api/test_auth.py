@@ -229,7 +229,7 @@ def test_a_receipt_token_cannot_reach_guardian_endpoints_or_raise_openly(anonymo
     ref = anonymous_concern.case.reference
 
     assert client.get("/api/v1/cases/").status_code == 403
-    assert client.get(f"/api/v1/cases/{ref}/").status_code == 403
+    assert client.get(f"/api/v1/cases/{ref}/").status_code == 404
     raised = client.post(
         "/api/v1/concerns/",
         {

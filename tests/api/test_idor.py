@@ -65,8 +65,8 @@ STAFF = [
     ("lead", "RX1", 404),
     ("outsider_guardian", "RY2", 404),
     ("other_lead", "RY2", 404),
-    ("committee", "RX1", 403),  # not a guardian at all: refused whatever the case
-    ("reporter", "RX1", 403),
+    ("committee", "RX1", 404),  # not a guardian at all: no case exists for them
+    ("reporter", "RX1", 404),
 ]
 
 
@@ -98,9 +98,11 @@ def test_a_receipt_holder_cannot_reach_any_case_endpoint(org, cases, method, pat
     anonymous = raise_concern(org)
     client = client_for(token=receipt_token(anonymous.receipt_code))
 
+    missing = _call(client, method, path, body, ref="SU-2099-99999", assignee="gina")
     for target in (anonymous.case, cases["RX1"]):
         response = _call(client, method, path, body, ref=target.reference, assignee="gina")
-        assert response.status_code == 403
+        # even their own concern's case: a receipt reaches the concern, never the case
+        assert (response.status_code, response.json()) == (404, missing.json())
     _unchanged(cases["RX1"])
 
 
