@@ -316,6 +316,11 @@ def case_transition(
         case.referral_destination, case.referral_reason = referral_destination, note
     if name == "reopen":
         case.reopen_reason = note
+    if name == "reopen" and case.content_erased_at is not None:
+        raise TransitionRefused(
+            "This case's content was erased under the retention rule: it cannot be reopened. "
+            "Raise a new concern instead."
+        )
     if not can_proceed(method):
         raise TransitionRefused(REFUSALS[name])
     from_state = case.status
@@ -373,6 +378,8 @@ def case_available_transitions(*, case: Case, actor: Actor) -> list[str]:
     """The actions this person could take right now (conditions met and permitted)."""
     names = []
     for name in TRANSITIONS:
+        if name == "reopen" and case.content_erased_at is not None:
+            continue  # nothing left to reopen (workflow.retention)
         method = getattr(case, name)
         # refer and reopen ask for their reason in the same form, so offer them regardless.
         check_conditions = name not in {"refer", "reopen"}

@@ -223,3 +223,19 @@ def test_without_beat_the_tick_command_applies_the_rule(closed_case):
     assert "erased 1" in out.getvalue()
     closed_case.refresh_from_db()
     assert closed_case.content_erased_at is not None
+
+
+def test_an_erased_case_cannot_be_reopened(closed_case, guardian):
+    from workflow.errors import TransitionRefused
+
+    assert "reopen" in services.case_available_transitions(case=closed_case, actor=guardian)
+    retention_sweep()
+    case = Case.objects.get(pk=closed_case.pk)
+
+    assert "reopen" not in services.case_available_transitions(case=case, actor=guardian)
+    with pytest.raises(TransitionRefused, match="retention rule"):
+        services.case_transition(
+            case=case, name="reopen", actor=guardian, note="New information came to light."
+        )
+    case.refresh_from_db()
+    assert case.status == "closed"
