@@ -146,20 +146,6 @@ def _height(svg: str, width: float) -> float:
     return width * box_height / box_width
 
 
-def _charts(dashboard: Dashboard) -> dict[str, str]:
-    tables = dashboard.tables
-    drawn = {
-        key: str(charts.bar_chart(t.title, t.chart_values()))
-        for key, t in tables.items()
-        if t.chart == "bar"
-    }
-    months = [f"{m:%b %Y}" for m in dashboard.trend_months]
-    drawn["trend"] = str(
-        charts.spc_chart(tables["trend"].title, months, dashboard.trend_cells, dashboard.trend)
-    )
-    return drawn
-
-
 def dashboard_pdf(dashboard: Dashboard, *, today: dt.date | None = None) -> bytes:
     """The Board pack for a dashboard already built (and so already disclosed)."""
     today = today or timezone.localdate()
@@ -182,7 +168,7 @@ def dashboard_pdf(dashboard: Dashboard, *, today: dt.date | None = None) -> byte
     )
     pdf.para(SUPPRESSION_NOTE, size=8.5, colour=MUTED)
 
-    drawn = _charts(dashboard)
+    drawn = {key: str(svg) for key, svg in charts.dashboard_charts(dashboard).items()}
     for title, keys in SECTIONS:
         pdf.add_page()
         pdf.heading(title, 15)

@@ -9,11 +9,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString, mark_safe
 
 from reports.disclosure import Cell
 from reports.spc import SpcChart
+
+if TYPE_CHECKING:
+    from reports.tables import Dashboard
 
 _ids = itertools.count(1)
 NHS_BLUE, GREY, ORANGE, PURPLE = "#005eb8", "#768692", "#ed8b00", "#330072"
@@ -144,3 +148,16 @@ def spc_chart(
         + " The table below gives every value."
     )
     return _svg(width, height, title, desc, body)
+
+
+def dashboard_charts(dashboard: Dashboard) -> dict[str, SafeString]:
+    """Every chart the dashboard shows, by table key (the page and the Board pack alike)."""
+    tables = dashboard.tables
+    drawn = {
+        key: bar_chart(t.title, t.chart_values()) for key, t in tables.items() if t.chart == "bar"
+    }
+    months = [f"{m:%b %Y}" for m in dashboard.trend_months]
+    drawn["trend"] = spc_chart(
+        tables["trend"].title, months, dashboard.trend_cells, dashboard.trend
+    )
+    return drawn

@@ -73,20 +73,10 @@ def _query(dashboard: Dashboard) -> str:
 @_guarded
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     dashboard = _dashboard(request)
-    tables = dashboard.tables
-    months = [f"{m:%b %Y}" for m in dashboard.trend_months]
-    chart_svgs = {
-        key: charts.bar_chart(t.title, t.chart_values())
-        for key, t in tables.items()
-        if t.chart == "bar"
-    }
-    chart_svgs["trend"] = charts.spc_chart(
-        tables["trend"].title, months, dashboard.trend_cells, dashboard.trend
-    )
     context = {
         "dashboard": dashboard,
-        "tables": tables,
-        "charts": chart_svgs,
+        "tables": dashboard.tables,
+        "charts": charts.dashboard_charts(dashboard),
         "query": _query(dashboard),
         "all_organisations": report_organisations_for_user(user=request.user),
         "selected": set(dashboard.scope.organisation_ids),
