@@ -13,8 +13,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from django.db import connection
+from rest_framework.authentication import (
+    BaseAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
@@ -79,3 +87,31 @@ class ReceiptTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Any) -> str:
         return self.keyword
+
+
+class AccountTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, with the token's user read in one plain statement.
+
+    Every API call of a signed-in client starts here; building DRF's ORM query (a token
+    joined to its user, two model instances) cost a tenth of a queue page's CPU. The answers
+    are DRF's own: an unknown key or an inactive user is a 401.
+    """
+
+    def authenticate_credentials(self, key: str) -> tuple[AbstractBaseUser, Token]:
+        users = get_user_model()
+        token = Token._meta
+        q = connection.ops.quote_name
+        found = list(
+            users.objects.raw(
+                f"SELECT u.* FROM {q(users._meta.db_table)} u "  # noqa: S608 (our names only)
+                f"JOIN {q(token.db_table)} t "
+                f"ON t.{q(token.get_field('user').column)} = u.{q(users._meta.pk.column)} "
+                f"WHERE t.{q(token.pk.column)} = %s",
+                [key],
+            )
+        )
+        if not found:
+            raise AuthenticationFailed("Invalid token.")
+        if not found[0].is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        return found[0], Token(key=key, user=found[0])

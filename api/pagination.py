@@ -26,17 +26,25 @@ class Pagination(BasePagination):
     page_size = 50
     max_page_size = 200
 
-    def paginate_queryset(
-        self, queryset: QuerySet, request: Request, view: Any = None
-    ) -> list[Any]:
+    def window(self, request: Request) -> tuple[int, int]:
+        """The offset and row count to read for the page asked for: one row more than the
+        page, to know whether there is a next."""
         self.request = request
         self.page = min(max(1, _int(request.query_params.get("page"), 1)), MAX_PAGE)
         size = _int(request.query_params.get("page_size"), self.page_size)
         self.size = min(max(1, size), self.max_page_size)
-        start = (self.page - 1) * self.size
-        rows = list(queryset[start : start + self.size + 1])
+        return (self.page - 1) * self.size, self.size + 1
+
+    def page_of(self, rows: list[Any]) -> list[Any]:
+        """The page's rows, of those read for ``window``."""
         self.has_next = len(rows) > self.size
         return rows[: self.size]
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Any]:
+        offset, limit = self.window(request)
+        return self.page_of(list(queryset[offset : offset + limit]))
 
     def _link(self, page: int) -> str:
         return replace_query_param(self.request.build_absolute_uri(), "page", page)

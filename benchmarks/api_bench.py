@@ -117,11 +117,27 @@ def prepare_database(env: dict[str, str], concerns: int) -> dict[str, str]:
     return json.loads(seeded.stdout.strip().splitlines()[-1])
 
 
-def start_server(env: dict[str, str]) -> subprocess.Popen:
+def existing_tokens() -> dict[str, str]:
+    """The tokens of the last run's seeded users (--reuse-db)."""
+    rows = subprocess.run(
+        [
+            *("psql", f"{PG}/{DB_NAME}", "-Atc"),
+            "SELECT u.username, t.key FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    keys = dict(row.split("|") for row in rows)
+    return {"lead": keys["bench-lead"], "reporter": keys["bench-reporter"]}
+
+
+def start_server(env: dict[str, str], extra: list[str]) -> subprocess.Popen:
     server = subprocess.Popen(
         [
-            *(GUNICORN, "config.wsgi:application", "-w", "4", "-b", f"127.0.0.1:{PORT}"),
+            *(GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{PORT}"),
             *("--log-level", "warning", "--timeout", "60"),
+            *(extra or ["-w", "4"]),
         ],
         env=env,
         cwd=ROOT,
@@ -192,6 +208,15 @@ def main() -> None:
         default=None,
         help="receipt scrypt cost for the server (default: production, 2**14)",
     )
+    parser.add_argument(
+        "--only", default="", help="comma-separated scenarios: hello,anonymous,signed-in,queue"
+    )
+    parser.add_argument(
+        "--reuse-db", action="store_true", help="keep the seeded database of the last run"
+    )
+    parser.add_argument(
+        "--gunicorn", default="", help="gunicorn options instead of '-w 4' (sync workers)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -211,9 +236,9 @@ def main() -> None:
     }
     if args.scrypt_n:
         env["RECEIPT_SCRYPT_N"] = str(args.scrypt_n)
-    tokens = prepare_database(env, args.concerns)
+    tokens = existing_tokens() if args.reuse_db else prepare_database(env, args.concerns)
     subprocess.run(["redis-cli", "-u", REDIS, "FLUSHDB"], check=True, capture_output=True)
-    server = start_server(env)
+    server = start_server(env, args.gunicorn.split())
     concern = {
         "organisation": "RBENCH",
         "categories": ["patient-safety", "education-quality"],
@@ -221,23 +246,31 @@ def main() -> None:
         "route": "anonymous",
         "reporter_role": "learner",
     }
+    scenarios = {
+        "hello": ("hello", "/api/v1/health/", {}),
+        "anonymous": (
+            "raise (anonymous)",
+            "/api/v1/concerns/",
+            {"method": "POST", "body": concern},
+        ),
+        "signed-in": (
+            "raise (signed in)",
+            "/api/v1/concerns/",
+            {
+                "method": "POST",
+                "body": {**concern, "route": "confidential"},
+                "token": tokens["reporter"],
+            },
+        ),
+        "queue": ("queue (50 rows)", "/api/v1/cases/?page_size=50", {"token": tokens["lead"]}),
+    }
+    # hello always runs: it is the ceiling the others are compared with.
+    chosen = ["hello", *(s for s in args.only.split(",") if s and s != "hello")]
     try:
         results = [
-            wrk("hello", "/api/v1/health/", args.seconds),
-            wrk(
-                "raise (anonymous)", "/api/v1/concerns/", args.seconds, method="POST", body=concern
-            ),
-            wrk(
-                "raise (signed in)",
-                "/api/v1/concerns/",
-                args.seconds,
-                method="POST",
-                body={**concern, "route": "confidential"},
-                token=tokens["reporter"],
-            ),
-            wrk(
-                "queue (50 rows)", "/api/v1/cases/?page_size=50", args.seconds, token=tokens["lead"]
-            ),
+            wrk(name, path, args.seconds, **options)
+            for key, (name, path, options) in scenarios.items()
+            if not args.only or key in chosen
         ]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -247,7 +280,8 @@ def main() -> None:
     hello = results[0]["rps"]
     cores = os.cpu_count()
     print(
-        f"\ngunicorn 4 sync workers, wrk 16 connections, {args.seconds}s each, {cores} cores, "
+        f"\ngunicorn {args.gunicorn or '-w 4'}, wrk 16 connections, {args.seconds}s each, "
+        f"{cores} cores, "
         f"receipt scrypt n={env.get('RECEIPT_SCRYPT_N', 2**14)}"
     )
     print(f"{'scenario':<20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'% hello':>9}{'non-2xx':>9}")

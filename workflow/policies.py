@@ -101,24 +101,50 @@ def _keeps_cases_elsewhere(user: AbstractBaseUser, organisations: set[int]) -> b
     )
 
 
-def case_scope(user: Actor) -> Q | None:
-    """The filter on Case that a member of staff may see; None if they may see none."""
+@dataclass(frozen=True)
+class StaffScope:
+    """Everything the queue's scope depends on, and nothing else: ``case_scope_q`` is a
+    function of this value alone, so a query built from it may be kept and reused for the
+    same value (workflow.selectors does) without ever widening what anyone sees."""
+
+    user_id: int
+    organisation_ids: frozenset[int]
+    keeps_cases_elsewhere: bool
+
+
+def staff_scope(user: Actor) -> StaffScope | None:
+    """What a member of staff may see; None if they may see no case."""
     if not _is_user(user) or not is_guardian(user):
         return None
+    organisations = organisation_ids_for_user(user=user)
+    return StaffScope(
+        user_id=user.pk,
+        organisation_ids=frozenset(organisations),
+        keeps_cases_elsewhere=_keeps_cases_elsewhere(user, organisations),
+    )
+
+
+def case_scope_q(scope: StaffScope) -> Q:
+    """The filter on Case for a scope."""
     from concerns.models import Concern
 
-    organisations = organisation_ids_for_user(user=user)
-    visible = Q(organisation_id__in=organisations)
+    visible = Q(organisation_id__in=sorted(scope.organisation_ids))
     # A case stays with its assigned guardian after they leave its organisation. That is
     # rare, and ORing it in always would stop the database walking the queue's index in
     # order, so it is ORed in only for those who have such a case (known from staff_load,
     # or one indexed lookup).
-    if _keeps_cases_elsewhere(user, organisations):
-        visible |= Q(assigned_guardian_id=user.pk)
+    if scope.keeps_cases_elsewhere:
+        visible |= Q(assigned_guardian_id=scope.user_id)
     # A guardian who raised a concern themselves is its reporter, not its handler. (A
     # subquery, not a join to every case's concern: the database hashes this short list.)
-    own = Concern.objects.filter(reporter_id=user.pk).values("pk")
+    own = Concern.objects.filter(reporter_id=scope.user_id).values("pk")
     return visible & ~Q(concern_id__in=own)
+
+
+def case_scope(user: Actor) -> Q | None:
+    """The filter on Case that a member of staff may see; None if they may see none."""
+    scope = staff_scope(user)
+    return None if scope is None else case_scope_q(scope)
 
 
 def may_view_case(user: Actor, case: Case) -> bool:

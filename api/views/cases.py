@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -80,10 +79,6 @@ class QueueRow:
         return self.due_at is not None and self.due_at < timezone.now()
 
 
-def _queue_rows(cases: QuerySet[Case]) -> QuerySet:
-    return cases.select_related(None).prefetch_related(None).values_list(*_ROW_FIELDS)
-
-
 def _as_rows(values: list[tuple]) -> list[QueueRow]:
     return [
         QueueRow(
@@ -130,9 +125,12 @@ class CaseQueueView(APIView):
             due="overdue" if q["overdue"] else q.get("due", ""),
             sort=q["sort"],
         )
-        cases = _queue_rows(selectors.case_list_for_user(user=request.user, filters=filters))
         paginator = self.pagination_class()
-        page = _with_category_slugs(_as_rows(paginator.paginate_queryset(cases, request, self)))
+        offset, limit = paginator.window(request)
+        values = selectors.case_queue_values(
+            user=request.user, filters=filters, fields=_ROW_FIELDS, offset=offset, limit=limit
+        )
+        page = _with_category_slugs(_as_rows(paginator.page_of(values)))
         return paginator.get_paginated_response(CaseRowOut(page, many=True).data)
 
 

@@ -47,6 +47,34 @@ def test_sign_in_with_a_wrong_password_is_a_json_400(guardian):
     assert response.json() == {"detail": "Unable to sign in with those details."}
 
 
+def test_a_token_acts_as_its_own_user_with_their_details(guardian, lead):
+    # Given a case assigned to one of two guardians
+    from tests.factories import raise_concern
+    from workflow import services
+
+    case = raise_concern(guardian.memberships.first().organisation).case
+    services.case_assign(case=case, guardian=guardian, actor=lead)
+
+    # When each reads, with their own token, the queue of what is assigned to them
+    # Then each is the user their token was issued to
+    mine = client_for(guardian).get("/api/v1/cases/?assigned=me").json()["results"]
+    theirs = client_for(lead).get("/api/v1/cases/?assigned=me").json()["results"]
+    assert [r["reference"] for r in mine] == [case.reference]
+    assert theirs == []
+
+
+def test_the_token_of_a_deactivated_user_is_401(guardian):
+    client = client_for(guardian)
+    assert client.get("/api/v1/cases/").status_code == 200
+
+    guardian.is_active = False
+    guardian.save(update_fields=["is_active"])
+
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "User inactive or deleted."}
+
+
 def test_a_made_up_token_is_401():
     response = client_for(token="0" * 40).get("/api/v1/concerns/")
 

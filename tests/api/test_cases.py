@@ -328,8 +328,8 @@ def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lea
     from rest_framework import serializers
 
     from api.serializers.cases import CaseRowOut
-    from api.views.cases import _as_rows, _queue_rows, _with_category_slugs
-    from workflow.selectors import case_list_for_user
+    from api.views.cases import _ROW_FIELDS, _as_rows, _with_category_slugs
+    from workflow.selectors import QueueFilters, case_queue_values
 
     case_in_state(
         raise_concern(org, categories=("other", "patient-safety")).case,
@@ -338,7 +338,10 @@ def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lea
     )
     summer = raise_concern(org).case
     Case.objects.filter(pk=summer.pk).update(raised_at=dt.datetime(2026, 7, 1, 9, tzinfo=dt.UTC))
-    rows = _with_category_slugs(_as_rows(list(_queue_rows(case_list_for_user(user=lead)))))
+    values = case_queue_values(
+        user=lead, filters=QueueFilters(), fields=_ROW_FIELDS, offset=0, limit=50
+    )
+    rows = _with_category_slugs(_as_rows(values))
 
     # When each is shown by the fast path and by DRF's general field-by-field path
     fast = CaseRowOut(rows, many=True).data
