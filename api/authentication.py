@@ -27,6 +27,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from config import policies
+from config.db import columns_of, model_from_row, prepared_cursor
 from workflow.models import Case
 from workflow.policies import ReceiptHolder
 
@@ -101,17 +102,18 @@ class AccountTokenAuthentication(TokenAuthentication):
         users = get_user_model()
         token = Token._meta
         q = connection.ops.quote_name
-        found = list(
-            users.objects.raw(
-                f"SELECT u.* FROM {q(users._meta.db_table)} u "  # noqa: S608 (our names only)
+        with prepared_cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns_of(users, 'u')} FROM {q(users._meta.db_table)} u "  # noqa: S608
                 f"JOIN {q(token.db_table)} t "
                 f"ON t.{q(token.get_field('user').column)} = u.{q(users._meta.pk.column)} "
                 f"WHERE t.{q(token.pk.column)} = %s",
                 [key],
             )
-        )
-        if not found:
+            row = cursor.fetchone()
+        if row is None:
             raise AuthenticationFailed("Invalid token.")
-        if not found[0].is_active:
+        user = model_from_row(users, row)
+        if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
-        return found[0], Token(key=key, user=found[0])
+        return user, Token(key=key, user=user)

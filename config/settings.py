@@ -124,6 +124,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with timestamps read in C (config/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "config.postgresql"
+    # config.db.prepared_cursor: psycopg prepares a hot statement on its fifth run. Off
+    # (DB_PREPARED_STATEMENTS=0, Django's default) behind a pooler in transaction mode.
+    if _flag("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

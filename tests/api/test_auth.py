@@ -63,6 +63,24 @@ def test_a_token_acts_as_its_own_user_with_their_details(guardian, lead):
     assert theirs == []
 
 
+def test_a_token_user_is_the_user_the_orm_reads(guardian):
+    # (read in one plain statement, with the ORM's conversions: dates are dates on SQLite too)
+    from django.contrib.auth import get_user_model
+
+    from api.authentication import AccountTokenAuthentication
+
+    guardian.last_login = guardian.date_joined
+    guardian.save(update_fields=["last_login"])
+    key = client_for(guardian)._credentials["HTTP_AUTHORIZATION"].split()[1]
+
+    user, token = AccountTokenAuthentication().authenticate_credentials(key)
+
+    expected = get_user_model().objects.get(pk=guardian.pk)
+    fields = [f.attname for f in expected._meta.concrete_fields]
+    assert {f: getattr(user, f) for f in fields} == {f: getattr(expected, f) for f in fields}
+    assert token.key == key and token.user_id == guardian.pk
+
+
 def test_the_token_of_a_deactivated_user_is_401(guardian):
     client = client_for(guardian)
     assert client.get("/api/v1/cases/").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.db import connection
 
 from concerns.models import Membership
 from concerns.roles import Role
@@ -97,3 +98,19 @@ def test_leaving_an_organisation_empties_the_queue_at_once(org, lead):
     # Then they see nothing: the scope is part of what a kept statement is kept for
     assert case_queue_values(user=lead, filters=filters, fields=FIELDS, offset=0, limit=50) == []
     assert selectors.policies.staff_scope(lead).organisation_ids == frozenset()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+def test_the_queue_page_is_planned_once_per_connection_on_postgresql(org, lead):
+    # Given a lead's queue, read as often as psycopg waits before preparing a statement
+    raise_concern(org)
+    for _ in range(6):
+        case_queue_values(user=lead, filters=QueueFilters(), fields=FIELDS, offset=0, limit=51)
+
+    # Then PostgreSQL holds the page's statement prepared, and runs it without planning anew
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "workflow_case"' in s and "LIMIT 51" in s for s in prepared)
