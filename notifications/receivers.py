@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 
 def _live_sends(*, event_id: int, case_id: int, kind: str, row: dict) -> list[tuple[str, dict]]:
     message = live.event_message(event_id=event_id, case_id=case_id, kind=kind)
-    sends = [(live.case_group(case_id), message)]
+    # Nobody can be watching a case that did not exist before this event's commit.
+    sends = [] if kind == EventKind.RAISED else [(live.case_group(case_id), message)]
     if kind in live.REPORTER_VISIBLE_KINDS:
         sends.append((live.concern_group(case_id), message))
     delayed = (

@@ -91,13 +91,21 @@ def case_event_record(
     case.log_head = event.hash
     Case.objects.filter(pk=case.pk).update(log_head=event.hash)
     event_id, case_id = event.pk, case.pk
-    transaction.on_commit(lambda: _announce(event_id=event_id, case_id=case_id, kind=kind))
+    # A case raised in this transaction is exactly as the raise built it, so its fields go
+    # along rather than being read again after the commit. (Should an enclosing transaction
+    # change it further, each change records its own event, announced after this one with
+    # the fields read afresh.)
+    row = {f: getattr(case, f) for f in CASE_ROW_FIELDS} if first else None
+    transaction.on_commit(
+        lambda: _announce(event_id=event_id, case_id=case_id, kind=kind, case_row=row)
+    )
     return event
 
 
-def _announce(*, event_id: int, case_id: int, kind: str) -> None:
-    """After commit: read the case's plain fields once, for every receiver."""
-    case_row = Case.objects.filter(pk=case_id).values(*CASE_ROW_FIELDS).first()
+def _announce(*, event_id: int, case_id: int, kind: str, case_row: dict | None = None) -> None:
+    """After commit: the case's plain fields, read once for every receiver."""
+    if case_row is None:
+        case_row = Case.objects.filter(pk=case_id).values(*CASE_ROW_FIELDS).first()
     case_event_recorded.send(
         sender=CaseEvent, event_id=event_id, case_id=case_id, kind=kind, case_row=case_row
     )

@@ -243,3 +243,20 @@ def test_an_overdue_escalation_goes_to_lead_guardians(committed, org, guardian, 
         second_lead,
     }
     assert mail_to(guardian.email) == []
+
+
+def test_live_updates_go_to_the_groups_that_can_be_listening(org):
+    # (a case raised a moment ago has no one on its page yet; once it exists, it may)
+    from notifications import live, receivers
+
+    row = {"organisation_id": org.pk, "assigned_guardian_id": None, "route": "open"}
+
+    raised = receivers._live_sends(event_id=1, case_id=7, kind="raised", row=row)
+    moved = receivers._live_sends(event_id=2, case_id=7, kind="transition", row=row)
+
+    assert [group for group, _ in raised] == [live.organisation_group(org.pk)]
+    assert [group for group, _ in moved] == [
+        live.case_group(7),
+        live.concern_group(7),
+        live.organisation_group(org.pk),
+    ]

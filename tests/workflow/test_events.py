@@ -136,6 +136,35 @@ def test_each_service_writes_its_event_and_the_chain_verifies(
     assert received[-1]["case_row"] == {f: getattr(case, f) for f in CASE_ROW_FIELDS}
 
 
+def test_a_raise_announces_the_case_as_committed_without_reading_it_back(
+    org, reporter, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # Given a receiver of case events (the only one: the others' own reads are theirs)
+    received = []
+
+    def receiver(**kwargs):
+        received.append(kwargs)
+
+    others = case_event_recorded.receivers
+    case_event_recorded.receivers = []
+    case_event_recorded.sender_receivers_cache.clear()
+    case_event_recorded.connect(receiver)
+    try:
+        # When a concern is raised and its transaction commits
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            raised = raise_concern(org, route="open", reporter=reporter)
+        # Then announcing it reads nothing back (the raise built the case it announces)
+        announce = callbacks[0]
+        with django_assert_num_queries(0):
+            announce()
+    finally:
+        case_event_recorded.receivers = others
+        case_event_recorded.sender_receivers_cache.clear()
+    committed = Case.objects.filter(pk=raised.case.pk).values(*CASE_ROW_FIELDS).get()
+    assert received[0]["kind"] == EventKind.RAISED
+    assert received[0]["case_row"] == committed
+
+
 def test_the_speak_up_again_answer_writes_an_event(org, guardian):
     raised = raise_concern(org)
     case = case_in_state(raised.case, "closed", guardian=guardian)
