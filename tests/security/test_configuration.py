@@ -117,3 +117,22 @@ def test_api_not_found_is_json(client, db):
     response = client.get("/api/v1/no-such-endpoint/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Page not found"}
+
+
+@pytest.mark.parametrize(("flag", "threshold"), [(None, "5"), ("0", "None")])
+def test_postgresql_prepares_hot_statements_unless_a_pooler_forbids_it(tmp_path, flag, threshold):
+    # (PgBouncer in transaction mode cannot keep a prepared statement between transactions)
+    env = {
+        "SPEAKUP_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://speakup@db.invalid:5432/speakup",
+        **({"DB_PREPARED_STATEMENTS": flag} if flag else {}),
+    }
+    code = (
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(db['ENGINE'], db.get('OPTIONS', {}).get('prepare_threshold'))"
+    )
+
+    result = _run_settings(env, code)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["config.postgresql", threshold]
