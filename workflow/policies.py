@@ -141,12 +141,6 @@ def case_scope_q(scope: StaffScope) -> Q:
     return visible & ~Q(concern_id__in=own)
 
 
-def case_scope(user: Actor) -> Q | None:
-    """The filter on Case that a member of staff may see; None if they may see none."""
-    scope = staff_scope(user)
-    return None if scope is None else case_scope_q(scope)
-
-
 def may_view_case(user: Actor, case: Case) -> bool:
     if not _is_user(user) or not is_guardian(user):
         return False
