@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from concerns.roles import Role
@@ -71,7 +72,7 @@ def test_a_token_user_is_the_user_the_orm_reads(guardian):
 
     guardian.last_login = guardian.date_joined
     guardian.save(update_fields=["last_login"])
-    key = client_for(guardian)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    key = Token.objects.get_or_create(user=guardian)[0].key
 
     user, token = AccountTokenAuthentication().authenticate_credentials(key)
 
