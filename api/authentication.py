@@ -27,7 +27,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from config import policies
-from config.db import columns_of, model_from_row, prepared_cursor
+from config.db import columns_of, model_from_row
 from workflow.models import Case
 from workflow.policies import ReceiptHolder
 
@@ -102,7 +102,7 @@ class AccountTokenAuthentication(TokenAuthentication):
         users = get_user_model()
         token = Token._meta
         q = connection.ops.quote_name
-        with prepared_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {columns_of(users, 'u')} FROM {q(users._meta.db_table)} u "  # noqa: S608
                 f"JOIN {q(token.db_table)} t "

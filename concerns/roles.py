@@ -8,8 +8,6 @@ from enum import StrEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 
-from config.db import prepared_cursor
-
 
 class Role(StrEnum):
     REPORTER = "reporter"
@@ -59,7 +57,7 @@ def principal_load(
     organisations: set[int] = set()
     flags: set[str] = set()
     sql = _principal_sql() + (f" UNION ALL {flags_sql}" if flags_sql else "")
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, user.pk, *flags_params])
         for role, organisation_id in cursor.fetchall():
             if role is None:

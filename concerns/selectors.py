@@ -6,7 +6,6 @@ from django.db.models import Prefetch, QuerySet
 
 from concerns.models import Category, Concern, Organisation, QualityDomain, QualityStandard
 from concerns.roles import Role, principal_load, roles_of
-from config.db import prepared_cursor
 
 
 def organisation_list(*, active_only: bool = True) -> QuerySet[Organisation]:
@@ -41,7 +40,7 @@ def category_slugs_for_concerns(*, concern_ids: list[int]) -> dict[int, list[str
         f"WHERE t.{concern_id} IN ({', '.join(['%s'] * len(concern_ids))}) "
         f"ORDER BY c.{q('position')}, c.{q('name')}, c.id"
     )
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, concern_ids)
         for concern_id, slug in cursor.fetchall():
             slugs[concern_id].append(slug)

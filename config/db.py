@@ -10,21 +10,6 @@ from django.db import connection
 from django.db.models import Model
 
 
-def prepared_cursor() -> Any:
-    """A cursor for a hot statement: one whose text is the same on every call, only its
-    parameters changing, run on (nearly) every request — a token's user, a guardian's roles,
-    a queue page. On PostgreSQL the statement is prepared once per connection (after psycopg's
-    fifth run of it), so the server stops parsing and planning it each time: for the queue
-    page, planning took longer than running. Elsewhere, and for any other statement, Django's
-    usual cursor (whose client-side binding is what the ORM is built for).
-
-    ``DB_PREPARED_STATEMENTS=0`` turns preparing off, as a connection pooler in transaction
-    mode (PgBouncer) needs.
-    """
-    make = getattr(connection, "prepared_cursor", None)
-    return make() if make is not None else connection.cursor()
-
-
 def model_from_row(model: type[Model], row: Sequence[Any]) -> Any:
     """An instance from a row of every concrete column of ``model``, in field order, with
     the values converted as the ORM would (dates from SQLite's text, say)."""

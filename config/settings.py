@@ -124,10 +124,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with timestamps read in C (config/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "config.postgresql"
-    # config.db.prepared_cursor: psycopg prepares a hot statement on its fifth run. Off
-    # (DB_PREPARED_STATEMENTS=0, Django's default) behind a pooler in transaction mode.
+    # Parameters bound on the server, so that psycopg prepares a statement on its fifth run
+    # on a connection and PostgreSQL stops parsing and planning it: the API's statements are
+    # the same text each time (planning the queue page took longer than running it). Off
+    # (DB_PREPARED_STATEMENTS=0: Django's client-side binding) behind a pooler in
+    # transaction mode, which cannot keep a prepared statement between transactions.
     if _flag("DB_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

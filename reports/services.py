@@ -20,7 +20,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from concerns.models import Concern
-from config.db import prepared_cursor
 from reports.models import Grain, MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
 from reports.periods import add_months, financial_year_of, month_bounds, month_of
 from workflow.models import OPEN_STATES, Case, Detriment, DetrimentAnswer, EventKind, Status
@@ -311,7 +310,7 @@ def rollups_on_case_event(*, case_id: int, kind: str, case_row: dict | None = No
     # The month's row (shared by every case of the month) is written last, so that it is
     # locked only for the moment before the commit.
     mark_sql, mark_params = _mark_stale_sql(organisation_id, month)
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One statement, so one round trip and its own transaction.
             cursor.execute(

@@ -16,7 +16,6 @@ from concerns.models import Category, Concern
 from concerns.receipts import receipt_hash
 from concerns.roles import Role
 from concerns.selectors import organisation_ids_for_user
-from config.db import prepared_cursor
 from workflow import policies, timeliness
 from workflow.errors import CaseNotFound
 from workflow.models import (
@@ -144,7 +143,7 @@ def case_queue_values(
     page = _queue_page_compiled(connection.vendor, scope, filters, fields, offset, limit)
     if page is None:
         return []
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(page.sql, page.params)
         rows = cursor.fetchall()
     if not page.converters:

@@ -30,7 +30,6 @@ from concerns.models import (
 )
 from concerns.receipts import receipt_generate, receipt_hash
 from config import policies as config_policies
-from config.db import prepared_cursor
 from workflow import policies, timeliness
 from workflow.errors import (
     CaseChanged,
@@ -104,7 +103,7 @@ def _next_reference(year: int) -> str:
     that then fails leaves a gap in the numbers, as a database sequence would.
     """
     table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 (our table name)
             f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
@@ -127,7 +126,7 @@ def _link_standards(concern_id: int, category_ids: set[int], standard_ids: set[i
         if standard_ids
         else ""
     )
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {q(link.db_table)} ({to_concern}, {to_standard}) "  # noqa: S608
             f"SELECT DISTINCT CAST(%s AS bigint), {q(implied.get_field('qualitystandard').column)} "

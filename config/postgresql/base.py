@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import psycopg
 from django.db.backends.postgresql import base
 from psycopg import adapters
 from psycopg.postgres import types
@@ -47,14 +46,3 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if _UTC_LOADER is not None and self.timezone is dt.UTC:
             connection.adapters.register_loader("timestamptz", _UTC_LOADER)
         return connection
-
-    def prepared_cursor(self) -> Any:
-        """A cursor binding its parameters on the server, so that psycopg prepares a
-        statement it has run five times on this connection and PostgreSQL stops parsing and
-        planning it (config.db.prepared_cursor says when to use one)."""
-        if _UTC_LOADER is None or self.timezone is not dt.UTC:
-            return self.cursor()  # Django's own cursor sets up the zone it reads in
-        self.close_if_health_check_failed()
-        self.ensure_connection()
-        with self.wrap_database_errors:
-            return self._prepare_cursor(psycopg.Cursor(self.connection))

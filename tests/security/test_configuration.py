@@ -119,8 +119,8 @@ def test_api_not_found_is_json(client, db):
     assert response.json() == {"detail": "Page not found"}
 
 
-@pytest.mark.parametrize(("flag", "threshold"), [(None, "5"), ("0", "None")])
-def test_postgresql_prepares_hot_statements_unless_a_pooler_forbids_it(tmp_path, flag, threshold):
+@pytest.mark.parametrize(("flag", "expected"), [(None, ["True", "5"]), ("0", ["False", "None"])])
+def test_postgresql_prepares_statements_unless_a_pooler_forbids_it(tmp_path, flag, expected):
     # (PgBouncer in transaction mode cannot keep a prepared statement between transactions)
     env = {
         "SPEAKUP_DATA_DIR": str(tmp_path),
@@ -129,10 +129,11 @@ def test_postgresql_prepares_hot_statements_unless_a_pooler_forbids_it(tmp_path,
     }
     code = (
         "from django.conf import settings; db = settings.DATABASES['default']; "
-        "print(db['ENGINE'], db.get('OPTIONS', {}).get('prepare_threshold'))"
+        "o = db.get('OPTIONS', {}); "
+        "print(db['ENGINE'], bool(o.get('server_side_binding')), o.get('prepare_threshold'))"
     )
 
     result = _run_settings(env, code)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["config.postgresql", threshold]
+    assert result.stdout.split() == ["config.postgresql", *expected]
