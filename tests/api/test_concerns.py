@@ -47,6 +47,40 @@ def test_anyone_may_raise_anonymously_and_gets_the_receipt_once(org):
     )
 
 
+def test_raising_names_an_unknown_or_retired_organisation_and_categories(org, other_org):
+    # Given an organisation and a category that have been retired
+    from concerns.models import Category
+
+    other_org.is_active = False
+    other_org.save(update_fields=["is_active"])
+    Category.objects.filter(slug="bullying-harassment").update(is_active=False)
+
+    # When a concern names them, or codes that never existed
+    retired = _concern(organisation="RY2", categories=["bullying-harassment", "patient-safety"])
+    made_up = _concern(organisation="NOPE", categories=["nope"])
+    responses = [APIClient().post(RAISE, body, format="json") for body in (retired, made_up)]
+
+    # Then each is a 400 naming what is not known, and nothing is raised
+    assert [r.status_code for r in responses] == [400, 400]
+    assert responses[0].json() == {
+        "organisation": ["Object with code=RY2 does not exist."],
+        "categories": ["Unknown: bullying-harassment."],
+    }
+    assert responses[1].json() == {
+        "organisation": ["Object with code=NOPE does not exist."],
+        "categories": ["Unknown: nope."],
+    }
+    assert not Concern.objects.exists()
+
+
+def test_raising_links_the_organisation_and_categories_it_names(org):
+    response = APIClient().post(RAISE, _concern(), format="json")
+
+    concern = Concern.objects.get(reference=response.json()["reference"])
+    assert concern.organisation_id == org.pk
+    assert {c.slug for c in concern.categories.all()} == {"patient-safety", "education-quality"}
+
+
 def test_a_signed_in_reporter_raises_openly_without_a_receipt(org, reporter):
     response = client_for(reporter).post(RAISE, _concern("confidential"), format="json")
 
