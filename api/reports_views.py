@@ -33,20 +33,33 @@ class CellSerializer(serializers.Serializer):
     value = serializers.FloatField(
         allow_null=True, help_text="The disclosed figure; null when suppressed or not applicable."
     )
-    suppressed = serializers.BooleanField(help_text="True when withheld (rests on 1 to 7 cases).")
+    suppressed = serializers.BooleanField(
+        help_text='True when not shown: 1 to 7 ("*"), or withheld ("x").'
+    )
+    withheld = serializers.BooleanField(
+        help_text='Secondary suppression ("x"): above 7, withheld so that no "*" can be '
+        "worked out from the figures around it."
+    )
     display = serializers.CharField(help_text='As shown on the page: "*" when suppressed.')
     unit = serializers.ChoiceField(choices=["", "%", "days", "text"])
 
 
 def _cell(cell: Cell | str) -> dict[str, Any]:
     if isinstance(cell, str):
-        return {"value": None, "suppressed": False, "display": cell, "unit": "text"}
+        return {
+            "value": None,
+            "suppressed": False,
+            "withheld": False,
+            "display": cell,
+            "unit": "text",
+        }
     value = cell.value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return {
         "value": value,
         "suppressed": cell.suppressed,
+        "withheld": cell.withheld,
         "display": cell.display,
         "unit": cell.unit,
     }
@@ -75,9 +88,13 @@ class TrendPointSerializer(serializers.Serializer):
 
 class TrendSerializer(serializers.Serializer):
     chart = serializers.CharField(help_text="xmr: individuals chart, limits mean ± 2.66 mR̄")
-    mean = serializers.IntegerField(help_text="Rounded to a whole number.")
-    lower_limit = serializers.IntegerField()
-    upper_limit = serializers.IntegerField()
+    mean = serializers.IntegerField(
+        allow_null=True,
+        help_text="Of the disclosed months (a * month counted as 4), rounded to a whole number; "
+        "null when withheld.",
+    )
+    lower_limit = serializers.IntegerField(allow_null=True, help_text="Null without limits.")
+    upper_limit = serializers.IntegerField(allow_null=True, help_text="Null without limits.")
     has_limits = serializers.BooleanField(help_text="False with fewer than 12 months.")
     points = TrendPointSerializer(many=True)
 
@@ -151,9 +168,9 @@ def _dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
         ],
         "trend": {
             "chart": trend.kind,
-            "mean": round(trend.mean),
-            "lower_limit": round(trend.lower),
-            "upper_limit": round(trend.upper),
+            "mean": None if trend.withheld or not trend.points else round(trend.mean),
+            "lower_limit": round(trend.lower) if trend.has_limits else None,
+            "upper_limit": round(trend.upper) if trend.has_limits else None,
             "has_limits": trend.has_limits,
             "points": [
                 {
@@ -194,14 +211,12 @@ class MayDownloadDataReturn(permissions.BasePermission):
 
 
 PERIOD_PARAMETERS = [
-    OpenApiParameter("period", OpenApiTypes.STR, enum=["month", "quarter", "year", "custom"]),
+    OpenApiParameter("period", OpenApiTypes.STR, enum=["month", "quarter", "year"]),
     OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (period=month)"),
     OpenApiParameter("quarter", OpenApiTypes.STR, description="YYYY-Qn, Q1 = April to June"),
     OpenApiParameter("year", OpenApiTypes.INT, description="Financial year start, e.g. 2024"),
-    OpenApiParameter("from", OpenApiTypes.STR, description="YYYY-MM (period=custom)"),
-    OpenApiParameter("to", OpenApiTypes.STR, description="YYYY-MM (period=custom)"),
     OpenApiParameter(
-        "org", OpenApiTypes.INT, many=True, description="Organisation ids (default: all yours)"
+        "org", OpenApiTypes.INT, description="One organisation's id (default: all yours)"
     ),
 ]
 

@@ -8,29 +8,44 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from reports.disclosure import Cell, Disclosure
-from reports.selectors import RawFigures
+from reports.disclosure import Cell
+
+
+class Figures(Protocol):
+    """A report's disclosed figures (``reports.tables.Disclosed``): counts, shares of counts
+    and medians, all from disclosed cells."""
+
+    def measure(self, measure: str) -> Cell: ...
+
+    def share(self, part: str, whole: str) -> Cell: ...
+
+    def share_of(self, part: Cell, whole: Cell) -> Cell: ...
+
+    def median(self, measure: str) -> Cell: ...
+
+    def count_sum(self, *measures: str) -> Cell: ...
 
 
 @dataclass(frozen=True)
 class Indicator:
     key: str
     label: str
-    compute: Callable[[RawFigures, Disclosure], Cell]
+    compute: Callable[[Figures], Cell]
     note: str = ""
 
 
-def _rate(num: str, den: str) -> Callable[[RawFigures, Disclosure], Cell]:
-    return lambda f, d: d.rate(f.measure(num), f.measure(den))
+def _rate(num: str, den: str) -> Callable[[Figures], Cell]:
+    return lambda f: f.share(num, den)
 
 
-def _count(measure: str) -> Callable[[RawFigures, Disclosure], Cell]:
-    return lambda f, d: d.count(f.measure(measure))
+def _count(measure: str) -> Callable[[Figures], Cell]:
+    return lambda f: f.measure(measure)
 
 
-def _median(measure: str) -> Callable[[RawFigures, Disclosure], Cell]:
-    return lambda f, d: d.median(f.durations.get(measure, {}))
+def _median(measure: str) -> Callable[[Figures], Cell]:
+    return lambda f: f.median(measure)
 
 
 INDICATORS: dict[str, Indicator] = {
@@ -56,13 +71,13 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             "open_now",
             "Open now",
-            lambda f, d: d.count(f.open_now),
+            _count("open_now:"),
             "All open cases today, whenever raised.",
         ),
         Indicator(
             "overdue_now",
             "Overdue now",
-            lambda f, d: d.count(f.overdue_now),
+            _count("overdue_now:"),
             "Open cases past their acknowledgement or feedback date today.",
         ),
         Indicator("still_open", "Raised in the period and still open", _count("response:open")),
@@ -72,8 +87,9 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             "upheld_share",
             "Outcomes upheld or partly upheld",
-            lambda f, d: d.rate(
-                f.n("outcome", "upheld") + f.n("outcome", "partly"), f.sum("outcome")
+            # Of two disclosed counts, not of their exact sum: withheld if either is.
+            lambda f: f.share_of(
+                f.count_sum("outcome:upheld", "outcome:partly"), f.measure("outcome:*")
             ),
         ),
         Indicator("detriment", "Detriment reported", _count("detriment:yes")),

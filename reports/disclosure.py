@@ -1,9 +1,11 @@
 """Small-number disclosure control: the NHS Digital rule, applied in one place.
 
-Every figure a committee member sees (page, API, export) passes through ``Disclosure``:
+Every count a committee member sees (page, API, export) passes through ``Disclosure``:
 0 stays 0; counts of 1 to ``suppress_up_to`` show as "*"; other counts are rounded to the
-nearest ``round_to``. Totals are summed from unrounded counts and only then disclosed.
-Percentages and medians that rest on 1 to ``suppress_up_to`` cases are suppressed.
+nearest ``round_to``. Totals are disclosed from their unrounded sum; ``reports.protection``
+then withholds ("x") what would let a "*" be worked out. Percentages (``share``) are of the
+disclosed counts and medians (``median_of``) are withheld with the count they rest on, so
+neither says more than the counts do.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from config import policies
 
 SUPPRESSED = "*"
+WITHHELD = "x"  # secondary suppression: above 7, withheld so that no `*` can be worked out
 NOT_APPLICABLE = "–"  # noqa: RUF001 - an en dash reads as "none" in a table
 
 
@@ -26,9 +29,12 @@ class Cell:
     value: int | float | None
     suppressed: bool = False
     unit: str = ""  # "" for a count, "%" for a percentage, "days" for a median
+    withheld: bool = False  # suppressed as well, to protect a `*` beside it (shown "x")
 
     @property
     def display(self) -> str:
+        if self.withheld:
+            return WITHHELD
         if self.suppressed:
             return SUPPRESSED
         if self.value is None:
@@ -88,6 +94,26 @@ class Disclosure:
         if self.is_small(numerator) or self.is_small(denominator):
             return Cell(None, suppressed=True, unit="%")
         return Cell(_round_half_up(100 * numerator / denominator), unit="%")
+
+    def share(self, part: Cell, whole: Cell) -> Cell:
+        """A whole-number percentage of two DISCLOSED counts (never of exact ones), withheld
+        with the mark of a withheld operand: the committee's percentages add nothing to what
+        the counts beside them already say."""
+        for operand in (part, whole):
+            if operand.suppressed:
+                return Cell(None, suppressed=True, withheld=operand.withheld, unit="%")
+        if not whole.value:
+            return Cell(None, unit="%")
+        return Cell(_round_half_up(100 * float(part.value or 0) / float(whole.value)), unit="%")
+
+    def median_of(self, histogram: Mapping[int, int], n: Cell) -> Cell:
+        """The median of a histogram of whole days, withheld when the number of cases it
+        rests on (``n``, a disclosed count) is."""
+        if n.suppressed:
+            return Cell(None, suppressed=True, withheld=n.withheld, unit="days")
+        if not n.value or not sum(histogram.values()):
+            return Cell(None, unit="days")
+        return Cell(histogram_median(histogram), unit="days")
 
     def median(self, histogram: Mapping[int, int]) -> Cell:
         """The median of whole-day durations held as {days: how many}."""

@@ -96,16 +96,23 @@ class Period:
         return fy_label(financial_year_of(self.last_month))
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2999  # outside these a date would not even be computable
+
+
 def _month(text: str) -> dt.date:
     match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
-    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+    if not match or not 1 <= int(match[2]) <= 12:
         raise PeriodInvalid("Give a month as YYYY-MM.")
+    if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise PeriodInvalid(f"Give a month from {FIRST_YEAR} on, as YYYY-MM.")
     return dt.date(int(match[1]), int(match[2]), 1)
 
 
 def _year(text: str) -> int:
-    if not re.fullmatch(r"\d{4}", text or "") or int(text) < 2000:
+    if not re.fullmatch(r"\d{4}", text or ""):
         raise PeriodInvalid("Give a financial year as the year it starts, e.g. 2024.")
+    if not FIRST_YEAR <= int(text) <= LAST_YEAR:
+        raise PeriodInvalid(f"Give a financial year from {FIRST_YEAR} on, e.g. 2024.")
     return int(text)
 
 
@@ -126,22 +133,31 @@ def quarter_parse(text: str) -> Period:
 
 
 def period_parse(params: Mapping[str, str], *, today: dt.date | None = None) -> Period:
-    """Read a period from query parameters; by default the current financial year."""
+    """Read a committee report's period from query parameters (by default the current
+    financial year): a month, a quarter or a financial year that has begun.
+
+    Custom runs of months are refused: two runs differing by one month would let that
+    month be worked out, and the disclosure family (reports.family) covers the fixed
+    periods only."""
     today = today or timezone.localdate()
     kind = params.get("period") or "year"
+    if kind == "custom":
+        raise PeriodInvalid(
+            "Custom runs of months are not offered, so that one month cannot be worked out "
+            "from two runs: choose a month, a quarter or a financial year."
+        )
     if kind not in KINDS:
-        raise PeriodInvalid("Choose a month, quarter, financial year or custom months.")
+        raise PeriodInvalid("Choose a month, a quarter or a financial year.")
     if kind == "month":
         month = _month(params.get("month", ""))
-        return Period("month", month, month)
-    if kind == "quarter":
-        return quarter_parse(params.get("quarter", ""))
-    if kind == "year":
+        period = Period("month", month, month)
+    elif kind == "quarter":
+        period = quarter_parse(params.get("quarter", ""))
+    else:
         text = params.get("year") or str(financial_year_of(today.replace(day=1)))
-        return financial_year(_year(text))
-    first, last = _month(params.get("from", "")), _month(params.get("to", ""))
-    if last < first:
-        raise PeriodInvalid("The last month must not be before the first.")
-    if len(Period("custom", first, last).months) > MAX_MONTHS:
-        raise PeriodInvalid(f"Choose at most {MAX_MONTHS} months.")
-    return Period("custom", first, last)
+        period = financial_year(_year(text))
+    if period.first_month > today.replace(day=1):
+        raise PeriodInvalid(
+            f"{period.label} has not begun yet: choose a period up to {today:%B %Y}."
+        )
+    return period

@@ -21,7 +21,7 @@ from reports.models import (
     OpenCase,
     ReturnSchema,
 )
-from reports.periods import Period, add_months
+from reports.periods import Period, PeriodInvalid, add_months
 from workflow import policies
 from workflow.errors import CaseNotFound, NotPermitted
 
@@ -32,14 +32,24 @@ class ReportNotFound(CaseNotFound):
     """An organisation the member may not see is reported as not found (a 404)."""
 
 
+class ScopeInvalid(PeriodInvalid):
+    """A choice of organisations not offered (a 400, like a bad period)."""
+
+
 @dataclass(frozen=True)
 class ReportScope:
     organisations: tuple[Organisation, ...]
     period: Period
+    # Every organisation the member may choose: the disclosure family (reports.family).
+    family: tuple[int, ...] = ()
 
     @property
     def organisation_ids(self) -> list[int]:
         return [o.pk for o in self.organisations]
+
+    @property
+    def family_ids(self) -> list[int]:
+        return list(self.family) or self.organisation_ids
 
 
 def report_organisations_for_user(*, user: policies.Actor) -> list[Organisation]:
@@ -52,14 +62,21 @@ def report_organisations_for_user(*, user: policies.Actor) -> list[Organisation]
 def report_scope_for_user(
     *, user: policies.Actor, period: Period, organisation_ids: Sequence[int] = ()
 ) -> ReportScope:
-    """The organisations asked for (all the member's by default), each one theirs."""
+    """One of the member's organisations, or all of them (the default).
+
+    Other sets are refused: with any set of organisations, two sets differing by one would
+    give that one's figures by difference, outside what the disclosure family covers."""
     allowed = report_organisations_for_user(user=user)
-    if not organisation_ids:
-        return ReportScope(tuple(allowed), period)
+    family = tuple(sorted(o.pk for o in allowed))
     by_id = {o.pk: o for o in allowed}
     if any(pk not in by_id for pk in organisation_ids):
         raise ReportNotFound("Organisation not found.")
-    return ReportScope(tuple(by_id[pk] for pk in sorted(set(organisation_ids))), period)
+    chosen = sorted(set(organisation_ids))
+    if not chosen or chosen == list(family):
+        return ReportScope(tuple(allowed), period, family)
+    if len(chosen) > 1:
+        raise ScopeInvalid("Choose one organisation, or all of yours.")
+    return ReportScope((by_id[chosen[0]],), period, family)
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,11 @@ class SpcChart:
     upper: float
     sigma: float
     points: tuple[SpcPoint, ...] = field(default_factory=tuple)
+    withheld: bool = False  # limits not shown: they would rest on a withheld figure
 
     @property
     def has_limits(self) -> bool:
-        return len(self.points) >= MIN_POINTS
+        return not self.withheld and len(self.points) >= MIN_POINTS
 
     @property
     def special_count(self) -> int:

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.utils import timezone
 
 from concerns.models import Category, ProfessionalGroup, QualityStandard, ReporterRole, Route
 from reports import spc
@@ -19,7 +20,19 @@ from reports.definitions import (
     STANDARD_EVIDENCE_NOTES,
 )
 from reports.disclosure import Cell, Disclosure
-from reports.selectors import RawFigures, ReportScope, national_figures_for
+from reports.family import (
+    ALL,
+    NOW,
+    Family,
+    PeriodKey,
+    family_disclose,
+    first_months,
+    month_key,
+    quarter_key,
+    year_key,
+)
+from reports.periods import Period, add_months, financial_year_of
+from reports.selectors import TREND_MONTHS, RawFigures, ReportScope, national_figures_for
 from workflow.models import ReferralDestination, SpeakUpAgain, Status, Upheld
 
 
@@ -64,45 +77,113 @@ class Dashboard:
     indicators: dict[str, Cell] = field(default_factory=dict)
 
 
+class Disclosed:
+    """One report's figures, read from its family's disclosed cells (``reports.family``).
+
+    Nothing here sees an exact count: counts are family cells, shares are of two cells,
+    sums are of cells, and a median is withheld with the count of cases it rests on."""
+
+    def __init__(
+        self, family: Family, period: PeriodKey, org: int | str, raw: RawFigures, rule: Disclosure
+    ) -> None:
+        self.family, self.period, self.org, self.raw, self.rule = family, period, org, raw, rule
+
+    def count(self, dimension: str, value: str = "") -> Cell:
+        if dimension in ("open_now", "overdue_now"):
+            return self.family.cell(NOW, self.org, dimension, value)
+        return self.family.cell(self.period, self.org, dimension, value)
+
+    def measure(self, measure: str) -> Cell:
+        dimension, _, value = measure.partition(":")
+        return self.count(dimension, value)
+
+    def share_of(self, part: Cell, whole: Cell) -> Cell:
+        return self.rule.share(part, whole)
+
+    def share(self, part: str, whole: str) -> Cell:
+        return self.rule.share(self.measure(part), self.measure(whole))
+
+    def count_sum(self, *measures: str) -> Cell:
+        cells = [self.measure(m) for m in measures]
+        for cell in cells:
+            if cell.suppressed:
+                return Cell(None, suppressed=True, withheld=cell.withheld)
+        return Cell(sum(int(c.value or 0) for c in cells))
+
+    def median(self, measure: str) -> Cell:
+        cases = {"acknowledge": "acknowledged", "feedback": "feedback", "close": "closed"}
+        n = self.count("response", cases[measure])
+        return self.rule.median_of(self.raw.durations.get(measure, {}), n)
+
+
 def _breakdown(
     key: str,
     title: str,
-    figures: RawFigures,
-    disclosure: Disclosure,
+    f: Disclosed,
     labels: list[tuple[str, str]],
     column: str,
     note: str = "",
     with_total: bool = True,
+    total: str = "total:",
+    share_column: str = "% of concerns",
 ) -> Table:
-    total = figures.n("total")
+    whole = f.measure(total)
     rows = [
-        Row(
-            value,
-            label,
-            (
-                disclosure.count(figures.n(key, value)),
-                disclosure.rate(figures.n(key, value), total),
-            ),
-        )
+        Row(value, label, (f.count(key, value), f.share_of(f.count(key, value), whole)))
         for value, label in labels
     ]
     if with_total:
-        parts = [figures.n(key, value) for value, _ in labels]
-        rows.append(Row("total", "Total", (disclosure.total(parts), Cell(None, unit="%"))))
-    return Table(key, title, (column, "Concerns", "% of concerns"), tuple(rows), note)
+        rows.append(Row("total", "Total", (whole, Cell(None, unit="%"))))
+    return Table(key, title, (column, "Concerns", share_column), tuple(rows), note)
 
 
-def _trend(figures: RawFigures, disclosure: Disclosure) -> tuple[spc.SpcChart, Table]:
-    # Limits come from the unrounded counts; only disclosed values are shown beside them.
-    chart = spc.xmr([n for _, n in figures.trend])
-    rows = []
-    for (month, n), point in zip(figures.trend, chart.points, strict=True):
-        special = ", ".join(_rule_label(r) for r in point.rules) or "Common cause"
-        rows.append(Row(f"{month:%Y-%m}", f"{month:%b %Y}", (disclosure.count(n), special)))
-    note = (
-        f"Statistical process control (XmR) over the {len(rows)} months to the end of the "
-        f"period: mean {chart.mean:.0f}, process limits {chart.lower:.0f} to {chart.upper:.0f}."
+STAND_IN = 4.0  # a `*` month in the SPC mean and limits: the middle of 1 to 7
+
+
+def _spc_of(cells: list[Cell]) -> spc.SpcChart:
+    """XmR over the disclosed months: a `*` counts as 4 and is never flagged itself; a
+    withheld month ("x") withholds the limits altogether."""
+    if any(c.withheld for c in cells):
+        points = tuple(spc.SpcPoint(float(c.value or 0)) for c in cells)
+        return spc.SpcChart("xmr", 0.0, 0.0, 0.0, 0.0, points, withheld=True)
+    values = [STAND_IN if c.suppressed else float(c.value or 0) for c in cells]
+    chart = spc.xmr(values)
+    points = tuple(
+        spc.SpcPoint(p.value, () if c.suppressed else p.rules)
+        for p, c in zip(chart.points, cells, strict=True)
     )
+    return spc.SpcChart(chart.kind, chart.mean, chart.lower, chart.upper, chart.sigma, points)
+
+
+def _trend(cells: list[tuple[dt.date, Cell]]) -> tuple[spc.SpcChart, Table]:
+    # Mean, limits and flags come from the disclosed months alone (see _spc_of).
+    chart = _spc_of([c for _, c in cells])
+    rows = []
+    for i, (month, cell) in enumerate(cells):
+        rules = chart.points[i].rules if chart.has_limits and chart.points else ()
+        if cell.suppressed:
+            special = "Not assessed (withheld month)"
+        else:
+            special = ", ".join(_rule_label(r) for r in rules) or "Common cause"
+        rows.append(Row(f"{month:%Y-%m}", f"{month:%b %Y}", (cell, special)))
+    if not rows:
+        note = "No months to chart yet."
+    elif chart.withheld:
+        note = (
+            f"Statistical process control over the {len(rows)} months to the end of the "
+            "period: the mean and limits are withheld, as a month is withheld (x)."
+        )
+    else:
+        note = (
+            f"Statistical process control (XmR) over the {len(rows)} months to the end of "
+            f"the period, from the figures shown (a * month counted as {STAND_IN:.0f}): mean "
+            f"{chart.mean:.0f}"
+            + (
+                f", process limits {chart.lower:.0f} to {chart.upper:.0f}."
+                if chart.has_limits
+                else "; too few months for process limits."
+            )
+        )
     table = Table(
         "trend",
         "Concerns raised per month",
@@ -142,16 +223,83 @@ def _reference_data() -> tuple[list[tuple[str, str]], list[tuple[str, str, int]]
     return cached
 
 
-def dashboard_build(*, scope: ReportScope, figures: RawFigures) -> Dashboard:
+def _org_key(scope: ReportScope) -> int | str:
+    if len(scope.organisations) == 1 and len(scope.family_ids) > 1:
+        return scope.organisations[0].pk
+    return ALL if len(scope.family_ids) > 1 else (scope.family_ids or [0])[0]
+
+
+def _period_key(period: Period) -> PeriodKey:
+    fy = financial_year_of(period.first_month)
+    if period.kind == "year":
+        return year_key(fy)
+    if period.kind == "quarter":
+        return quarter_key(fy, (period.first_month.month - 4) % 12 // 3 + 1)
+    return month_key(period.first_month)
+
+
+class _Families:
+    """The families a dashboard reads (its year's, and those its trend reaches back into)."""
+
+    def __init__(self, organisation_ids: list[int], now: dt.datetime, rule: Disclosure) -> None:
+        self.ids, self.now, self.rule, self.by_year = organisation_ids, now, rule, {}
+
+    def __call__(self, fy: int) -> Family:
+        if fy not in self.by_year:
+            if self.ids:
+                self.by_year[fy] = family_disclose(
+                    organisation_ids=self.ids, fy=fy, now=self.now, rule=self.rule
+                )
+            else:
+                self.by_year[fy] = Family(fy, (), {})
+        return self.by_year[fy]
+
+
+def _trend_months(scope: ReportScope, today: dt.date) -> list[dt.date]:
+    """The 24 months to the end of the period, but only months that have begun, and only
+    from the first month any chosen organisation was live (had a concern raised)."""
+    last = min(scope.period.last_month, today.replace(day=1))
+    first = add_months(scope.period.last_month, -(TREND_MONTHS - 1))
+    live = first_months(scope.organisation_ids) if scope.organisation_ids else {}
+    if not live:
+        return []
+    first = max(first, min(live.values()))
+    months = []
+    while first <= last:
+        months.append(first)
+        first = add_months(first, 1)
+    return months
+
+
+def dashboard_build(
+    *,
+    scope: ReportScope,
+    figures: RawFigures,
+    now: dt.datetime | None = None,
+) -> Dashboard:
+    """The dashboard's tables: every figure a disclosed family cell, or computed from them."""
+    now = now or timezone.now()
     d = Disclosure.current()
-    chart, trend = _trend(figures, d)
+    families = _Families(list(scope.family_ids), now, d)
+    org = _org_key(scope)
+    f = Disclosed(
+        families(financial_year_of(scope.period.first_month)),
+        _period_key(scope.period),
+        org,
+        figures,
+        d,
+    )
+    months = _trend_months(scope, timezone.localtime(now).date())
+    trend_cells = [
+        (m, families(financial_year_of(m)).cell(month_key(m), org, "total")) for m in months
+    ]
+    chart, trend = _trend(trend_cells)
     categories, standards = _reference_data()
     tables = {"trend": trend}
     tables["category"] = _breakdown(
         "category",
         "Concerns by category",
-        figures,
-        d,
+        f,
         categories,
         "Category",
         "A concern can have several categories, so these add up to more than the total.",
@@ -160,31 +308,22 @@ def dashboard_build(*, scope: ReportScope, figures: RawFigures) -> Dashboard:
     tables["route"] = _breakdown(
         "route",
         "Concerns by route",
-        figures,
-        d,
+        f,
         list(Route.choices),
         "Route",
         "The share raised anonymously is a signal of how safe people feel to speak up openly.",
     )
     tables["role"] = _breakdown(
-        "role", "Concerns by reporter role", figures, d, list(ReporterRole.choices), "Role"
+        "role", "Concerns by reporter role", f, list(ReporterRole.choices), "Role"
     )
     tables["group"] = _breakdown(
         "group",
         "Concerns by professional group",
-        figures,
-        d,
+        f,
         list(ProfessionalGroup.choices),
         "Professional group",
     )
-    orgs = [(str(o.pk), o.name) for o in scope.organisations]
-    org_rows = [
-        Row(pk, name, (d.count(figures.by_organisation.get(int(pk), 0)),)) for pk, name in orgs
-    ]
-    org_rows.append(Row("total", "Total", (d.total(figures.by_organisation.values()),)))
-    tables["organisation"] = Table(
-        "organisation", "Concerns by organisation", ("Organisation", "Concerns"), tuple(org_rows)
-    )
+    tables["organisation"] = _organisations(scope, f)
     departments = sorted(figures.departments.items(), key=lambda kv: kv[1])
     if figures.n("department", "none"):
         departments.append(("none", "No department given"))
@@ -192,17 +331,17 @@ def dashboard_build(*, scope: ReportScope, figures: RawFigures) -> Dashboard:
         "department",
         "Concerns by department",
         ("Department", "Concerns"),
-        tuple(Row(k, label, (d.count(figures.n("department", k)),)) for k, label in departments),
+        tuple(Row(k, label, (f.count("department", k),)) for k, label in departments),
     )
     tagged = [(c, f"{c} {t}") for c, t, _ in standards if figures.n("standard", c)]
     tables["standard"] = Table(
         "standard",
         "Concerns by quality standard",
         ("Standard", "Concerns"),
-        tuple(Row(c, label, (d.count(figures.n("standard", c)),)) for c, label in tagged),
+        tuple(Row(c, label, (f.count("standard", c),)) for c, label in tagged),
         "Standards a concern bears on; a concern can bear on several.",
     )
-    indicators = {key: i.compute(figures, d) for key, i in INDICATORS.items()}
+    indicators = {key: i.compute(f) for key, i in INDICATORS.items()}
     tables["response"] = Table(
         "response",
         "How well concerns are responded to",
@@ -211,24 +350,23 @@ def dashboard_build(*, scope: ReportScope, figures: RawFigures) -> Dashboard:
         "Concerns raised in the period, as they stand today (open and overdue: all cases now).",
         chart="",
     )
-    tables["outcome"] = _outcome_like(
-        "outcome", "Outcomes", figures, d, list(Upheld.choices), "Outcome"
+    for key, title, labels, column in (
+        ("outcome", "Outcomes", Upheld.choices, "Outcome"),
+        ("referral", "Referred to", ReferralDestination.choices, "Route"),
+        ("speak_up_again", "Would you speak up again?", SpeakUpAgain.choices, "Answer"),
+    ):
+        tables[key] = _breakdown(
+            key, title, f, list(labels), column, total=f"{key}:*", share_column="% of these"
+        )
+    tables["status"] = _breakdown(
+        "status",
+        "Where concerns stand now",
+        f,
+        list(Status.choices),
+        "Status",
+        share_column="% of these",
     )
-    tables["referral"] = _outcome_like(
-        "referral", "Referred to", figures, d, list(ReferralDestination.choices), "Route"
-    )
-    tables["speak_up_again"] = _outcome_like(
-        "speak_up_again",
-        "Would you speak up again?",
-        figures,
-        d,
-        list(SpeakUpAgain.choices),
-        "Answer",
-    )
-    tables["status"] = _outcome_like(
-        "status", "Where concerns stand now", figures, d, list(Status.choices), "Status"
-    )
-    national, source, url = _national(scope, figures, d)
+    national, source, url = _national(scope, f)
     tables["national"] = national
     evidence = _standards(standards, indicators)
     tables["standards_evidence"] = Table(
@@ -243,7 +381,7 @@ def dashboard_build(*, scope: ReportScope, figures: RawFigures) -> Dashboard:
         "Other standards: concerns tagged",
         ("Standard", "Concerns"),
         tuple(
-            Row(c, f"{c} {t}", (d.count(figures.n("standard", c)),))
+            Row(c, f"{c} {t}", (f.count("standard", c),))
             for c, t, _ in standards
             if c not in STANDARD_EVIDENCE
         ),
@@ -253,8 +391,8 @@ def dashboard_build(*, scope: ReportScope, figures: RawFigures) -> Dashboard:
         scope=scope,
         tables=tables,
         trend=chart,
-        trend_months=tuple(m for m, _ in figures.trend),
-        trend_cells=tuple(r.cells[0] for r in trend.rows),
+        trend_months=tuple(m for m, _ in trend_cells),
+        trend_cells=tuple(c for _, c in trend_cells),
         standards=evidence,
         national_source=source,
         national_url=url,
@@ -262,28 +400,26 @@ def dashboard_build(*, scope: ReportScope, figures: RawFigures) -> Dashboard:
     )
 
 
-def _outcome_like(
-    key: str, title: str, figures: RawFigures, d: Disclosure, labels: list, column: str
-) -> Table:
-    total = figures.sum(key)
+def _organisations(scope: ReportScope, f: Disclosed) -> Table:
     rows = [
-        Row(v, label, (d.count(figures.n(key, v)), d.rate(figures.n(key, v), total)))
-        for v, label in labels
+        Row(str(o.pk), o.name, (f.family.cell(f.period, o.pk, "total"),))
+        for o in scope.organisations
     ]
-    rows.append(Row("total", "Total", (d.count(total), Cell(None, unit="%"))))
-    return Table(key, title, (column, "Concerns", "% of these"), tuple(rows))
+    rows.append(Row("total", "Total", (f.measure("total:"),)))
+    return Table(
+        "organisation", "Concerns by organisation", ("Organisation", "Concerns"), tuple(rows)
+    )
 
 
-def _national(scope: ReportScope, figures: RawFigures, d: Disclosure) -> tuple[Table, str, str]:
+def _national(scope: ReportScope, f: Disclosed) -> tuple[Table, str, str]:
     national = national_figures_for(period=scope.period)
-    total = figures.n("total")
     rows = tuple(
         Row(
-            f.measure,
-            f.label,
-            (d.rate(figures.measure(f.measure), total), Cell(float(f.percent), unit="%")),
+            n.measure,
+            n.label,
+            (f.share(n.measure, "total:"), Cell(float(n.percent), unit="%")),
         )
-        for f in national
+        for n in national
     )
     year = national[0].year if national else ""
     table = Table(

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from reports.disclosure import NOT_APPLICABLE, Cell
-from reports.periods import financial_year, period_parse
+from reports.periods import PeriodInvalid, financial_year, period_parse
 from reports.selectors import report_figures, report_scope_for_user
 from reports.tables import dashboard_build
 
@@ -59,19 +59,20 @@ def test_raw_counts_come_from_rollups_by_local_month(dataset, committee):
 
 def test_volume_tables_are_disclosed(dataset, committee):
     d = build(committee)
+    # Percentages are of the disclosed counts (issue 13): 10 of 20, not 10 of 22.
     assert cells(d, "route") == {
-        "open": ("10", "45%"),  # 10 of 22
+        "open": ("10", "50%"),  # 10 of 22 exactly, shown as 10 of 20
         "confidential": ("*", "*"),  # 3: suppressed, and so is its percentage
-        "anonymous": ("10", "41%"),  # 9 -> 10; 9/22 = 40.9%
+        "anonymous": ("10", "50%"),  # 9 -> 10
         "total": ("20", NOT_APPLICABLE),  # 22, from unrounded parts
     }
-    assert cells(d, "category")["patient-safety"] == ("10", "45%")
-    assert cells(d, "category")["worker-safety"] == ("10", "41%")
+    assert cells(d, "category")["patient-safety"] == ("10", "50%")
+    assert cells(d, "category")["worker-safety"] == ("10", "50%")
     assert cells(d, "category")["discrimination"] == ("*", "*")
     assert cells(d, "category")["other"] == ("0", "0%")
-    assert cells(d, "role")["learner"] == ("10", "45%")
+    assert cells(d, "role")["learner"] == ("10", "50%")
     assert cells(d, "role")["supervisor"] == ("*", "*")
-    assert cells(d, "group")["nursing_midwifery"] == ("10", "41%")
+    assert cells(d, "group")["nursing_midwifery"] == ("10", "50%")
     assert cells(d, "group")["dental"] == ("*", "*")
     assert cells(d, "organisation") == {str(dataset.org.pk): ("20",), "total": ("20",)}
     assert cells(d, "department") == {str(dataset.ward.pk): ("10",), "none": ("10",)}
@@ -85,7 +86,7 @@ def test_response_indicators(dataset, committee):
     response = {k: v[0] for k, v in cells(d, "response").items()}
     assert response == {
         "total": "20",
-        "ack_within": "53%",  # 10 of 19 acknowledged
+        "ack_within": "50%",  # 10 of 19 acknowledged, disclosed as 10 of 20
         "ack_median": "1",  # ten at 1 day, nine at 5 days
         "feedback_within": "100%",
         "feedback_median": "30",
@@ -104,15 +105,15 @@ def test_response_indicators(dataset, committee):
     }
     assert cells(d, "outcome")["upheld"] == ("10", "100%")
     assert cells(d, "speak_up_again")["yes"] == ("10", "100%")
-    assert cells(d, "status")["acknowledged"] == ("10", "41%")
+    assert cells(d, "status")["acknowledged"] == ("10", "50%")
     assert cells(d, "status")["received"] == ("*", "*")
 
 
 def test_national_comparison_uses_stored_figures(dataset, committee):
     d = build(committee)
     national = cells(d, "national")
-    assert national["route:anonymous"] == ("41%", "9.3%")
-    assert national["category:bullying-harassment"] == ("41%", "21.7%")
+    assert national["route:anonymous"] == ("50%", "9.3%")
+    assert national["category:bullying-harassment"] == ("50%", "21.7%")
     assert national["detriment:yes"] == ("*", "3.9%")
     assert "National Guardian" in d.national_source
 
@@ -127,31 +128,36 @@ def test_standards_view_quotes_the_framework(dataset, committee):
     assert set(by_code) == {"1.7", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8"}
     assert by_code["2.6"].text.startswith("Educational governance arrangements enable")
     evidence = {label: cell.display for label, cell in by_code["1.7"].indicators}
-    assert evidence["Raised anonymously"] == "41%"
+    assert evidence["Raised anonymously"] == "50%"
     tagged = cells(d, "standards_tagged")
     assert tagged["1.3"] == ("10",) and tagged["4.1"] == ("10",) and tagged["5.1"] == ("0",)
     assert "1.7" not in tagged
 
 
-def test_trend_months_are_disclosed_and_spc_from_raw(dataset, committee):
+def test_trend_months_are_disclosed_and_spc_from_the_disclosed_months(dataset, committee):
     d = build(committee)
     trend = cells(d, "trend")
     assert trend["2024-04"][0] == "*"
     assert trend["2024-05"][0] == "10"
     assert trend["2024-06"][0] == "10"
     assert trend["2024-03"][0] == "*"
-    assert d.trend.mean == pytest.approx(24 / 24)  # 2 + 3 + 10 + 9 over 24 months
+    # From the first month live (March 2024, not 24 months back): two `*` months counted
+    # as 4 each, 10 and 10 as shown, nine zeros: 28 over 13 months.
+    assert next(iter(trend)) == "2024-03" and len(trend) == 13
+    assert d.trend.mean == pytest.approx(28 / 13)
+    assert trend["2024-03"][1] == trend["2024-04"][1] == "Not assessed (withheld month)"
 
 
-def test_single_month_and_custom_period(dataset, committee):
+def test_single_month_and_quarter(dataset, committee):
     may = build(committee, period=period_parse({"period": "month", "month": "2024-05"}))
     assert cells(may, "route")["open"] == ("10", "100%")
     q1 = build(committee, period=period_parse({"period": "quarter", "quarter": "2024-Q1"}))
     assert q1.tables["response"].rows[0].cells[0].display == "20"  # April to June: 22
-    march = build(
-        committee, period=period_parse({"period": "custom", "from": "2024-03", "to": "2024-03"})
-    )
+    march = build(committee, period=period_parse({"period": "month", "month": "2024-03"}))
     assert march.tables["response"].rows[0].cells[0].display == "*"  # the 2 in March
+    # Custom runs of months are no longer offered (issue 13): they could be differenced.
+    with pytest.raises(PeriodInvalid):
+        period_parse({"period": "custom", "from": "2024-03", "to": "2024-03"})
 
 
 def test_lead_guardian_sees_the_same_disclosed_figures(dataset, lead):

@@ -39,9 +39,9 @@ def test_csv_export_matches_the_table_shown(client, dataset, committee):
     assert rows[0] == ["Concerns by route"]
     assert rows[2] == ["Route", "Concerns", "% of concerns"]
     assert rows[3:7] == [
-        ["Open", "10", "45%"],
+        ["Open", "10", "50%"],  # percentages of the disclosed counts (issue 13)
         ["Confidential", "*", "*"],
-        ["Anonymous", "10", "41%"],
+        ["Anonymous", "10", "50%"],
         ["Total", "20", NOT_APPLICABLE],
     ]
 
@@ -69,8 +69,10 @@ def test_xlsx_has_a_sheet_for_every_table_with_the_same_figures(client, dataset,
         "standards_tagged",
     } <= set(book.sheetnames)
     rows = list(book["route"].iter_rows(values_only=True))
-    assert rows[3][:3] == ("Open", "10", "45%")
+    # numbers are numbers (issue 17), a percentage a fraction shown as one; "*" stays text
+    assert rows[3][:3] == ("Open", 10, 0.5)
     assert rows[4][:3] == ("Confidential", "*", "*")
+    assert book["route"].cell(row=4, column=3).number_format == "0%"
 
 
 def test_every_table_on_the_page_can_be_exported(client, dataset, committee):

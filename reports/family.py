@@ -1,0 +1,241 @@
+"""The committee outputs one member can choose for a financial year, disclosed together.
+
+A member chooses a financial year, one of its quarters or one of its months, and either one
+of their organisations or all of them. Every count any of those reports shows is a cell of
+one *family*: (period, organisation or "all", dimension, value). The family is disclosed as
+one piece (``reports.protection``) with every sum a reader knows between its cells:
+
+- within a report: each breakdown (route, role, professional group, status, department)
+  adds up to the total; the open statuses to "still open"; referral routes to "referred";
+  outcomes and "would you speak up again?" answers to their own totals;
+- across periods: the months of a quarter add up to it, the quarters to the year;
+- across organisations: the organisations add up to "all";
+- "open now" and "overdue now" (not tied to a period) add up across organisations.
+
+So a `*` is protected against every figure of every report the member can ask for, and a
+cell looks the same in every report that shows it. Custom runs of months and arbitrary sets
+of organisations are not offered: each would add sums (one run minus another is a month)
+the family could not cover. Percentages, medians, SPC limits and charts are computed from
+these disclosed cells only (``reports.tables``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+from reports.disclosure import Cell, Disclosure
+from reports.models import Grain, MonthlyCount, OpenCase
+from reports.periods import financial_year, quarter
+from reports.protection import Relation, protect
+from workflow.models import OPEN_STATES
+
+ALL = "all"
+NOW = ("now",)  # "open now" / "overdue now": today's caseload, the same in every period
+# Breakdowns in which every concern has exactly one value, so the values add up to the total.
+PARTITIONS = ("route", "role", "group", "status", "department")
+# Dimensions whose values add up to a total of their own, kept as (dimension, "*").
+OWN_TOTALS = ("outcome", "speak_up_again", "referral")
+
+PeriodKey = tuple
+FamilyKey = tuple  # (period key, organisation id or ALL, dimension, value)
+
+
+def month_key(month: dt.date) -> PeriodKey:
+    return ("m", month)
+
+
+def quarter_key(fy: int, number: int) -> PeriodKey:
+    return ("q", fy, number)
+
+
+def year_key(fy: int) -> PeriodKey:
+    return ("y", fy)
+
+
+@dataclass(frozen=True)
+class Family:
+    fy: int
+    organisation_ids: tuple[int, ...]
+    cells: dict[FamilyKey, Cell]
+
+    def cell(self, period: PeriodKey, org: int | str, dimension: str, value: str = "") -> Cell:
+        return self.cells.get((period, org, dimension, value)) or Cell(0)
+
+
+def _month_rows(organisation_ids: Sequence[int], fy: int) -> list[tuple]:
+    year = financial_year(fy)
+    table = connection.ops.quote_name(MonthlyCount._meta.db_table)
+    marks = ", ".join(["%s"] * len(organisation_ids))
+    sql = (
+        f"SELECT organisation_id, month, dimension, value, count FROM {table} "  # noqa: S608
+        f"WHERE organisation_id IN ({marks}) AND grain = %s AND month >= %s AND month <= %s"
+    )
+    params = [
+        *organisation_ids,
+        str(Grain.MONTH),
+        connection.ops.adapt_datefield_value(year.first_month),
+        connection.ops.adapt_datefield_value(year.last_month),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _now_rows(organisation_ids: Sequence[int], now: dt.datetime) -> dict[tuple, int]:
+    """Open and overdue cases today, per organisation."""
+    counts = MonthlyCount._meta.db_table
+    marks = ", ".join(["%s"] * len(organisation_ids))
+    out: dict[tuple, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT organisation_id, SUM(count) FROM {connection.ops.quote_name(counts)} "  # noqa: S608
+            f"WHERE organisation_id IN ({marks}) AND grain = %s AND dimension = %s "
+            "AND value = %s GROUP BY organisation_id",
+            [*organisation_ids, str(Grain.YEAR), "response", "open"],
+        )
+        for org, n in cursor.fetchall():
+            out[(NOW, org, "open_now", "")] = int(n)
+        cursor.execute(
+            f"SELECT organisation_id, COUNT(*) FROM "  # noqa: S608
+            f"{connection.ops.quote_name(OpenCase._meta.db_table)} "
+            f"WHERE organisation_id IN ({marks}) AND due_at < %s GROUP BY organisation_id",
+            [*organisation_ids, connection.ops.adapt_datetimefield_value(now)],
+        )
+        for org, n in cursor.fetchall():
+            out[(NOW, org, "overdue_now", "")] = int(n)
+    return out
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def family_exact(
+    *, organisation_ids: Sequence[int], fy: int, now: dt.datetime
+) -> dict[FamilyKey, int]:
+    """Exact counts of every cell of the family (never shown: ``family_disclose`` is)."""
+    orgs = sorted(organisation_ids)
+    sets: list[int | str] = [*orgs, ALL] if len(orgs) > 1 else list(orgs)
+    exact: dict[FamilyKey, int] = defaultdict(int)
+    for org, month, dimension, value, n in _month_rows(orgs, fy):
+        month = _as_date(month)
+        number = (month.month - 4) % 12 // 3 + 1
+        for period in (month_key(month), quarter_key(fy, number), year_key(fy)):
+            targets = (org, ALL) if ALL in sets else (org,)
+            for target in targets:
+                exact[(period, target, dimension, value)] += int(n)
+                if dimension in OWN_TOTALS:
+                    exact[(period, target, dimension, "*")] += int(n)
+    for (period, org, dimension, value), n in _now_rows(orgs, now).items():
+        exact[(period, org, dimension, value)] += n
+        if ALL in sets:
+            exact[(period, ALL, dimension, value)] += n
+    return dict(exact)
+
+
+def family_relations(
+    *, organisation_ids: Sequence[int], fy: int, keys: set[tuple[str, str]]
+) -> list[Relation]:
+    """Every sum a reader knows between the family's cells (``keys``: the (dimension, value)
+    pairs that are not zero somewhere in the family)."""
+    orgs = sorted(organisation_ids)
+    sets: list[int | str] = [*orgs, ALL] if len(orgs) > 1 else list(orgs)
+    year = financial_year(fy)
+    quarters = [quarter(fy, n) for n in range(1, 5)]
+    periods: list[PeriodKey] = [year_key(fy)]
+    periods += [quarter_key(fy, n) for n in range(1, 5)]
+    periods += [month_key(m) for m in year.months]
+    by_dimension: dict[str, list[str]] = defaultdict(list)
+    for dimension, value in sorted(keys):
+        by_dimension[dimension].append(value)
+    relations: list[Relation] = []
+    for period in periods:
+        for s in sets:
+
+            def k(dimension: str, value: str = "", p: PeriodKey = period, s: int | str = s):
+                return (p, s, dimension, value)
+
+            for dimension in PARTITIONS:
+                if by_dimension.get(dimension):
+                    relations.append(
+                        (k("total"), tuple(k(dimension, v) for v in by_dimension[dimension]))
+                    )
+            relations.append((k("response", "open"), tuple(k("status", v) for v in OPEN_STATES)))
+            relations.append((k("status", "referred"), (k("referral", "*"),)))
+            for dimension in OWN_TOTALS:
+                parts = [v for v in by_dimension.get(dimension, []) if v != "*"]
+                if parts:
+                    relations.append((k(dimension, "*"), tuple(k(dimension, v) for v in parts)))
+    for dimension, value in sorted(keys):
+        if dimension in ("open_now", "overdue_now"):
+            if len(orgs) > 1:
+                relations.append(
+                    ((NOW, ALL, dimension, value), tuple((NOW, o, dimension, value) for o in orgs))
+                )
+            continue
+        for s in sets:
+            for n, q in enumerate(quarters, start=1):
+                relations.append(
+                    (
+                        (quarter_key(fy, n), s, dimension, value),
+                        tuple((month_key(m), s, dimension, value) for m in q.months),
+                    )
+                )
+            relations.append(
+                (
+                    (year_key(fy), s, dimension, value),
+                    tuple((quarter_key(fy, n), s, dimension, value) for n in range(1, 5)),
+                )
+            )
+        if len(orgs) > 1:
+            for period in periods:
+                relations.append(
+                    (
+                        (period, ALL, dimension, value),
+                        tuple((period, o, dimension, value) for o in orgs),
+                    )
+                )
+    return relations
+
+
+def _priority(key: FamilyKey) -> tuple:
+    """Which figure to withhold first: a breakdown's part before a total; a month before a
+    quarter before a year; one organisation before all."""
+    period, org, dimension, _ = key
+    return (
+        dimension in ("total", "open_now", "overdue_now"),
+        {"m": 0, "q": 1, "y": 2, "now": 3}[period[0]],
+        org == ALL,
+    )
+
+
+def family_disclose(
+    *, organisation_ids: Sequence[int], fy: int, now: dt.datetime, rule: Disclosure
+) -> Family:
+    exact = family_exact(organisation_ids=organisation_ids, fy=fy, now=now)
+    keys = {(d, v) for (_, _, d, v), n in exact.items() if n}
+    relations = family_relations(organisation_ids=organisation_ids, fy=fy, keys=keys)
+    cells = protect(exact, relations, rule, priority=_priority)
+    return Family(fy, tuple(sorted(organisation_ids)), cells)
+
+
+def first_months(organisation_ids: Sequence[int]) -> dict[int, dt.date]:
+    """Each organisation's first month live: the first month any concern was raised there."""
+    table = connection.ops.quote_name(MonthlyCount._meta.db_table)
+    marks = ", ".join(["%s"] * len(organisation_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT organisation_id, MIN(month) FROM {table} "  # noqa: S608
+            f"WHERE organisation_id IN ({marks}) AND grain = %s AND dimension = %s "
+            "GROUP BY organisation_id",
+            [*organisation_ids, str(Grain.MONTH), "total"],
+        )
+        return {org: _as_date(month) for org, month in cursor.fetchall()}
+
+
+__all__ = ["ALL", "NOW", "Family", "family_disclose", "first_months"]
