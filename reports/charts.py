@@ -6,7 +6,6 @@ by a table of the same, disclosed figures. Suppressed values are drawn as a mark
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
@@ -19,12 +18,13 @@ from reports.spc import SpcChart
 if TYPE_CHECKING:
     from reports.tables import Dashboard
 
-_ids = itertools.count(1)
 NHS_BLUE, GREY, ORANGE, PURPLE = "#005eb8", "#768692", "#ed8b00", "#330072"
+TEXT, AXIS_TEXT = 14, 13  # font sizes (px at the chart's natural width)
+LABEL_CHARS = 34  # a bar's label wraps at about this many characters, never cut off
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> SafeString:
-    n = next(_ids)
+def _svg(width: int, height: int, title: str, desc: str, body: list[str], n: str) -> SafeString:
+    # Ids come from the chart's table key, so that a page renders the same bytes every time.
     return mark_safe(  # noqa: S308 - every interpolated string below is escaped
         f'<svg xmlns="http://www.w3.org/2000/svg" class="su-chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="100%" '
@@ -34,42 +34,66 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Saf
     )
 
 
-def bar_chart(title: str, items: Sequence[tuple[str, Cell]]) -> SafeString:
-    """Horizontal bars, one per label; a suppressed value is shown as '*' with no bar."""
-    label_w, bar_w, row_h = 260, 300, 26
-    height = max(1, len(items)) * row_h + 10
-    top = max([c.value or 0 for _, c in items] + [1])
-    body, parts = [], []
-    for i, (label, cell) in enumerate(items):
-        y = 5 + i * row_h
+def wrap(label: str, width: int = LABEL_CHARS) -> list[str]:
+    """A label in lines of about ``width`` characters, broken at spaces (a word longer than
+    a line is kept whole): nothing is cut off."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def bar_chart(title: str, items: Sequence[tuple[str, Cell]], n: str = "bar") -> SafeString:
+    """Horizontal bars, one per label; a withheld value is shown as '*' or 'x' with no bar.
+
+    Bar lengths are the disclosed values: a chart says no more than its table."""
+    label_w, bar_w, line_h, pad = 300, 300, 17, 10
+    top = max([c.value or 0 for _, c in items if not c.suppressed] + [1])
+    body, parts, y = [], [], 5
+    for label, cell in items:
+        lines = wrap(label)
+        row_h = len(lines) * line_h + pad
+        tspans = "".join(
+            f'<tspan x="{label_w - 8}" dy="{0 if i == 0 else line_h}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
         body.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="13">'
-            f"{escape(label[:40])}</text>"
+            f'<text x="{label_w - 8}" y="{y + line_h}" text-anchor="end" '
+            f'font-size="{TEXT}">{tspans}</text>'
         )
         if not cell.suppressed and cell.value:
             w = max(1, round(bar_w * float(cell.value) / top))
             body.append(
-                f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row_h - 8}" '
+                f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row_h - pad}" '
                 f'fill="{NHS_BLUE}"/>'
             )
         else:
             w = 0
         body.append(
-            f'<text x="{label_w + w + 6}" y="{y + 17}" font-size="13">{escape(cell.display)}</text>'
+            f'<text x="{label_w + w + 6}" y="{y + line_h}" font-size="{TEXT}">'
+            f"{escape(cell.display)}</text>"
         )
         parts.append(f"{label}: {cell.display}")
-    desc = "; ".join(parts) + ". '*' means 1 to 7, withheld to protect reporters."
-    return _svg(label_w + bar_w + 60, height, title, desc, body)
+        y += row_h
+    desc = (
+        "; ".join(parts) + ". '*' means 1 to 7 and 'x' more than 7, withheld to protect reporters."
+    )
+    return _svg(label_w + bar_w + 60, max(y, 20) + 5, title, desc, body, n)
 
 
 def spc_chart(
-    title: str, months: Sequence[str], cells: Sequence[Cell], chart: SpcChart
+    title: str, months: Sequence[str], cells: Sequence[Cell], chart: SpcChart, n: str = "spc"
 ) -> SafeString:
-    """Monthly counts with mean and process limits; special-cause points coloured."""
+    """Monthly counts with mean and process limits; special-cause points coloured.
+
+    Every coordinate comes from the disclosed months and the chart drawn from them."""
     width, height, left, right, top_pad, bottom = 720, 300, 50, 20, 20, 50
     plot_w, plot_h = width - left - right, height - top_pad - bottom
-    values = [c.value for c in cells if c.value is not None]
-    y_max = max([*values, chart.upper, 1.0]) * 1.1
+    values = [c.value for c in cells if c.value is not None and not c.suppressed]
+    y_max = max([*values, chart.upper if chart.has_limits else 0.0, 1.0]) * 1.1
     n = max(1, len(cells) - 1)
 
     def x(i: int) -> float:
@@ -86,14 +110,15 @@ def spc_chart(
         (chart.upper, "Upper process limit", "6 4"),
         (chart.lower, "Lower process limit", "6 4"),
     ):
-        if chart.has_limits or name == "Mean":
+        if chart.has_limits or (name == "Mean" and cells and not chart.withheld):
             body.append(
                 f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" '
                 f'stroke="{GREY}" stroke-dasharray="{dash}"><title>{name}: {v:.0f}</title></line>'
             )
     for tick in (0, y_max / 2, y_max / 1.1):
         body.append(
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11">'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
+            f'font-size="{AXIS_TEXT}">'
             f"{tick:.0f}</text>"
         )
     path = []
@@ -119,10 +144,10 @@ def spc_chart(
         point = chart.points[i] if i < len(chart.points) else None
         special = point is not None and point.special and chart.has_limits
         colour = (ORANGE if point.direction == "high" else PURPLE) if special else NHS_BLUE
-        if cell.value is None:
+        if cell.value is None or cell.suppressed:
             body.append(
-                f'<text x="{x(i):.1f}" y="{y(0) - 4:.1f}" text-anchor="middle" font-size="12">'
-                f"*</text>"
+                f'<text x="{x(i):.1f}" y="{y(0) - 4:.1f}" text-anchor="middle" '
+                f'font-size="{AXIS_TEXT}">{escape(cell.display)}</text>'
             )
         else:
             body.append(
@@ -133,9 +158,12 @@ def spc_chart(
             )
         if i % 3 == 0:
             body.append(
-                f'<text x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" '
-                f'font-size="11">{escape(month)}</text>'
+                f'<text x="{x(i):.1f}" y="{height - bottom + 20}" text-anchor="middle" '
+                f'font-size="{AXIS_TEXT}">{escape(month)}</text>'
             )
+    if chart.withheld or not cells:
+        desc = f"{len(cells)} months; the mean and limits are withheld."
+        return _svg(width, height, title, desc + " The table below gives every value.", body, n)
     desc = (
         f"{len(cells)} months. Mean {chart.mean:.0f}"
         + (
@@ -147,17 +175,19 @@ def spc_chart(
         )
         + " The table below gives every value."
     )
-    return _svg(width, height, title, desc, body)
+    return _svg(width, height, title, desc, body, n)
 
 
 def dashboard_charts(dashboard: Dashboard) -> dict[str, SafeString]:
     """Every chart the dashboard shows, by table key (the page and the Board pack alike)."""
     tables = dashboard.tables
     drawn = {
-        key: bar_chart(t.title, t.chart_values()) for key, t in tables.items() if t.chart == "bar"
+        key: bar_chart(t.title, t.chart_values(), key)
+        for key, t in tables.items()
+        if t.chart == "bar"
     }
     months = [f"{m:%b %Y}" for m in dashboard.trend_months]
     drawn["trend"] = spc_chart(
-        tables["trend"].title, months, dashboard.trend_cells, dashboard.trend
+        tables["trend"].title, months, dashboard.trend_cells, dashboard.trend, "trend"
     )
     return drawn

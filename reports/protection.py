@@ -121,33 +121,55 @@ def protect(
             member_of[key].append(relation)
     while True:
         boxes = propagate({k: box_of(c, rule) for k, c in cells.items()}, relations)
-        weak = sorted(
-            (k for k, c in cells.items() if c.suppressed and not c.withheld),
-            key=repr,
-        )
-        weak = [k for k in weak if candidates(boxes[k], rule) < MIN_CANDIDATES]
+        weak = [k for k in sorted(cells, key=repr) if _is_weak(k, cells, boxes, rule)]
         if not weak:
             return cells
-        added = set()
+        chosen: set[Key] = set()
         for key in weak:
-            pick = _pick(key, member_of, cells, primary, priority)
-            if pick is not None:
-                added.add(pick)
-        if not added:  # nothing left to withhold (cannot happen with a consistent input)
-            raise RuntimeError("secondary suppression found nothing to withhold")
-        for key in added:
-            cells[key] = Cell(None, suppressed=True, withheld=True, unit=cells[key].unit)
+            options = _options(key, member_of, cells, primary, priority)
+            if not options:  # cannot happen with a consistent input
+                raise RuntimeError("secondary suppression found nothing to withhold")
+            if chosen & set(options):
+                continue  # already freed this round, perhaps: the next audit says
+            # The first option (in priority order) that frees this `*` within its own
+            # sums; else the first. The next round's full audit checks either way.
+            trials = (o for o in options[:TRIALS] if _frees(key, o, member_of, cells, rule))
+            chosen.add(next(trials, options[0]))
+        for key in chosen:
+            cells[key] = _withheld(cells[key])
 
 
-def _pick(
+def _frees(key: Key, option: Key, member_of, cells: Mapping[Key, Cell], rule) -> bool:
+    """Would withholding ``option`` leave the `*` at ``key`` two values or more, judged by
+    the sums they are in alone (a quick guide; the full audit decides)."""
+    local = [r for r in member_of[key] if option in (r[0], *r[1])] or member_of[key]
+    trial = {**cells, option: _withheld(cells[option])}
+    keys = {k for parent, children in local for k in (parent, *children)}
+    boxes = propagate({k: box_of(trial[k], rule) for k in keys}, local)
+    return candidates(boxes[key], rule) >= MIN_CANDIDATES
+
+
+TRIALS = 6  # options tried one at a time before settling for the first
+
+
+def _withheld(cell: Cell) -> Cell:
+    return Cell(None, suppressed=True, withheld=True, unit=cell.unit)
+
+
+def _is_weak(key: Key, cells: Mapping[Key, Cell], boxes: Mapping[Key, Box], rule) -> bool:
+    cell = cells[key]
+    return cell.suppressed and not cell.withheld and candidates(boxes[key], rule) < MIN_CANDIDATES
+
+
+def _options(
     weak: Key,
     member_of: Mapping[Key, list[Relation]],
     cells: dict[Key, Cell],
     primary: dict[Key, Cell],
     priority: Callable[[Key], tuple],
-) -> Key | None:
-    """A rounded figure of a sum the weak `*` is in (or, failing that, of a sum next to one
-    of those: the pin came along a chain)."""
+) -> list[Key]:
+    """The rounded figures of the sums the weak `*` is in (or, failing any, of the sums next
+    to those: the pin came along a chain), in the order they would be withheld."""
     seen, frontier = {weak}, [weak]
     while frontier:
         relations = [r for k in frontier for r in member_of[k]]
@@ -155,10 +177,10 @@ def _pick(
         options = [k for k in members if not cells[k].suppressed and cells[k].value]
         if options:
             parents = {parent for parent, _ in relations}
-            return min(
+            return sorted(
                 options,
                 key=lambda k: (priority(k), k in parents, primary[k].value, repr(k)),
             )
         frontier = [k for k in members if k not in seen]
         seen.update(frontier)
-    return None
+    return []

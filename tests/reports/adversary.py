@@ -1,0 +1,187 @@
+"""Helpers for the adversarial report tests: small data sets as rollup rows, and an attacker
+who solves for the exact counts behind every figure a committee member can see.
+
+A data set is a count per *atom* (organisation, month, route, reporter role); every figure
+the reports publish is a sum over a set of atoms. The attacker knows what each published
+cell allows (0; 1 to 7 for "*"; the five values that round to a figure; above 7 for "x") and
+asks an integer program (HiGHS) for the least and the greatest value a `*` can take given
+all of them at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+
+import highspy
+
+from reports.disclosure import Cell, Disclosure
+from reports.models import Grain, MonthlyCount, MonthlyDuration
+from reports.periods import Period, financial_year, quarter
+from reports.selectors import report_figures, report_scope_for_user
+from reports.services import _derive_grains
+from reports.tables import Dashboard, dashboard_build
+
+RULE = Disclosure(suppress_up_to=7, round_to=5)
+MONTHS = [dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1), dt.date(2024, 7, 1)]
+ROUTES = ["open", "confidential", "anonymous"]
+ROLES = ["learner", "supervisor", "other_staff"]
+
+Atom = tuple[int, dt.date, str, str]  # organisation id, month, route, role
+
+
+def atoms_for(org_ids: list[int], values: list[int]) -> dict[Atom, int]:
+    keys = list(itertools.product(org_ids, MONTHS, ROUTES, ROLES))
+    return dict(zip(keys, values, strict=True))
+
+
+def atom_count(org_ids: list[int]) -> int:
+    return len(org_ids) * len(MONTHS) * len(ROUTES) * len(ROLES)
+
+
+def load(atoms: dict[Atom, int]) -> None:
+    """The data set as rollup rows (what the reports read), grains derived by the real code."""
+    MonthlyCount.objects.all().delete()
+    MonthlyDuration.objects.all().delete()
+    counts: Counter = Counter()
+    for (org, month, route, role), n in atoms.items():
+        if not n:
+            continue
+        for dimension, value in (
+            ("total", ""),
+            ("route", route),
+            ("role", role),
+            ("group", "other"),
+            ("status", "received"),
+            ("response", "open"),
+            ("department", "none"),
+        ):
+            counts[(org, month, dimension, value)] += n
+    MonthlyCount.objects.bulk_create(
+        MonthlyCount(organisation_id=o, grain=Grain.MONTH, month=m, dimension=d, value=v, count=n)
+        for (o, m, d, v), n in counts.items()
+    )
+    for org in {a[0] for a in atoms}:
+        _derive_grains(org, MONTHS)
+
+
+def periods() -> list[Period]:
+    """Every period a member can choose that holds any of the data (the others are all 0)."""
+    year = financial_year(2024)
+    return [
+        year,
+        quarter(2024, 1),
+        quarter(2024, 2),
+        *(Period("month", m, m) for m in MONTHS),
+    ]
+
+
+def choices(org_ids: list[int]) -> list[tuple[int, ...]]:
+    """The organisation choices a member of them all has: each one, and all together."""
+    return [(o,) for o in org_ids] + ([tuple(org_ids)] if len(org_ids) > 1 else [])
+
+
+def build(user, period: Period, orgs: tuple[int, ...]) -> Dashboard:
+    scope = report_scope_for_user(user=user, period=period, organisation_ids=list(orgs))
+    return dashboard_build(scope=scope, figures=report_figures(scope=scope))
+
+
+def published(
+    dashboard: Dashboard, orgs: tuple[int, ...], period: Period, atoms: Iterable[Atom]
+) -> list[tuple[frozenset[Atom], Cell]]:
+    """Every count the dashboard shows, each with the atoms it is the sum of."""
+    atoms = list(atoms)
+    months = set(period.months)
+
+    def where(*, org=None, month=None, route=None, role=None) -> frozenset[Atom]:
+        return frozenset(
+            a
+            for a in atoms
+            if a[0] in (orgs if org is None else (org,))
+            and a[1] in (months if month is None else {month})
+            and (route is None or a[2] == route)
+            and (role is None or a[3] == role)
+        )
+
+    everything = where()
+    figures: list[tuple[frozenset[Atom], Cell]] = []
+    tables = dashboard.tables
+    for key, column in (("route", "route"), ("role", "role")):
+        for row in tables[key].rows:
+            group = everything if row.key == "total" else where(**{column: row.key})
+            figures.append((group, row.cells[0]))
+    for key, value in (("group", "other"), ("status", "received"), ("department", "none")):
+        for row in tables[key].rows:
+            if row.key in (value, "total"):
+                figures.append((everything, row.cells[0]))
+    for row in tables["organisation"].rows:
+        group = everything if row.key == "total" else where(org=int(row.key))
+        figures.append((group, row.cells[0]))
+    response = {r.key: r.cells[0] for r in tables["response"].rows}
+    figures += [(everything, response["total"]), (everything, response["still_open"])]
+    all_months = frozenset(a for a in atoms if a[0] in orgs)
+    figures.append((all_months, response["open_now"]))  # every case is open, all in 2024/25
+    for month, cell in zip(dashboard.trend_months, dashboard.trend_cells, strict=True):
+        figures.append((where(month=month), cell))
+    return figures
+
+
+def box(cell: Cell) -> tuple[float, float]:
+    """What a reader knows of a count from its cell: worked out by brute force here, not
+    with the code under test."""
+    if cell.withheld:
+        return (RULE.suppress_up_to + 1, math.inf)
+    return _box(cell.display)
+
+
+@cache
+def _box(display: str) -> tuple[float, float]:
+    values = [n for n in range(0, 500) if RULE.count(n).display == display]
+    assert values, display
+    return (min(values), max(values))
+
+
+class Attacker:
+    """An integer program over the atoms, constrained by every figure seen."""
+
+    def __init__(self, atoms: list[Atom]) -> None:
+        self.atoms = atoms
+        self.index = {a: i for i, a in enumerate(atoms)}
+        self.rows: dict[tuple[int, ...], tuple[float, float]] = {}
+
+    def see(self, group: frozenset[Atom], cell: Cell) -> None:
+        """One published figure (the same sum seen twice keeps the tighter bounds)."""
+        if not group:
+            assert cell.display == "0", cell
+            return
+        lo, hi = box(cell)
+        idx = tuple(sorted(self.index[a] for a in group))
+        old_lo, old_hi = self.rows.get(idx, (0, math.inf))
+        self.rows[idx] = (max(lo, old_lo), min(hi, old_hi))
+
+    def feasible(self, group: frozenset[Atom], lo: float, hi: float) -> bool:
+        """Is there a data set consistent with every figure seen whose sum over ``group`` is
+        between ``lo`` and ``hi``?"""
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        inf = highspy.kHighsInf
+        n = len(self.atoms)
+        h.addVars(n, [0.0] * n, [1000.0] * n)
+        h.changeColsIntegrality(n, list(range(n)), [highspy.HighsVarType.kInteger] * n)
+        rows = [*self.rows.items(), (tuple(sorted(self.index[a] for a in group)), (lo, hi))]
+        for idx, (row_lo, row_hi) in rows:
+            h.addRow(row_lo, inf if row_hi == math.inf else row_hi, len(idx), idx, [1.0] * len(idx))
+        h.run()
+        status = h.getModelStatus()
+        assert status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible)
+        return status == highspy.HighsModelStatus.kOptimal
+
+    def other_value(self, group: frozenset[Atom], truth: int) -> bool:
+        """Could the sum over ``group`` be something other than ``truth``, in 1 to 7?"""
+        return self.feasible(group, truth + 1, RULE.suppress_up_to) or (
+            truth > 1 and self.feasible(group, 1, truth - 1)
+        )

@@ -1,0 +1,226 @@
+"""Attacks on the committee figures (issue 13): nothing a committee member can see, in any
+report they can choose, pins a `*`; and the figures say nothing the disclosed table does not.
+
+Data sets are small and random (hypothesis), loaded as rollup rows; every figure comes from
+the real report code (``dashboard_build``, the page, the API and the exports).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from concerns.roles import Role
+from reports.disclosure import Disclosure
+from reports.protection import box_of, candidates, propagate, protect
+from tests.factories import make_user
+from tests.reports import adversary
+
+pytestmark = pytest.mark.django_db
+
+RULE = Disclosure(suppress_up_to=7, round_to=5)
+EXAMPLES = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# Mostly small counts (where `*` lives), some zeros, some larger.
+count = st.one_of(st.just(0), st.integers(1, 4), st.integers(0, 12))
+
+
+# --- the auditor on its own ------------------------------------------------------------------
+
+
+def test_three_parts_and_a_total_would_pin_a_star_so_one_more_is_withheld():
+    # Given a total of 22 over parts 1, 8 and 13 (shown 20 over *, 10 and 15): 22 - 8 - 13
+    # leaves the * only 1, as 20 + 2 - (10 - 2) - (15 - 2) = 1.
+    exact = {"total": 22, "a": 1, "b": 8, "c": 13}
+    relations = [("total", ("a", "b", "c"))]
+    naive = {k: RULE.count(n) for k, n in exact.items()}
+    boxes = propagate({k: box_of(c, RULE) for k, c in naive.items()}, relations)
+    assert candidates(boxes["a"], RULE) == 1  # the attack works on the plain rule
+    # When audited, another part is withheld as well: not 10 (a withheld cell is still known
+    # to be above 7, so a <= 22 - 8 - 13 would hold), but 15 (then a <= 22 - 8 - 8 = 6)
+    cells = protect(exact, relations, RULE)
+    assert cells["a"].display == "*" and cells["b"].display == "10"
+    assert cells["c"].display == "x" and cells["total"].display == "20"
+    boxes = propagate({k: box_of(c, RULE) for k, c in cells.items()}, relations)
+    assert candidates(boxes["a"], RULE) >= 2
+
+
+def test_the_issue_example_no_longer_pins_open():
+    # "Open *, Confidential 10 (89%), Total 10" pinned Open to 1: percentages are now of the
+    # disclosed counts, so Confidential reads 10 of 10 whatever Open is.
+    cells = {
+        n: protect({"total": n + 8, "open": n, "conf": 8}, [("total", ("open", "conf"))], RULE)
+        for n in (1, 2, 3, 4)
+    }
+    shown = {
+        n: (c["open"].display, c["conf"].display, c["total"].display) for n, c in cells.items()
+    }
+    assert set(shown.values()) == {("*", "10", "10")}
+    shares = {RULE.share(c["conf"], c["total"]).display for c in cells.values()}
+    assert shares == {"100%"}
+
+
+@given(st.lists(st.integers(0, 30), min_size=2, max_size=6))
+def test_any_breakdown_leaves_every_star_two_values(parts):
+    exact = {"total": sum(parts), **{f"p{i}": n for i, n in enumerate(parts)}}
+    relations = [("total", tuple(f"p{i}" for i in range(len(parts))))]
+    cells = protect(exact, relations, RULE)
+    boxes = propagate({k: box_of(c, RULE) for k, c in cells.items()}, relations)
+    for key, cell in cells.items():
+        if cell.suppressed and not cell.withheld:
+            assert candidates(boxes[key], RULE) >= 2, (key, parts, cells)
+        # every box still holds the truth
+        assert boxes[key].lo <= exact[key] <= boxes[key].hi
+
+
+# --- no pinning, across every report a member can choose --------------------------------------
+
+
+@pytest.fixture
+def member(org, other_org):
+    return make_user(Role.COMMITTEE, org, other_org, username="carla")
+
+
+@EXAMPLES
+@given(data=st.data())
+def test_no_star_can_be_pinned_from_every_report_a_member_can_choose(member, org, other_org, data):
+    # Given a random small data set over two organisations and four months
+    org_ids = sorted([org.pk, other_org.pk])
+    values = data.draw(
+        st.lists(
+            count, min_size=adversary.atom_count(org_ids), max_size=adversary.atom_count(org_ids)
+        )
+    )
+    atoms = adversary.atoms_for(org_ids, values)
+    adversary.load(atoms)
+    # When an attacker reads every report the member can choose (each organisation and
+    # both together; the year, its quarters and months) and solves for the exact counts
+    attacker = adversary.Attacker(list(atoms))
+    stars: dict[frozenset, tuple[int, int]] = {}
+    for orgs in adversary.choices(org_ids):
+        for period in adversary.periods():
+            dashboard = adversary.build(member, period, orgs)
+            for group, cell in adversary.published(dashboard, orgs, period, atoms):
+                truth = sum(atoms[a] for a in group)
+                lo, hi = adversary.box(cell)
+                assert lo <= truth <= hi, (cell, truth)  # every figure tells the truth
+                attacker.see(group, cell)
+                if cell.suppressed and not cell.withheld:
+                    stars[group] = (truth, 0)
+    # then every figure seen allows the truth, and every `*` can still be at least one other
+    # value in 1 to 7 as well
+    assert attacker.feasible(frozenset(atoms), 0, math.inf)
+    for group, (truth, _) in stars.items():
+        assert attacker.other_value(group, truth), f"a * pinned to {truth}"
+
+
+# --- invariance: the same disclosed table, the same bytes -------------------------------------
+
+
+def _disclosed(atoms, org_ids):
+    """The primary disclosure of every sum the reports can show (what must match)."""
+    by: Counter = Counter()
+    for (o, m, route, role), n in atoms.items():
+        for key in (("route", route), ("role", role), ("total", "")):
+            by[(o, m, *key)] += n
+    keys = [("total", "")] + [("route", v) for v in adversary.ROUTES]
+    keys += [("role", v) for v in adversary.ROLES]
+    shown = {}
+    for orgs in [*[(o,) for o in org_ids], tuple(org_ids)]:
+        for period in adversary.periods():
+            for key in keys:
+                n = sum(by[(o, m, *key)] for o in orgs for m in period.months)
+                shown[(orgs, period.first_month, period.kind, key)] = RULE.count(n).display
+    return shown
+
+
+def _a_move(atoms, org_ids, rnd):
+    """A data set one concern away (moved within its organisation-month, added or taken
+    away) whose disclosed table is the same, if one is found among 300 tries."""
+    before = _disclosed(atoms, org_ids)
+    keys = list(atoms)
+    tries = [(a, b) for a in keys for b in keys if a[:2] == b[:2] and a != b]
+    tries += [(a, None) for a in keys] + [(None, b) for b in keys]
+    rnd.shuffle(tries)
+    for a, b in tries[:300]:
+        if a is not None and not atoms[a]:
+            continue
+        other = dict(atoms)
+        if a is not None:
+            other[a] -= 1
+        if b is not None:
+            other[b] += 1
+        if _disclosed(other, org_ids) == before:
+            return other
+    return None
+
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def _outputs(client, query: str, *, csv: bool) -> dict[str, object]:
+    """Everything a committee member can take away for one report (``csv``: each table's
+    CSV too, which the XLSX holds as well)."""
+    page = client.get(f"/reports/?{query}")
+    assert page.status_code == 200
+    html = CSRF.sub("", page.content.decode())
+    out: dict[str, object] = {"page": html}
+    out["api"] = client.get(f"/api/v1/reports/dashboard/?{query}").content
+    for key in re.findall(r'id="table-([a-z_]+)"', html) if csv else ():
+        out[f"csv:{key}"] = client.get(f"/reports/export/{key}.csv?{query}").content
+    book = load_workbook(io.BytesIO(client.get(f"/reports/export.xlsx?{query}").content))
+    out["xlsx"] = [
+        (sheet.title, [(c.value, c.number_format) for row in sheet.iter_rows() for c in row])
+        for sheet in book.worksheets
+    ]
+    reader = PdfReader(io.BytesIO(client.get(f"/reports/board-pack.pdf?{query}").content))
+    out["pdf"] = [page.extract_text() for page in reader.pages]
+    return out
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_two_data_sets_with_the_same_disclosed_table_give_the_same_outputs(
+    client, member, org, other_org, data
+):
+    # Given a random data set, and another one concern away with the same disclosed table
+    org_ids = sorted([org.pk, other_org.pk])
+    values = data.draw(
+        st.lists(
+            count, min_size=adversary.atom_count(org_ids), max_size=adversary.atom_count(org_ids)
+        )
+    )
+    first = adversary.atoms_for(org_ids, values)
+    second = _a_move(first, org_ids, data.draw(st.randoms(use_true_random=False)))
+    assume(second is not None)
+    changed = next(a for a in first if first[a] != second[a])
+    client.force_login(member)
+    queries = [
+        "period=year&year=2024",  # all organisations
+        f"period=quarter&quarter=2024-Q1&org={changed[0]}",
+        f"period=month&month={changed[1]:%Y-%m}&org={changed[0]}",
+    ]
+    # When every output of those reports is taken from each
+    adversary.load(first)
+    before = {q: _outputs(client, q, csv=q == queries[0]) for q in queries}
+    adversary.load(second)
+    after = {q: _outputs(client, q, csv=q == queries[0]) for q in queries}
+    # then they are the same, byte for byte (the PDF's text: its file carries a timestamp)
+    for q in queries:
+        for name in before[q]:
+            assert before[q][name] == after[q][name], (q, name)
