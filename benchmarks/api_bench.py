@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+UVICORN = str(ROOT / ".venv" / "bin" / "uvicorn")
 DB_NAME = os.environ.get("BENCH_DB", "speakup_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/4")
@@ -132,13 +133,39 @@ def existing_tokens() -> dict[str, str]:
     return {"lead": keys["bench-lead"], "reporter": keys["bench-reporter"]}
 
 
-def start_server(env: dict[str, str], extra: list[str]) -> subprocess.Popen:
+# The web servers compared (--server); each with 4 processes, access logs off.
+SERVERS = {
+    # WSGI: one request at a time per process (the production choice for HTTP).
+    "gunicorn": lambda extra: [
+        *(GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{PORT}"),
+        *("--log-level", "warning", "--timeout", "60"),
+        *(extra or ["-w", "4"]),
+    ],
+    # WSGI with 4 threads per process.
+    "gthread": lambda extra: [
+        *(GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{PORT}"),
+        *("--log-level", "warning", "--timeout", "60", "-k", "gthread"),
+        *(extra or ["-w", "4", "--threads", "4"]),
+    ],
+    # ASGI: Django runs each sync view in the process's one sync thread.
+    "uvicorn": lambda extra: [
+        *(UVICORN, "config.asgi:application", "--host", "127.0.0.1", "--port", str(PORT)),
+        *("--log-level", "warning", "--no-access-log", "--loop", "uvloop"),
+        *("--http", "httptools", "--ws", "websockets"),
+        *(extra or ["--workers", "4"]),
+    ],
+    # gunicorn supervising uvicorn's worker class (ASGI, as above).
+    "gunicorn-uvicorn": lambda extra: [
+        *(GUNICORN, "config.asgi:application", "-b", f"127.0.0.1:{PORT}"),
+        *("--log-level", "warning", "--timeout", "60", "-k", "uvicorn.workers.UvicornWorker"),
+        *(extra or ["-w", "4"]),
+    ],
+}
+
+
+def start_server(env: dict[str, str], extra: list[str], kind: str = "gunicorn") -> subprocess.Popen:
     server = subprocess.Popen(
-        [
-            *(GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{PORT}"),
-            *("--log-level", "warning", "--timeout", "60"),
-            *(extra or ["-w", "4"]),
-        ],
+        SERVERS[kind](extra),
         env=env,
         cwd=ROOT,
         start_new_session=True,
@@ -150,7 +177,7 @@ def start_server(env: dict[str, str], extra: list[str]) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("gunicorn did not come up")
+    raise SystemExit(f"{kind} did not come up")
 
 
 def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=None) -> dict:
@@ -215,7 +242,13 @@ def main() -> None:
         "--reuse-db", action="store_true", help="keep the seeded database of the last run"
     )
     parser.add_argument(
-        "--gunicorn", default="", help="gunicorn options instead of '-w 4' (sync workers)"
+        "--gunicorn", default="", help="server options instead of the default 4 processes"
+    )
+    parser.add_argument(
+        "--server",
+        choices=sorted(SERVERS),
+        default="gunicorn",
+        help="web server: gunicorn (sync), gthread, uvicorn, gunicorn-uvicorn",
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -238,7 +271,7 @@ def main() -> None:
         env["RECEIPT_SCRYPT_N"] = str(args.scrypt_n)
     tokens = existing_tokens() if args.reuse_db else prepare_database(env, args.concerns)
     subprocess.run(["redis-cli", "-u", REDIS, "FLUSHDB"], check=True, capture_output=True)
-    server = start_server(env, args.gunicorn.split())
+    server = start_server(env, args.gunicorn.split(), args.server)
     concern = {
         "organisation": "RBENCH",
         "categories": ["patient-safety", "education-quality"],
@@ -280,8 +313,8 @@ def main() -> None:
     hello = results[0]["rps"]
     cores = os.cpu_count()
     print(
-        f"\ngunicorn {args.gunicorn or '-w 4'}, wrk 16 connections, {args.seconds}s each, "
-        f"{cores} cores, "
+        f"\n{args.server} {args.gunicorn or '(4 processes)'}, wrk 16 connections, "
+        f"{args.seconds}s each, {cores} cores, "
         f"receipt scrypt n={env.get('RECEIPT_SCRYPT_N', 2**14)}"
     )
     print(f"{'scenario':<20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'% hello':>9}{'non-2xx':>9}")

@@ -1,0 +1,112 @@
+"""Log lines: one JSON object each, a request id, a route name, and nothing else of the
+request (no client address, User-Agent, cookie, path or concern reference)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from ops import logs
+from ops.logs import JsonFormatter
+
+ADDRESS = "203.0.113.77"
+AGENT = "Mozilla/5.0 (UniqueAgent-h19-7Q2)"
+COOKIE = "tracking=cookie-value-h19-X9"
+
+
+@pytest.fixture
+def captured():
+    """The formatter on a stream, attached to the root logger like the production config."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+def lines(stream: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+def test_a_record_is_one_json_object_with_only_the_allowed_fields(captured):
+    # given a record carrying what libraries attach: a request object, a client tuple
+    logging.getLogger("speakup.test").info(
+        "hello %s", "world", extra={"request": object(), "client": (ADDRESS, 5), "route": "x"}
+    )
+    # then the line is JSON, keeps the message and route, and drops the rest
+    (line,) = lines(captured)
+    assert line["message"] == "hello world"
+    assert line["route"] == "x"
+    assert set(line) <= logs.FIELDS
+    assert ADDRESS not in captured.getvalue()
+
+
+def test_djangos_request_logger_loses_the_path(captured):
+    # Django logs "Not Found: <path>" with the request attached
+    logging.getLogger("django.request").warning(
+        "%s: %s", "Not Found", "/api/v1/concerns/SU-2026-00042/", extra={"status_code": 404}
+    )
+    (line,) = lines(captured)
+    assert "SU-2026-00042" not in captured.getvalue()
+    assert line["status"] == 404
+
+
+def test_uvicorns_websocket_lines_lose_the_client_address():
+    # uvicorn.error logs each socket as "('<address>', <port>) - "WebSocket <path>" [accepted]"
+    record = logging.getLogger("uvicorn.error").makeRecord(
+        "uvicorn.error",
+        logging.WARNING,
+        __file__,
+        1,
+        '%s - "WebSocket %s" [accepted]',
+        (f"('{ADDRESS}', 51000)", "/ws/concerns/SU-2026-00001/"),
+        None,
+    )
+    text = JsonFormatter().format(record)
+    assert ADDRESS not in text and "SU-2026-00001" not in text
+    assert json.loads(text)["logger"] == "uvicorn.error"
+
+
+def test_an_incoming_request_id_is_kept_only_when_well_formed():
+    assert logs.new_request_id("abcdef12-3456") == "abcdef12-3456"
+    for bad in ["", "short", "x" * 65, "id with spaces and 203.0.113.77", "a\nb" * 5]:
+        assert logs.new_request_id(bad) != bad
+
+
+@pytest.mark.django_db
+def test_a_request_is_logged_by_route_name_with_a_request_id(client, captured, org):
+    # when an anonymous reporter's browser opens the raise form and a receipt route
+    # with a distinctive address, agent and cookie
+    client.cookies.load(COOKIE)
+    response = client.get(
+        "/", HTTP_USER_AGENT=AGENT, HTTP_X_FORWARDED_FOR=ADDRESS, REMOTE_ADDR="127.0.0.2"
+    )
+    missing = client.get("/api/v1/concerns/SU-2026-00042/", HTTP_USER_AGENT=AGENT)
+    text = captured.getvalue()
+    # then each request is one line with route name, status, duration and request id
+    requests = [line for line in lines(captured) if line["message"] == "request"]
+    assert [r["status"] for r in requests] == [response.status_code, missing.status_code]
+    assert requests[0]["route"] == "home"
+    assert all(r["request_id"] and r["duration_ms"] >= 0 for r in requests)
+    assert response["X-Request-ID"] == requests[0]["request_id"]
+    # and nothing of the request itself
+    for secret in [ADDRESS, "127.0.0.2", AGENT, "UniqueAgent", "cookie-value-h19", "SU-2026"]:
+        assert secret not in text, secret
+    assert "/api/v1/concerns" not in text
+
+
+def test_every_line_of_the_config_uses_the_json_formatter():
+    config = logs.logging_config()
+    assert config["handlers"]["console"]["formatter"] == "json"
+    assert config["loggers"]["gunicorn.access"]["level"] == "CRITICAL"
+    assert config["loggers"]["uvicorn.access"]["handlers"] == []
