@@ -74,7 +74,7 @@ def test_check_deploy_is_clean_with_the_readmes_production_environment(tmp_path)
     for line in block.group(1).splitlines():
         if "=" in line and not line.startswith("#"):
             name, value = line.removeprefix("export ").split("=", 1)
-            env[name] = value.strip("'\"")
+            env[name] = value.split(" #")[0].strip().strip("'\"")
     # the placeholders of secrets, filled in as an operator would
     from cryptography.fernet import Fernet
 
