@@ -180,7 +180,21 @@ def start_server(env: dict[str, str], extra: list[str], kind: str = "gunicorn") 
     raise SystemExit(f"{kind} did not come up")
 
 
-def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=None) -> dict:
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of the live processes in one process group: the server and
+    its workers. Per request it is a fairer figure than requests/s on a shared machine."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields[2] is pgrp (field 5 of proc(5))
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=None, pgid=0) -> dict:
     lua = WRK_LUA.format(
         method=method,
         body=json.dumps(json.dumps(body)) if body is not None else "nil",
@@ -195,6 +209,7 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
             check=True,
             capture_output=True,
         )
+        cpu_before = group_cpu_seconds(pgid)
         out = subprocess.run(
             [
                 *("wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s"),
@@ -206,6 +221,7 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
             capture_output=True,
             text=True,
         ).stdout
+        cpu = group_cpu_seconds(pgid) - cpu_before
     finally:
         os.unlink(script.name)
     match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+) (\d+)", out)
@@ -222,6 +238,7 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
         "requests": int(requests),
         "non_2xx": int(bad_status),
         "socket_errors": int(socket_errors),
+        "cpu_ms": 1000 * cpu / int(requests) if int(requests) else 0.0,
     }
 
 
@@ -301,7 +318,7 @@ def main() -> None:
     chosen = ["hello", *(s for s in args.only.split(",") if s and s != "hello")]
     try:
         results = [
-            wrk(name, path, args.seconds, **options)
+            wrk(name, path, args.seconds, pgid=server.pid, **options)
             for key, (name, path, options) in scenarios.items()
             if not args.only or key in chosen
         ]
@@ -317,11 +334,15 @@ def main() -> None:
         f"{args.seconds}s each, {cores} cores, "
         f"receipt scrypt n={env.get('RECEIPT_SCRYPT_N', 2**14)}"
     )
-    print(f"{'scenario':<20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'% hello':>9}{'non-2xx':>9}")
+    print(
+        f"{'scenario':<20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'% hello':>9}{'non-2xx':>9}"
+        f"{'CPU ms/req':>12}"
+    )
     for r in results:
         print(
             f"{r['name']:<20}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
             f"{100 * r['rps'] / hello:>8.1f}%{r['non_2xx'] + r['socket_errors']:>9}"
+            f"{r['cpu_ms']:>12.2f}"
         )
     print("\ntargets: raise >= 200 req/s with p95 < 100 ms; queue >= 400 req/s with p95 < 50 ms")
     sys.stdout.flush()

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from ops import logs, metrics
@@ -18,7 +19,8 @@ def route_name(request: HttpRequest) -> str:
     can hold a concern's reference. Unresolved paths (404s) all share one name."""
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return "unresolved"
+        # WhiteNoise answers static files before URL resolution.
+        return "static" if request.path.startswith(settings.STATIC_URL) else "unresolved"
     return match.view_name or match._func_path or "unnamed"
 
 

@@ -58,7 +58,10 @@ def backed_up(tmp_path, org, lead, guardian):
         raised = raise_concern(org, route="anonymous", description=f"Anonymous concern {i}")
         services.case_assign(case=raised.case, guardian=guardian, actor=lead)
     raise_concern(
-        org, route="confidential", reporter=reporter, reporter_name="Rhea Reporter",
+        org,
+        route="confidential",
+        reporter=reporter,
+        reporter_name="Rhea Reporter",
         reporter_contact="rhea@example.org",
     )
     dump = tmp_path / "speakup.dump"
