@@ -22,16 +22,16 @@ class OpsConfig(AppConfig):
         signals.task_postrun.connect(_task_finished, weak=False, dispatch_uid="ops.task_finished")
 
 
-_started: dict[str, float] = {}
+# task id -> (start time, the request id to restore: an eager task runs inside a request)
+_started: dict[str, tuple[float, Any]] = {}
 
 
 def _task_started(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
     from ops import logs
 
     if task_id:
-        _started[task_id] = time.perf_counter()
         # Task log lines carry the task id where a request's carry the request id.
-        logs.request_id.set(task_id)
+        _started[task_id] = (time.perf_counter(), logs.request_id.set(task_id))
 
 
 def _task_finished(
@@ -40,8 +40,12 @@ def _task_finished(
     from ops import logs, metrics
 
     started = _started.pop(task_id, None) if task_id else None
-    seconds = time.perf_counter() - started if started is not None else None
+    seconds = time.perf_counter() - started[0] if started is not None else None
     metrics.observe_task(
         task=getattr(task, "name", "unknown"), outcome=(state or "unknown").lower(), seconds=seconds
     )
-    logs.request_id.set("")
+    if started is not None:
+        try:
+            logs.request_id.reset(started[1])
+        except ValueError:  # finished in another context than it started: just clear it
+            logs.request_id.set("")

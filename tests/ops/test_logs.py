@@ -8,6 +8,7 @@ import json
 import logging
 
 import pytest
+from celery import shared_task
 
 from ops import logs
 from ops.logs import JsonFormatter
@@ -110,3 +111,21 @@ def test_every_line_of_the_config_uses_the_json_formatter():
     assert config["handlers"]["console"]["formatter"] == "json"
     assert config["loggers"]["gunicorn.access"]["level"] == "CRITICAL"
     assert config["loggers"]["uvicorn.access"]["handlers"] == []
+
+
+@shared_task(name="tests.ops.request_id_seen")
+def request_id_seen() -> str:
+    return logs.request_id.get()
+
+
+def test_a_task_logs_with_its_id_and_gives_the_request_its_own_back():
+    # given a request id in force (an eager task runs inside the request that queued it)
+    token = logs.request_id.set("request-0001")
+    try:
+        result = request_id_seen.apply()
+        after = logs.request_id.get()
+    finally:
+        logs.request_id.reset(token)
+    # then the task ran under its own id, and the request's id came back afterwards
+    assert result.get() == result.id
+    assert after == "request-0001"
