@@ -41,6 +41,8 @@ FIELDS = frozenset(
 )
 # Loggers whose messages quote a path, a Host header or a client address.
 _REWORDED = ("django.request", "django.security", "django.server", "uvicorn.error", "daphne")
+# gunicorn's own lines that quote a request's URI or the client's address.
+_GUNICORN_REQUEST_LINES = ("Error handling request", "Invalid request from", "Socket error")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
@@ -62,7 +64,9 @@ class JsonFormatter(_JsonFormatter):
         super().__init__(*args, **kwargs)
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.name.startswith(_REWORDED) and record.levelno < logging.CRITICAL:
+        if record.name == "gunicorn.error" and str(record.msg).startswith(_GUNICORN_REQUEST_LINES):
+            record.msg, record.args = "request failed in the web server", ()
+        elif record.name.startswith(_REWORDED) and record.levelno < logging.CRITICAL:
             status = getattr(record, "status_code", None)
             record.msg = f"request answered {status}" if status else "server notice"
             record.args = ()

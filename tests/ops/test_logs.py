@@ -78,6 +78,19 @@ def test_uvicorns_websocket_lines_lose_the_client_address():
     assert json.loads(text)["logger"] == "uvicorn.error"
 
 
+def test_gunicorns_request_error_lines_lose_the_uri_and_address():
+    for msg, args in [
+        ("Error handling request %s", ("/raise/sent/SU-2026-00007/",)),
+        ("Invalid request from ip={ip}: {error}".replace("{ip}", ADDRESS), ()),
+    ]:
+        record = logging.getLogger("gunicorn.error").makeRecord(
+            "gunicorn.error", logging.ERROR, __file__, 1, msg, args, None
+        )
+        text = JsonFormatter().format(record)
+        assert ADDRESS not in text and "SU-2026" not in text
+        assert json.loads(text)["message"] == "request failed in the web server"
+
+
 def test_an_incoming_request_id_is_kept_only_when_well_formed():
     assert logs.new_request_id("abcdef12-3456") == "abcdef12-3456"
     for bad in ["", "short", "x" * 65, "id with spaces and 203.0.113.77", "a\nb" * 5]:
