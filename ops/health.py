@@ -7,6 +7,7 @@ Answers name the check and say why it failed in fixed words; no host, key or cas
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
@@ -147,8 +148,6 @@ class ReadyView(HealthCheckView):
 
     async def get(self, request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
         with self.get_executor() as executor:
-            import asyncio
-
             self.results = await asyncio.gather(
                 *(check.get_result(executor) for check in self.get_checks())
             )

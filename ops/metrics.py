@@ -20,7 +20,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
-    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -65,9 +64,21 @@ class ServiceCollector:
     process gives the same answer, whichever one is scraped)."""
 
     def collect(self):
+        from django.db import DatabaseError
+
         from ops import selectors
 
-        figures = selectors.service_figures()
+        try:
+            figures = selectors.service_figures()
+        except DatabaseError:
+            # The database is down: say so, and still serve the request and task figures.
+            yield GaugeMetricFamily(
+                "speakup_service_figures_up", "Service figures read from the database", value=0
+            )
+            return
+        yield GaugeMetricFamily(
+            "speakup_service_figures_up", "Service figures read from the database", value=1
+        )
         open_cases = GaugeMetricFamily(
             "speakup_cases_open", "Open cases", labels=["status", "route"]
         )
@@ -105,11 +116,11 @@ class ServiceCollector:
 
 
 def registry() -> CollectorRegistry:
+    reg = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        reg = CollectorRegistry()
+        # Every process's files: gunicorn workers, Celery's pool (same machine).
         MultiProcessCollector(reg)
     else:
-        reg = CollectorRegistry()
         for collector in (REQUESTS, REQUEST_SECONDS, TASKS, TASK_SECONDS):
             reg.register(collector)
     reg.register(ServiceCollector())
@@ -136,6 +147,3 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if not allowed(request):
         return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
     return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
-
-
-__all__ = ["REGISTRY", "metrics_view", "observe_request", "observe_task"]

@@ -107,3 +107,20 @@ def test_no_label_names_a_concern(client, org, settings):
     # and every route label is a route name (no slashes: never a path)
     routes = set(re.findall(r'route="([^"]*)"', text))
     assert routes and not any("/" in r for r in routes)
+
+
+def test_with_the_database_down_the_request_figures_still_answer(client, settings, monkeypatch):
+    # given the figures' read failing as it does with the database down (a unit test of the
+    # collector: the request figures live in the process, not in the database)
+    from django.db import DatabaseError
+
+    from ops import selectors
+
+    def refuse(**kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(selectors, "service_figures", refuse)
+    status, text = scrape(client, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert status == 200
+    assert value(text, "speakup_service_figures_up") == 0
+    assert "speakup_http_requests_total" in text
