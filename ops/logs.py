@@ -40,7 +40,14 @@ FIELDS = frozenset(
     }
 )
 # Loggers whose messages quote a path, a Host header or a client address.
-_REWORDED = ("django.request", "django.security", "django.server", "uvicorn.error", "daphne")
+_REWORDED = (
+    "django.request",
+    "django.security",
+    "django.server",
+    "django.channels.server",  # daphne's runserver (./scripts/serve): address and path
+    "uvicorn.error",
+    "daphne",
+)
 # gunicorn's own lines that quote a request's URI or the client's address.
 _GUNICORN_REQUEST_LINES = ("Error handling request", "Invalid request from", "Socket error")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -102,6 +109,7 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
             "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
             "uvicorn": quiet,
             "django.server": quiet,
+            "django.channels.server": quiet,
             "daphne": quiet,
             # The Board pack's font subsetting reports every table it prunes, at INFO.
             "fontTools": quiet,

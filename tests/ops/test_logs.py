@@ -91,6 +91,30 @@ def test_gunicorns_request_error_lines_lose_the_uri_and_address():
         assert json.loads(text)["message"] == "request failed in the web server"
 
 
+def test_the_development_servers_request_lines_lose_address_and_path():
+    # daphne's runserver (./scripts/serve) logs "HTTP GET <path> 200 [0.01, <address>:<port>]"
+    record = logging.getLogger("django.channels.server").makeRecord(
+        "django.channels.server",
+        logging.WARNING,
+        __file__,
+        1,
+        "HTTP %(method)s %(path)s %(status)s [%(time_taken).2f, %(client)s]",
+        (
+            {
+                "method": "GET",
+                "path": "/raise/sent/SU-2026-00009/",
+                "status": 404,
+                "time_taken": 0.01,
+                "client": f"{ADDRESS}:5000",
+            },
+        ),
+        None,
+    )
+    text = JsonFormatter().format(record)
+    assert ADDRESS not in text and "SU-2026" not in text
+    assert logs.logging_config()["loggers"]["django.channels.server"]["level"] == "WARNING"
+
+
 def test_an_incoming_request_id_is_kept_only_when_well_formed():
     assert logs.new_request_id("abcdef12-3456") == "abcdef12-3456"
     for bad in ["", "short", "x" * 65, "id with spaces and 203.0.113.77", "a\nb" * 5]:
