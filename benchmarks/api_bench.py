@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+UVICORN = str(ROOT / ".venv" / "bin" / "uvicorn")
 DB_NAME = os.environ.get("BENCH_DB", "speakup_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/4")
@@ -132,13 +133,39 @@ def existing_tokens() -> dict[str, str]:
     return {"lead": keys["bench-lead"], "reporter": keys["bench-reporter"]}
 
 
-def start_server(env: dict[str, str], extra: list[str]) -> subprocess.Popen:
+# The web servers compared (--server); each with 4 processes, access logs off.
+SERVERS = {
+    # WSGI: one request at a time per process (the production choice for HTTP).
+    "gunicorn": lambda extra: [
+        *(GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{PORT}"),
+        *("--log-level", "warning", "--timeout", "60"),
+        *(extra or ["-w", "4"]),
+    ],
+    # WSGI with 4 threads per process.
+    "gthread": lambda extra: [
+        *(GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{PORT}"),
+        *("--log-level", "warning", "--timeout", "60", "-k", "gthread"),
+        *(extra or ["-w", "4", "--threads", "4"]),
+    ],
+    # ASGI: Django runs each sync view in the process's one sync thread.
+    "uvicorn": lambda extra: [
+        *(UVICORN, "config.asgi:application", "--host", "127.0.0.1", "--port", str(PORT)),
+        *("--log-level", "warning", "--no-access-log", "--loop", "uvloop"),
+        *("--http", "httptools", "--ws", "websockets"),
+        *(extra or ["--workers", "4"]),
+    ],
+    # gunicorn supervising uvicorn's worker class (ASGI, as above).
+    "gunicorn-uvicorn": lambda extra: [
+        *(GUNICORN, "config.asgi:application", "-b", f"127.0.0.1:{PORT}"),
+        *("--log-level", "warning", "--timeout", "60", "-k", "uvicorn.workers.UvicornWorker"),
+        *(extra or ["-w", "4"]),
+    ],
+}
+
+
+def start_server(env: dict[str, str], extra: list[str], kind: str = "gunicorn") -> subprocess.Popen:
     server = subprocess.Popen(
-        [
-            *(GUNICORN, "config.wsgi:application", "-b", f"127.0.0.1:{PORT}"),
-            *("--log-level", "warning", "--timeout", "60"),
-            *(extra or ["-w", "4"]),
-        ],
+        SERVERS[kind](extra),
         env=env,
         cwd=ROOT,
         start_new_session=True,
@@ -150,10 +177,24 @@ def start_server(env: dict[str, str], extra: list[str]) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("gunicorn did not come up")
+    raise SystemExit(f"{kind} did not come up")
 
 
-def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=None) -> dict:
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of the live processes in one process group: the server and
+    its workers. Per request it is a fairer figure than requests/s on a shared machine."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields[2] is pgrp (field 5 of proc(5))
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=None, pgid=0) -> dict:
     lua = WRK_LUA.format(
         method=method,
         body=json.dumps(json.dumps(body)) if body is not None else "nil",
@@ -168,6 +209,7 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
             check=True,
             capture_output=True,
         )
+        cpu_before = group_cpu_seconds(pgid)
         out = subprocess.run(
             [
                 *("wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s"),
@@ -179,6 +221,7 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
             capture_output=True,
             text=True,
         ).stdout
+        cpu = group_cpu_seconds(pgid) - cpu_before
     finally:
         os.unlink(script.name)
     match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+) (\d+)", out)
@@ -195,6 +238,7 @@ def wrk(name: str, path: str, seconds: int, *, method="GET", body=None, token=No
         "requests": int(requests),
         "non_2xx": int(bad_status),
         "socket_errors": int(socket_errors),
+        "cpu_ms": 1000 * cpu / int(requests) if int(requests) else 0.0,
     }
 
 
@@ -215,7 +259,13 @@ def main() -> None:
         "--reuse-db", action="store_true", help="keep the seeded database of the last run"
     )
     parser.add_argument(
-        "--gunicorn", default="", help="gunicorn options instead of '-w 4' (sync workers)"
+        "--gunicorn", default="", help="server options instead of the default 4 processes"
+    )
+    parser.add_argument(
+        "--server",
+        choices=sorted(SERVERS),
+        default="gunicorn",
+        help="web server: gunicorn (sync), gthread, uvicorn, gunicorn-uvicorn",
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -238,7 +288,7 @@ def main() -> None:
         env["RECEIPT_SCRYPT_N"] = str(args.scrypt_n)
     tokens = existing_tokens() if args.reuse_db else prepare_database(env, args.concerns)
     subprocess.run(["redis-cli", "-u", REDIS, "FLUSHDB"], check=True, capture_output=True)
-    server = start_server(env, args.gunicorn.split())
+    server = start_server(env, args.gunicorn.split(), args.server)
     concern = {
         "organisation": "RBENCH",
         "categories": ["patient-safety", "education-quality"],
@@ -268,7 +318,7 @@ def main() -> None:
     chosen = ["hello", *(s for s in args.only.split(",") if s and s != "hello")]
     try:
         results = [
-            wrk(name, path, args.seconds, **options)
+            wrk(name, path, args.seconds, pgid=server.pid, **options)
             for key, (name, path, options) in scenarios.items()
             if not args.only or key in chosen
         ]
@@ -280,15 +330,19 @@ def main() -> None:
     hello = results[0]["rps"]
     cores = os.cpu_count()
     print(
-        f"\ngunicorn {args.gunicorn or '-w 4'}, wrk 16 connections, {args.seconds}s each, "
-        f"{cores} cores, "
+        f"\n{args.server} {args.gunicorn or '(4 processes)'}, wrk 16 connections, "
+        f"{args.seconds}s each, {cores} cores, "
         f"receipt scrypt n={env.get('RECEIPT_SCRYPT_N', 2**14)}"
     )
-    print(f"{'scenario':<20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'% hello':>9}{'non-2xx':>9}")
+    print(
+        f"{'scenario':<20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'% hello':>9}{'non-2xx':>9}"
+        f"{'CPU ms/req':>12}"
+    )
     for r in results:
         print(
             f"{r['name']:<20}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
             f"{100 * r['rps'] / hello:>8.1f}%{r['non_2xx'] + r['socket_errors']:>9}"
+            f"{r['cpu_ms']:>12.2f}"
         )
     print("\ntargets: raise >= 200 req/s with p95 < 100 ms; queue >= 400 req/s with p95 < 50 ms")
     sys.stdout.flush()

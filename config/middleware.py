@@ -13,10 +13,6 @@ class PrivacyHeadersMiddleware:
         response = self.get_response(request)
         if not request.path.startswith("/static/"):
             response.setdefault("Cache-Control", "no-store, private")
-        response.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "connect-src 'self' ws: wss:; frame-ancestors 'none'; form-action 'self'",
-        )
+        # The Content-Security-Policy comes from django-csp (CONTENT_SECURITY_POLICY).
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response

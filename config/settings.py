@@ -6,12 +6,15 @@ process, the in-memory channel layer, console mail and a key file created on fir
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 
 from config.policies import (
     AttachmentPolicy,
@@ -20,6 +23,9 @@ from config.policies import (
     RetentionPolicy,
     TimelinessPolicy,
 )
+from ops.logs import logging_config
+from ops.policies import HealthPolicy, MetricsPolicy
+from ops.sentry import init_from_env as init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SPEAKUP_DATA_DIR", BASE_DIR / "var"))
@@ -80,9 +86,14 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "api",
+    "ops",
+    "csp",
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id for every log line, then one line per request (route name,
+    # status, duration) and its metrics.
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.PrivacyHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -226,7 +238,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
 }
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}  # filled in by notifications.schedule
+CELERY_BEAT_SCHEDULE: dict = {}  # filled in by notifications.schedule and ops
+# Workers log through LOGGING below (JSON, no task arguments), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_REDIRECT_STDOUTS = False
 
 _email_url = os.environ.get("EMAIL_URL", "")
 if _email_url:
@@ -303,22 +318,59 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # posts and Django's CSRF check refuses every POST. Other sites still get no referrer.
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Logs never carry request bodies, IP addresses or user agents: no access log here, and
-# Django's request logger reports only status and path (paths never hold identities).
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.server": {"level": "WARNING"},
-        "daphne": {"level": "WARNING"},
-        # The Board pack's font subsetting reports every table it prunes, at INFO.
-        "fontTools": {"level": "WARNING"},
-        "fpdf": {"level": "WARNING"},
-    },
+# TLS: with secure cookies on (the default when DEBUG is off) plain HTTP is redirected to
+# HTTPS and browsers are told to use HTTPS only (HSTS). SECURE_COOKIES=0, as the tests and
+# ./scripts/serve run, turns all three off together. Behind a TLS proxy the web servers
+# take the scheme from X-Forwarded-Proto of FORWARDED_ALLOW_IPS only (scripts/production).
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+# Load balancers probe health over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("HSTS_SECONDS", "31536000" if SESSION_COOKIE_SECURE else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = _flag("HSTS_PRELOAD")
+
+# Content Security Policy (django-csp): this site only. Sockets go to SITE_URL's own host
+# ('self' covers ws/wss of the page's origin in current browsers; the explicit origin is for
+# those that predate CSP level 3). No other host: the NHS.UK fonts are not loaded (see
+# scripts/nhsuk_css.py), and nothing else is fetched from outside.
+_site = urlsplit(SITE_URL)
+_socket_origin = f"{'wss' if _site.scheme == 'https' else 'ws'}://{_site.netloc}"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "style-src": [SELF],
+        "script-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF, _socket_origin],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
 }
+
+# Logs: one JSON object a line (ops/logs.py), with the request or task id, and never a
+# request body, client address, User-Agent, cookie or path (routes are logged by name).
+LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
+# Python's warnings go through the same JSON lines (py.warnings), not bare to stderr.
+logging.captureWarnings(True)
+
+# Readiness (/health/ready/) and metrics (/metrics, for a bearer token or listed networks).
+SPEAKUP_HEALTH = HealthPolicy(
+    worker_ping_seconds=float(os.environ.get("HEALTH_WORKER_PING_SECONDS", "2")),
+    beat_max_age_seconds=int(os.environ.get("HEALTH_BEAT_MAX_AGE_SECONDS", "300")),
+    heartbeat_seconds=int(os.environ.get("HEALTH_HEARTBEAT_SECONDS", "30")),
+    outbox_max_age_seconds=int(os.environ.get("HEALTH_OUTBOX_MAX_AGE_SECONDS", "3600")),
+)
+SPEAKUP_METRICS = MetricsPolicy(
+    token=os.environ.get("METRICS_TOKEN", ""),
+    allow_networks=tuple(
+        n.strip() for n in os.environ.get("METRICS_ALLOW_IPS", "").split(",") if n.strip()
+    ),
+)
 
 SPEAKUP_TIMELINESS = TimelinessPolicy(
     acknowledge_working_days=int(os.environ.get("SLA_ACKNOWLEDGE_WORKING_DAYS", "2")),
@@ -337,3 +389,6 @@ SPEAKUP_ANONYMOUS_NOTIFY_DELAY = (
     int(os.environ.get("ANON_NOTIFY_DELAY_MIN", "0")),
     int(os.environ.get("ANON_NOTIFY_DELAY_MAX", "0")),
 )
+
+# Optional error reports (SENTRY_DSN), scrubbed of anything personal (ops/sentry.py).
+init_sentry()

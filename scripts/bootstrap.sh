@@ -28,7 +28,10 @@ if [ ! -f "$STAMP" ]; then
 fi
 
 install_frontend() {
-  if [ -f node_modules/nhsuk-frontend/package.json ]; then return 0; fi
+  if [ -f node_modules/nhsuk-frontend/package.json ]; then
+    "$PY" scripts/nhsuk_css.py
+    return 0
+  fi
   if ! command -v npm >/dev/null; then as_root_apt nodejs npm || true; fi
   if command -v npm >/dev/null; then
     echo "== installing the NHS.UK design system (npm ci)"
@@ -36,4 +39,5 @@ install_frontend() {
   else
     echo "!! npm is not available: pages will be served without the NHS.UK styles" >&2
   fi
+  "$PY" scripts/nhsuk_css.py
 }
