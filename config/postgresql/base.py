@@ -41,8 +41,10 @@ _UTC_LOADER = _c_loader()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
-        connection = super().get_new_connection(conn_params)
+    def _configure_connection(self, connection: Any) -> bool:
+        # Called for every new connection: by init_connection_state without a pool, and by
+        # the pool itself when it opens one (config.settings pools by default), so a pooled
+        # connection registers the loader once, not at every checkout.
         if _UTC_LOADER is not None and self.timezone is dt.UTC:
             connection.adapters.register_loader("timestamptz", _UTC_LOADER)
-        return connection
+        return super()._configure_connection(connection)
