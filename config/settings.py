@@ -141,7 +141,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         )
     # At most DB_POOL_MAX_SIZE connections per process (web worker, Celery process), however
     # many requests or threads want one: the others wait up to DB_POOL_TIMEOUT seconds, then
-    # get a 503. Pooled connections keep their prepared statements between requests.
+    # get a 503 (at once while PostgreSQL is unreachable: config/postgresql/base.py). Pooled
+    # connections keep their prepared statements between requests.
     # DB_POOL=0 behind an external pooler (PgBouncer), with DB_CONN_MAX_AGE as before.
     if _DB_POOL:
         DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -152,8 +153,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # A connection unused this long is closed (the pool keeps min_size).
             "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "300")),
         }
-    # A PostgreSQL that is down must fail a request fast (a 503), not after the OS's
-    # connect timeout of minutes.
+    # A PostgreSQL that does not answer must fail a request fast (a 503), not after the
+    # OS's connect timeout of minutes.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
         os.environ.get("DB_CONNECT_TIMEOUT", "3")
     )
