@@ -76,9 +76,12 @@ def test_twenty_concurrent_clients_never_hold_more_connections_than_the_pools(se
     lock, samples, stop_sampling = threading.Lock(), [], threading.Event()
 
     def sample() -> None:
-        while not stop_sampling.is_set():
-            samples.append(app_connections())
-            time.sleep(0.02)
+        try:
+            while not stop_sampling.is_set():
+                samples.append(app_connections())
+                time.sleep(0.02)
+        finally:
+            connection.close()  # this thread's own connection, back to the pool
 
     def client(n: int) -> None:
         headers = {"X-Forwarded-For": f"10.{RUN}.{n}.3"}

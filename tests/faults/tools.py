@@ -76,6 +76,9 @@ class TcpProxy:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.connections = 0
+        # While set, new connections are accepted and never answered (a hung server).
+        self.stall = threading.Event()
+        self.stalled: list[socket.socket] = []
 
     def __enter__(self) -> TcpProxy:
         self.restore()
@@ -101,6 +104,9 @@ class TcpProxy:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
+        stalled, self.stalled = self.stalled, []
+        for s in stalled:
+            s.close()
         with self._lock:
             pairs, self._pairs = self._pairs, []
         for a, b in pairs:
@@ -121,6 +127,9 @@ class TcpProxy:
                     sock = key.fileobj
                     if sock is listener:
                         client, _ = listener.accept()
+                        if self.stall.is_set():
+                            self.stalled.append(client)
+                            continue
                         try:
                             upstream = socket.create_connection(self.upstream, timeout=2)
                         except OSError:
@@ -172,6 +181,8 @@ class RecordingHandler:
         self.recipients: list[str] = []
         self.accepted = threading.Event()
         self.stall_quit = threading.Event()
+        # While set, a message is read but not yet answered (250 withheld).
+        self.hold_data = threading.Event()
         self.quits_waiting = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:
@@ -179,6 +190,8 @@ class RecordingHandler:
         self.message_ids.append(parsed.get("Message-ID", ""))
         self.recipients += list(envelope.rcpt_tos)
         self.accepted.set()
+        while self.hold_data.is_set():
+            await asyncio.sleep(0.02)
         return "250 OK queued"
 
     async def handle_QUIT(self, server, session, envelope) -> str:
@@ -211,6 +224,7 @@ class SmtpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.handler.stall_quit.clear()
+        self.handler.hold_data.clear()
         self.controller.stop()
 
 
@@ -291,9 +305,19 @@ def start_uvicorn(env: dict[str, str], *, workers: int = 1) -> tuple[subprocess.
     return process, port
 
 
-def start_celery_worker(env: dict[str, str]) -> subprocess.Popen:
+def start_celery_worker(env: dict[str, str], *, pool: str = "solo") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            f"--pool={pool}",
+            "-l",
+            "WARNING",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
