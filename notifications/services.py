@@ -270,7 +270,11 @@ def _backoff(attempts: int) -> dt.timedelta:
 # row is retried soon without growing back-off, so that the sweeper's next probe finds the
 # server back and the backlog goes out at once (issue 14: a 518-row backlog took 6.5 min).
 TRANSPORT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
-TRANSPORT_RETRY = dt.timedelta(seconds=15)
+TRANSPORT_RETRY = dt.timedelta(seconds=10)
+# After such a failure, delivery tasks in this process do not connect for this long: each
+# would wait EMAIL_TIMEOUT while the queue behind it grows. The sweeper still probes.
+MAIL_AWAY_SECONDS = 5.0
+_mail_away = {"until": 0.0}
 
 
 def message_id(delivery_id: int) -> str:
@@ -374,6 +378,11 @@ def _send_one(
             return _deliver_in_app(delivery_id, now, leased=leased)
         if not _claim(delivery_id, now, leased=leased):
             return "skipped"
+        if mail_connection is None and time.monotonic() < _mail_away["until"]:
+            Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(
+                leased_until=None, not_before=now + TRANSPORT_RETRY
+            )
+            return "unavailable"  # left to the sweeper's next probe
         own = mail_connection is None
         mail_connection = mail_connection or get_connection(fail_silently=False)
         try:
@@ -383,6 +392,7 @@ def _send_one(
                 with contextlib.suppress(Exception):  # sent and recorded; QUIT is courtesy
                     mail_connection.close()
     except TRANSPORT_ERRORS as exc:
+        _mail_away["until"] = time.monotonic() + MAIL_AWAY_SECONDS
         _record_failure(delivery_id, exc, now, retry_in=TRANSPORT_RETRY)
         return "unavailable"
     except Exception as exc:
