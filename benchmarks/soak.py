@@ -74,6 +74,7 @@ print(json.dumps({
     "concerns": list(Concern.objects.values_list("reference", flat=True)),
     "email_rows": Delivery.objects.filter(channel="email").count(),
     "unsent": Delivery.objects.filter(sent_at__isnull=True).count(),
+    "leased": Delivery.objects.filter(sent_at__isnull=True, leased_until__isnull=False).count(),
 }))
 """
 
@@ -154,6 +155,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         results: list[tuple[str, int, float]] = []
         raised: list[str] = []
+        raised_at: list[float] = []
+        delivered_at: list[tuple[float, int]] = []
+        marks: dict[str, float] = {}
         lock = threading.Lock()
         t0 = time.monotonic()
         end = t0 + duration
@@ -194,6 +198,7 @@ def main() -> None:
                         results.append((kind, status, elapsed))
                         if kind == "raise" and status == 201:
                             raised.append(r.json()["reference"])
+                            raised_at.append(time.monotonic())
                     time.sleep(0.05)
 
         def timeline() -> None:
@@ -205,6 +210,7 @@ def main() -> None:
             faults.append(f"{time.monotonic() - t0:5.1f}s Redis cut")
             at(0.40)
             redis_proxy.restore()
+            marks["redis back"] = time.monotonic()
             faults.append(f"{time.monotonic() - t0:5.1f}s Redis back")
             at(0.50)
             killed = children(worker.pid)[:1]
@@ -216,10 +222,18 @@ def main() -> None:
             faults.append(f"{time.monotonic() - t0:5.1f}s SMTP stalled")
             at(0.80)
             smtp_proxy.stall.clear()
+            marks["smtp back"] = time.monotonic()
             faults.append(f"{time.monotonic() - t0:5.1f}s SMTP answering again")
+
+        def count_mail() -> None:
+            while time.monotonic() < end + 200 and not marks.get("done"):
+                delivered_at.append((time.monotonic(), smtp.handler.delivered))
+                time.sleep(0.5)
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
         threads.append(threading.Thread(target=timeline))
+        sampler = threading.Thread(target=count_mail, daemon=True)
+        sampler.start()
         for t in threads:
             t.start()
         for t in threads:
@@ -231,6 +245,7 @@ def main() -> None:
         wait_for(lambda: smtp.handler.delivered >= expected, timeout=180, every=1)
         last_mail_after = time.monotonic() - last_fault_end
         time.sleep(20)  # anything still to come would be a duplicate
+        marks["done"] = time.monotonic()
         counts = json.loads(manage(env, "shell", "-c", COUNT, capture=True).splitlines()[-1])
         stop(beat)
         stop(worker)
@@ -264,7 +279,19 @@ def main() -> None:
         f"duplicated {smtp.handler.duplicated}  (received {len(smtp.handler.message_ids)}; "
         f"email rows {counts['email_rows']}, unsent rows {counts['unsent']})"
     )
-    print(f"last email arrived {last_mail_after:.0f}s after the last fault ended")
+    print(
+        f"unsent rows still leased by a killed sender: {counts['leased']} (resent under the "
+        "same Message-ID once the lease lapses, if the server had already taken them)"
+    )
+    print(f"all emails in {last_mail_after:.0f}s after the last fault ended")
+    for name, when in sorted(marks.items(), key=lambda kv: kv[1]):
+        if name == "done":
+            continue
+        # every email of a concern raised before the fault ended, delivered by when?
+        owed = 2 * sum(1 for t in raised_at if t <= when)
+        caught_up = next((t for t, n in delivered_at if t >= when and n >= owed), None)
+        took = "never" if caught_up is None else f"{caught_up - when:.0f}s"
+        print(f"{name}: the {owed} emails owed by then all delivered {took} later")
 
 
 if __name__ == "__main__":
