@@ -27,7 +27,9 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[2]
 _low, _high = (int(p) for p in os.environ.get("FAULT_PORTS", "18200-18299").split("-"))
-_next = [_low]
+# Each pytest-xdist worker starts at its own part of the range, so two never race for a port.
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").lstrip("gw") or 0)
+_next = [_low + (_worker * 25) % (_high - _low + 1)]
 _ports_lock = threading.Lock()
 
 
