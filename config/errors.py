@@ -3,6 +3,8 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from config.unavailable import current_exception_is_unavailable, service_unavailable
+
 
 def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
     if request.path.startswith("/api/"):
@@ -24,4 +26,6 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if current_exception_is_unavailable():  # the database is down: 503, not a bug
+        return service_unavailable(request)
     return _page(request, 500, "Sorry, there is a problem", "Please try again later.")

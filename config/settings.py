@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.PrivacyHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost, so that it sees a view's database outage first (config/unavailable.py).
+    "config.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,10 +128,14 @@ TEMPLATES = [
     },
 ]
 
+_DB_POOL = _flag("DB_POOL", default=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'speakup.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # Persistent connections leaked under ASGI (each request's thread opened its own and
+        # left it idle: 193 held by two uvicorn workers until PostgreSQL refused clients), so
+        # connections are pooled and bounded instead (below), or closed after each request.
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
         conn_health_checks=True,
     )
 }
@@ -145,9 +151,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=5
         )
+    # At most DB_POOL_MAX_SIZE connections per process (web worker, Celery process), however
+    # many requests or threads want one: the others wait up to DB_POOL_TIMEOUT seconds, then
+    # get a 503 (at once while PostgreSQL is unreachable: config/postgresql/base.py). Pooled
+    # connections keep their prepared statements between requests.
+    # DB_POOL=0 behind an external pooler (PgBouncer), with DB_CONN_MAX_AGE as before.
+    if _DB_POOL:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
+            "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "8")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            # A connection unused this long is closed (the pool keeps min_size).
+            "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "300")),
+        }
+    # A PostgreSQL that does not answer must fail a request fast (a 503), not after the
+    # OS's connect timeout of minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DB_CONNECT_TIMEOUT", "3")
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent writers on the embedded default: write-ahead logging (readers never block
+    # the writer), every transaction takes the write lock when it begins (IMMEDIATE) so two
+    # writers queue on the busy timeout instead of one failing "database is locked" when
+    # both try to upgrade a read lock, and a busy timeout long enough to wait in that queue.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -186,9 +219,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# Redis when configured, with a per-process fallback while it is unreachable
+# (config/cache.py): throttles keep counting locally and no request fails for the cache.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "config.cache.FallbackRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -237,6 +272,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 3,
 }
+# No task runs for ever (a mail server that accepts and never answers held both worker
+# processes for minutes): the soft limit raises inside the task, the hard one kills the
+# process (prefork pool; the solo pool cannot enforce either). A delivery's lease
+# (notifications.services.LEASE) is longer than the hard limit.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "60"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "90"))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in by notifications.schedule and ops
 # Workers log through LOGGING below (JSON, no task arguments), not Celery's own handler.
@@ -257,6 +298,11 @@ if _email_url:
     EMAIL_USE_SSL = _e.scheme == "smtps"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Every SMTP operation gives up after this many seconds: a silent mail server delays its
+# messages, and never holds a worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Emails sent at once by a sweep draining a backlog, each on its own SMTP connection.
+SPEAKUP_EMAIL_CONCURRENCY = int(os.environ.get("EMAIL_CONCURRENCY", "4"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "speakup@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -305,9 +351,10 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Sessions are read from the cache (Redis in production) and written through to the
-# database: a signed-in request no longer reads the session table.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only. Read through a cache (cached_db), a session written
+# or ended while Redis was unreachable stayed in Redis in its old state, and a signed-out
+# session came back to life when Redis did; one primary-key read per request is the price.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", default=not DEBUG)

@@ -3,10 +3,13 @@ and forwards ids and kinds; the page then fetches what its user may see."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from concerns.roles import is_guardian
 from concerns.selectors import organisation_ids_for_user
@@ -15,9 +18,25 @@ from workflow.errors import CaseNotFound
 from workflow.policies import receipt_holder_from_session
 from workflow.selectors import case_get_for_user, concern_get_for_reporter
 
+# The channel layer (Redis) is away: the socket cannot hear anything, so it is closed with
+# 1013 "try again later"; the page reconnects with back-off and refetches (static/js/live.js).
+TRY_AGAIN_LATER = 1013
+LAYER_ERRORS = (RedisError, OSError)  # OSError covers refused, reset and timed out
+JOIN_TIMEOUT_SECONDS = 2.0
+
 
 class _GroupsConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
+
+    async def __call__(self, scope, receive, send) -> None:
+        """The layer failing (on connect, while listening, on leaving) ends this socket
+        quietly: a 1013 close and one log line per outage, not a traceback per socket."""
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_ERRORS as exc:
+            live.health.failed(exc, "socket")
+            with contextlib.suppress(Exception):  # the socket may already be gone
+                await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
 
     async def connect(self) -> None:
         self.groups_joined = []
@@ -26,13 +45,22 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)  # the same refusal for "not yours" and "no such thing"
             return
         for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined = groups
+            await asyncio.wait_for(
+                self.channel_layer.group_add(group, self.channel_name), JOIN_TIMEOUT_SECONDS
+            )
+            self.groups_joined.append(group)
+        live.health.worked()
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await asyncio.wait_for(
+                    self.channel_layer.group_discard(group, self.channel_name),
+                    JOIN_TIMEOUT_SECONDS,
+                )
+            except LAYER_ERRORS:
+                break  # membership expires with the group's TTL in Redis
 
     async def receive_json(self, content: object, **kwargs: object) -> None:
         """Clients only listen."""

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -87,18 +88,73 @@ def _shares_a_loop(layer: Any) -> bool:
     return layer is not None and not isinstance(layer, InMemoryChannelLayer)
 
 
+class LayerHealth:
+    """Whether the channel layer answered lately, shared by every socket and send of the
+    process. While it is down, failures are logged once when the outage starts and once
+    when it ends (with how many were affected), not once per socket per retry; and sends
+    from requests skip it for ``RETRY_SECONDS`` instead of each waiting for a timeout."""
+
+    RETRY_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.down_since = 0.0
+        self.retry_at = 0.0
+        self.affected = 0
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self.retry_at
+
+    def failed(self, exc: BaseException, what: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            first = self.down_since == 0.0
+            if first:
+                self.down_since = now
+            self.retry_at = now + self.RETRY_SECONDS
+            self.affected += 1
+        if first:
+            logger.error(
+                "channel layer unavailable (%s) on %s: live updates paused, sockets closed "
+                "with 1013 and left to reconnect",
+                type(exc).__name__,
+                what,
+            )
+
+    def worked(self) -> None:
+        if self.down_since == 0.0:
+            return
+        with self._lock:
+            if self.down_since == 0.0:
+                return
+            down, self.down_since = time.monotonic() - self.down_since, 0.0
+            affected, self.affected = self.affected, 0
+        logger.warning(
+            "channel layer available again after %.1fs (%d sockets or sends affected)",
+            down,
+            affected,
+        )
+
+
+health = LayerHealth()
+
+
 def groups_send(sends: list[tuple[str, dict]]) -> bool:
-    """Best effort: True if sent. Failures are logged by class name only."""
+    """Best effort: True if sent. Failures are logged by class name only, once an outage."""
     if not sends:
         return True
+    if not health.usable():
+        health.affected += 1
+        return False
     try:
         if _shares_a_loop(get_channel_layer()):
             _layer_loop.run(_send_all(sends))
         else:
             async_to_sync(_send_all)(sends)
     except Exception as exc:  # a live update is a courtesy, never worth failing for
-        logger.warning("live update not sent (%s)", type(exc).__name__)
+        health.failed(exc, "send")
         return False
+    health.worked()
     return True
 
 

@@ -4,23 +4,33 @@ Planning: ``deliveries_plan_for_event`` runs after the event's transaction commi
 signal receiver) and again from the sweeper for any event that never got planned. It writes
 a ``PlannedEvent`` marker and the ``Delivery`` rows in one transaction, so it happens once.
 
-Sending: ``delivery_send`` marks the row sent with a conditional UPDATE and sends in the
-same transaction. Two runs of the same task (a redelivered message, a sweeper overlapping a
-worker) serialise on that row: the second finds it sent and does nothing.
+Sending an email: ``delivery_send`` claims the row (a lease, committed), sends, then marks it
+sent (committed), so no transaction or row lock is open while the mail server is talked to.
+Two runs of the same task (a redelivered message, a sweeper overlapping a worker) meet at the
+claim: the second finds the row leased or sent and does nothing. A process killed after the
+server took the message and before it was marked sent sends it again once the lease lapses,
+under the same Message-ID. In-app deliveries are marked sent in the transaction that writes
+them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import random
+import smtplib
+import threading
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q
@@ -42,12 +52,18 @@ from workflow.selectors import guardians_for_case
 
 logger = logging.getLogger(__name__)
 
-# The receiver plans at once; the sweeper only picks up events older than this.
-PLAN_GRACE = dt.timedelta(minutes=2)
+# The receiver plans at once; the sweeper (every 15 s) only picks up events older than
+# this. Planning and sending are idempotent, so a short grace costs at most repeated work;
+# it keeps the delay after a broker outage well under a minute.
+PLAN_GRACE = dt.timedelta(seconds=20)
 # No transaction stays open this long, so events older than it are all visible.
 CURSOR_SETTLE = dt.timedelta(minutes=10)
-SEND_GRACE = dt.timedelta(seconds=60)
-LEASE = dt.timedelta(minutes=5)
+SEND_GRACE = dt.timedelta(seconds=15)
+# Longer than any send can take (EMAIL_TIMEOUT per SMTP step, the Celery hard time limit),
+# so a live sender's row is never taken over; a dead one's is, after this.
+LEASE = dt.timedelta(minutes=3)
+# A sweep stops claiming after this long (under the task's soft time limit).
+SWEEP_BUDGET_SECONDS = 40.0
 BACKOFF_CAP = dt.timedelta(hours=1)
 
 REPORTER_TRANSITIONS = {
@@ -250,8 +266,47 @@ def _backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=30 * 2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
-def _deliver(delivery: Delivery) -> None:
-    if delivery.channel == Channel.IN_APP:
+# The mail server itself is away (refused, silent, hung up): not this message's fault. The
+# row is retried soon without growing back-off, so that the sweeper's next probe finds the
+# server back and the backlog goes out at once (issue 14: a 518-row backlog took 6.5 min).
+TRANSPORT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
+TRANSPORT_RETRY = dt.timedelta(seconds=10)
+# After such a failure, delivery tasks in this process do not connect for this long: each
+# would wait EMAIL_TIMEOUT while the queue behind it grows. The sweeper still probes.
+MAIL_AWAY_SECONDS = 5.0
+_mail_away = {"until": 0.0}
+
+
+def message_id(delivery_id: int) -> str:
+    """The same Message-ID every time this delivery is sent: a resend after a crash (the
+    server took the message, the process died before recording it) is the same message to
+    the mail system and the recipient's client. Keyed, so it does not count deliveries."""
+    token = hmac.new(
+        settings.SPEAKUP_PEPPER.encode(), f"message-id:{delivery_id}".encode(), hashlib.sha256
+    ).hexdigest()[:20]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "speakup.invalid"
+    return f"<speakup.{delivery_id}.{token}@{domain}>"
+
+
+def _claim(delivery_id: int, now: dt.datetime, *, leased: bool) -> bool:
+    """Take the row for one send, committed before the mail server is spoken to: no
+    transaction or row lock is held while SMTP runs. A sweeper's own lease counts."""
+    rows = Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True, not_before__lte=now)
+    if not leased:
+        rows = rows.filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+    return bool(rows.update(leased_until=now + LEASE))
+
+
+def _deliver_in_app(delivery_id: int, now: dt.datetime, *, leased: bool) -> str:
+    """In-app: nothing leaves the database, so marking sent and writing the notification
+    share one transaction."""
+    rows = Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True, not_before__lte=now)
+    if not leased:
+        rows = rows.filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+    with transaction.atomic():
+        if not rows.update(sent_at=now, leased_until=None):
+            return "skipped"
+        delivery = Delivery.objects.only("recipient_id", "case_id", "topic").get(pk=delivery_id)
         Notification.objects.get_or_create(
             delivery=delivery,
             defaults={
@@ -262,54 +317,99 @@ def _deliver(delivery: Delivery) -> None:
         )
         group = live.user_group(delivery.recipient_id)
         transaction.on_commit(lambda: live.groups_send([(group, live.notification_message())]))
-        return
+    return "sent"
+
+
+def _email_message(delivery: Delivery, mail_connection: object) -> EmailMessage | None:
     address = (
         reporter_email_address(delivery.case) if delivery.to_reporter else delivery.recipient.email
     )
     if not address:
-        delivery.last_error = "NoAddress"
-        Delivery.objects.filter(pk=delivery.pk).update(last_error="NoAddress")
-        return
+        return None
     digest = (
         selectors.digest_counts(user=delivery.recipient) if delivery.topic == "digest" else None
     )
     email = content.email_for(delivery, digest=digest)
-    EmailMessage(
+    return EmailMessage(
         subject=email.subject,
         body=email.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
-    ).send(fail_silently=False)
+        headers={"Message-ID": message_id(delivery.pk)},
+        connection=mail_connection,
+    )
 
 
-def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
-    """Send one delivery if it is due and not yet sent. Returns what happened."""
-    now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            claimed = Delivery.objects.filter(
-                pk=delivery_id, sent_at__isnull=True, not_before__lte=now
-            ).update(sent_at=now, leased_until=None)
-            if not claimed:
-                return "skipped"
-            delivery = Delivery.objects.select_related(
-                "recipient", "case", "case__concern", "case__concern__reporter"
-            ).get(pk=delivery_id)
-            _deliver(delivery)
-    except Exception as exc:
-        _record_failure(delivery_id, exc, now)
-        return "failed"
+def _send_email(delivery_id: int, now: dt.datetime, mail_connection: object) -> str:
+    """Claim (committed), send, mark sent (committed). A crash between the last two resends
+    later under the same Message-ID; a crash before the send only delays it."""
+    delivery = Delivery.objects.select_related(
+        "recipient", "case", "case__concern", "case__concern__reporter"
+    ).get(pk=delivery_id)
+    message = _email_message(delivery, mail_connection)
+    if message is None:
+        Delivery.objects.filter(pk=delivery_id).update(
+            sent_at=now, leased_until=None, last_error="NoAddress"
+        )
+        return "sent"
+    mail_connection.open()  # kept open by us: QUIT comes after the row is marked sent
+    message.send(fail_silently=False)
+    Delivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now(), leased_until=None)
     return "sent"
 
 
-def _record_failure(delivery_id: int, exc: Exception, now: dt.datetime) -> None:
+def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
+    """Send one delivery if it is due and not yet sent: "sent", "skipped" or "failed"."""
+    outcome = _send_one(delivery_id, now or timezone.now(), leased=False, mail_connection=None)
+    return "failed" if outcome == "unavailable" else outcome
+
+
+def _send_one(
+    delivery_id: int, now: dt.datetime, *, leased: bool, mail_connection: object | None
+) -> str:
+    """As ``delivery_send``, and "unavailable" when the mail server is away (the row is
+    retried soon, its back-off not grown). ``leased``: the caller (a sweep) holds the row."""
+    try:
+        channel = Delivery.objects.filter(pk=delivery_id).values_list("channel", flat=True)
+        channel = channel.first()
+        if channel is None:
+            return "skipped"
+        if channel == Channel.IN_APP:
+            return _deliver_in_app(delivery_id, now, leased=leased)
+        if not _claim(delivery_id, now, leased=leased):
+            return "skipped"
+        if mail_connection is None and time.monotonic() < _mail_away["until"]:
+            Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(
+                leased_until=None, not_before=now + TRANSPORT_RETRY
+            )
+            return "unavailable"  # left to the sweeper's next probe
+        own = mail_connection is None
+        mail_connection = mail_connection or get_connection(fail_silently=False)
+        try:
+            return _send_email(delivery_id, now, mail_connection)
+        finally:
+            if own:
+                with contextlib.suppress(Exception):  # sent and recorded; QUIT is courtesy
+                    mail_connection.close()
+    except TRANSPORT_ERRORS as exc:
+        _mail_away["until"] = time.monotonic() + MAIL_AWAY_SECONDS
+        _record_failure(delivery_id, exc, now, retry_in=TRANSPORT_RETRY)
+        return "unavailable"
+    except Exception as exc:
+        _record_failure(delivery_id, exc, now)
+        return "failed"
+
+
+def _record_failure(
+    delivery_id: int, exc: Exception, now: dt.datetime, retry_in: dt.timedelta | None = None
+) -> None:
     delivery = Delivery.objects.filter(pk=delivery_id).only("attempts").first()
     if delivery is None:
         return
     attempts = delivery.attempts + 1
     Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(
         attempts=F("attempts") + 1,
-        not_before=now + _backoff(attempts),
+        not_before=now + (retry_in or _backoff(attempts)),
         leased_until=None,
         last_error=type(exc).__name__[:120],
     )
@@ -338,6 +438,59 @@ def deliveries_claim(*, now: dt.datetime | None = None, batch: int = 100) -> lis
     return ids
 
 
+def _release(ids: list[int]) -> None:
+    if ids:
+        Delivery.objects.filter(pk__in=ids, sent_at__isnull=True).update(leased_until=None)
+
+
+class _Senders:
+    """Sends a sweep's claimed rows: ``concurrency`` threads, each on one SMTP connection
+    for all its messages (a connection per message cost more than the message). The first
+    "mail server away" stops every thread; what they had not sent is released at once."""
+
+    def __init__(self, *, now: dt.datetime, concurrency: int) -> None:
+        self.now = now
+        self.concurrency = max(1, concurrency)
+        self.server_away = threading.Event()
+
+    def _run(self, ids: list[int], outcomes: list[str], threaded: bool, leased: bool) -> None:
+        mail_connection = get_connection(fail_silently=False)
+        try:
+            for position, pk in enumerate(ids):
+                if self.server_away.is_set():
+                    if leased:
+                        _release(ids[position:])
+                    return
+                outcome = _send_one(pk, self.now, leased=leased, mail_connection=mail_connection)
+                outcomes.append(outcome)
+                if outcome == "unavailable":
+                    self.server_away.set()
+        finally:
+            with contextlib.suppress(Exception):  # a server that hung up: nothing to close
+                mail_connection.close()
+            if threaded:
+                connection.close()  # this thread's own database connection, back to the pool
+
+    def send(self, ids: list[int], *, leased: bool = True) -> list[str]:
+        outcomes: list[str] = []
+        # A caller inside a transaction (a test, a management command's atomic block) has
+        # rows other connections cannot see: send on this thread.
+        if self.concurrency == 1 or len(ids) < 2 or connection.in_atomic_block:
+            self._run(ids, outcomes, False, leased)
+            return outcomes
+        shares = [ids[i :: self.concurrency] for i in range(self.concurrency)]
+        threads = [
+            threading.Thread(target=self._run, args=(share, outcomes, True, leased), daemon=True)
+            for share in shares
+            if share
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return outcomes
+
+
 @dataclass(frozen=True)
 class SweepResult:
     planned: int
@@ -361,16 +514,35 @@ def retention_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     return erased
 
 
-def deliveries_sweep(*, now: dt.datetime | None = None) -> SweepResult:
-    """The safety net: plan missed events, then send whatever is due and still unsent."""
+def deliveries_sweep(
+    *, now: dt.datetime | None = None, budget_seconds: float | None = None
+) -> SweepResult:
+    """The safety net: plan missed events, then send whatever is due and still unsent, as
+    fast as the mail server takes it (``EMAIL_CONCURRENCY`` at once), until nothing is due,
+    the server is away, or ``budget_seconds`` is spent (the next sweep goes on)."""
+    fixed_now = now is not None
     now = now or timezone.now()
+    started = time.monotonic()
+    budget = SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     planned = events_plan_missed(now=now)
     now = max(now, timezone.now())  # planning took time; its rows are due from when it ran
+    concurrency = settings.SPEAKUP_EMAIL_CONCURRENCY
+    senders = _Senders(now=now, concurrency=concurrency)
     due_now = [p.delivery_id for p in planned if p.not_before <= now]
-    outcomes = [delivery_send(delivery_id=pk, now=now) for pk in due_now]
-    outcomes += [delivery_send(delivery_id=pk, now=now) for pk in deliveries_claim(now=now)]
+    outcomes = senders.send(due_now, leased=False)  # a worker may hold these: not ours
+    while not senders.server_away.is_set() and time.monotonic() - started < budget:
+        claimed = deliveries_claim(now=now, batch=max(50, 10 * concurrency))
+        if not claimed:
+            break
+        outcomes += senders.send(claimed)
+        if not fixed_now:
+            now = timezone.now()
+    if senders.server_away.is_set():
+        logger.warning("mail server unavailable: sweep stopped, the rest goes on the next one")
     return SweepResult(
-        planned=len(planned), sent=outcomes.count("sent"), failed=outcomes.count("failed")
+        planned=len(planned),
+        sent=outcomes.count("sent"),
+        failed=outcomes.count("failed") + outcomes.count("unavailable"),
     )
 
 

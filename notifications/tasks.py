@@ -27,7 +27,15 @@ def plan(event_id: int) -> int:
     return len(pending)
 
 
-@shared_task(name="notifications.sweep", acks_late=True, ignore_result=True)
+# A sweep stops claiming after SWEEP_BUDGET_SECONDS; its limits leave room for the sends
+# under way to finish (each bounded by EMAIL_TIMEOUT), and stay below the delivery lease.
+@shared_task(
+    name="notifications.sweep",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=100,
+    time_limit=120,
+)
 def sweep() -> dict[str, int]:
     result = services.deliveries_sweep()
     return {"planned": result.planned, "sent": result.sent, "failed": result.failed}
@@ -59,7 +67,9 @@ def retention() -> int:
 
 # After a failed publish, this process stops trying for a while, so that with the broker
 # down only one request pays the connection timeout; the sweeper sends what was skipped.
-BROKER_RETRY_AFTER_SECONDS = 30.0
+# Short, so that planning goes back to the worker soon after the broker returns (the sweeper
+# catches what was skipped within PLAN_GRACE + one sweep interval either way).
+BROKER_RETRY_AFTER_SECONDS = 5.0
 _broker_down_until = 0.0
 
 

@@ -123,12 +123,16 @@ def test_a_worker_killed_mid_email_leads_to_one_email_not_two(org, guardian, smt
         if first.poll() is None:
             first.kill()
     row.refresh_from_db()
-    assert row.sent_at is None  # its claim died with its transaction
+    assert row.sent_at is None  # it never got as far as recording a send
 
     # and the mail server recovers, a new worker starts, the sweeper runs, and the killed
     # task's message is redelivered as well
     smtp.stall.clear()
-    Delivery.objects.update(not_before=timezone.now() - dt.timedelta(minutes=2))
+    # (the killed worker's claim is a committed lease now: let it lapse, as time would)
+    Delivery.objects.update(
+        not_before=timezone.now() - dt.timedelta(minutes=2),
+        leased_until=timezone.now() - dt.timedelta(seconds=1),
+    )
     second = start_worker_process(smtp.server_address[1])
     try:
         tasks.sweep.delay()
