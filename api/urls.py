@@ -58,5 +58,10 @@ urlpatterns = [
     path("cases/<ref:reference>/messages/", cases.CaseMessagesView.as_view(), name="case-messages"),
     path("cases/<ref:reference>/notes/", cases.CaseNotesView.as_view(), name="case-notes"),
     path("cases/<ref:reference>/outcome/", cases.CaseOutcomeView.as_view(), name="case-outcome"),
+    path(
+        "cases/<ref:reference>/identity/",
+        cases.CaseIdentityRevealView.as_view(),
+        name="case-identity",
+    ),
     path("reports/", include("api.reports_urls")),
 ]
