@@ -20,6 +20,7 @@ from config.policies import (
     RetentionPolicy,
     TimelinessPolicy,
 )
+from config.proxies import parse_networks as _parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SPEAKUP_DATA_DIR", BASE_DIR / "var"))
@@ -245,13 +246,15 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "speakup@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
-# Throttles (pages and API) key on REMOTE_ADDR unless told how many reverse proxies in front
-# of the app to trust: then on the address that many hops back in X-Forwarded-For. Trusting
-# none by default means a client cannot dodge a limit with its own X-Forwarded-For; behind a
-# proxy, set it, or every client shares the proxy's address and its limits.
-SPEAKUP_TRUSTED_PROXIES = int(
-    os.environ.get("TRUSTED_PROXIES", os.environ.get("API_NUM_PROXIES", "0"))
+# Throttles (pages and API) key on REMOTE_ADDR, and believe X-Forwarded-For only when the
+# request comes from one of these reverse proxies (CIDRs, comma-separated): then the client
+# is the right-most hop that is not one of them (config/proxies.py). Behind a proxy, set it,
+# or every client shares the proxy's address and its limits. (TRUSTED_PROXIES=N, a hop count
+# that believed the header from any peer, is gone.)
+SPEAKUP_TRUSTED_PROXY_ADDRESSES = tuple(
+    a.strip() for a in os.environ.get("TRUSTED_PROXY_ADDRESSES", "").split(",") if a.strip()
 )
+_parse_networks(SPEAKUP_TRUSTED_PROXY_ADDRESSES)  # a typo stops the start, not the limits
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ReceiptTokenAuthentication",
@@ -266,10 +269,9 @@ REST_FRAMEWORK = {
     # The API speaks JSON only, and refuses oversized bodies (413) before reading them.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "NUM_PROXIES": SPEAKUP_TRUSTED_PROXIES,
+    # Receipt codes are not here: page and API share one budget (workflow/receipt_throttle.py,
+    # SPEAKUP_RECEIPTS).
     "DEFAULT_THROTTLE_RATES": {
-        "receipt_client": "10/hour",
-        "receipt_global": "120/minute",
         "anonymous_raise": "20/hour",
         "token_client": "20/hour",
     },
