@@ -159,7 +159,7 @@ def test_a_receipt_code_opens_a_session_for_its_concern(anonymous_concern):
     assert body["reference"] == anonymous_concern.case.reference
     assert body["token"].startswith("receipt.")
     assert body["expires_in"] == 30 * 60
-    detail = client_for(token=body["token"]).get(f"/api/v1/concerns/{body['reference']}/")
+    detail = client_for(token=body["token"]).get("/api/v1/anonymous/concern/")
     assert detail.status_code == 200
     assert detail.json()["route"] == "anonymous"
 
@@ -227,7 +227,7 @@ def test_receipt_guessing_is_throttled_globally(settings, anonymous_concern):
 def test_a_receipt_session_expires(monkeypatch, anonymous_concern):
     # Given a receipt session opened now (sessions last 30 minutes)
     token = receipt_token(anonymous_concern.receipt_code)
-    url = f"/api/v1/concerns/{anonymous_concern.case.reference}/"
+    url = "/api/v1/anonymous/concern/"
     issued = time.time()
 
     # When 29 minutes pass it still works; after 31 it does not
@@ -255,7 +255,9 @@ def test_a_receipt_token_for_one_concern_does_not_open_another(org):
     a, b = raise_concern(org), raise_concern(org)
     client = client_for(token=receipt_token(a.receipt_code))
 
-    mine = client.get(f"/api/v1/concerns/{a.case.reference}/")
+    mine = client.get("/api/v1/anonymous/concern/")
+    # (changed on purpose, issue 13: by reference, a receipt session finds nothing, even its own)
+    own_by_reference = client.get(f"/api/v1/concerns/{a.case.reference}/")
     theirs = [
         client.get(f"/api/v1/concerns/{b.case.reference}/"),
         client.get(f"/api/v1/concerns/{b.case.reference}/messages/"),
@@ -267,6 +269,8 @@ def test_a_receipt_token_for_one_concern_does_not_open_another(org):
     ]
 
     assert mine.status_code == 200
+    assert mine.json()["reference"] == a.case.reference
+    assert own_by_reference.status_code == 404
     assert [r.status_code for r in theirs] == [404] * 5
     assert [r["reference"] for r in client.get("/api/v1/concerns/").json()["results"]] == [
         a.case.reference
