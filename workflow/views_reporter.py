@@ -41,6 +41,7 @@ from workflow.forms_reporter import (
 from workflow.models import Case, MessageKind, Status
 from workflow.policies import Actor, ReceiptHolder
 from workflow.receipt_throttle import Verdict, anonymous_raise_allowed, receipt_sign_in
+from workflow.socket_tokens import socket_path_for
 
 RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
 HOLDER = policies_.RECEIPT_SESSION_KEY
@@ -282,6 +283,7 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
         "conversation": conversation,
         "status_text": STATUS_TEXT.get(case.status, case.get_status_display()),
         "anonymous": rep.anonymous,
+        "socket_path": socket_path_for(request.session, concern_id=case.concern_id),
         "urls": {a: rep.url(a) for a in ("reply", "withdraw", "again", "detriment")},
         "can_withdraw": case.is_open,
         "can_reply": case.status != Status.WITHDRAWN,
