@@ -334,8 +334,22 @@ _retention = os.environ.get("RETENTION_MONTHS_AFTER_END", "72").strip().lower()
 SPEAKUP_RETENTION = RetentionPolicy(
     months_after_end=None if _retention == "never" else int(_retention)
 )
-# Random delay (seconds) before notifying about a new anonymous concern.
-SPEAKUP_ANONYMOUS_NOTIFY_DELAY = (
-    int(os.environ.get("ANON_NOTIFY_DELAY_MIN", "0")),
-    int(os.environ.get("ANON_NOTIFY_DELAY_MAX", "0")),
-)
+
+
+def _seconds_range(name: str, default: str) -> tuple[int, int]:
+    """"120-600" (a range of seconds), "300" (exactly), or "0" (off)."""
+    text = os.environ.get(name, default).strip()
+    low, _, high = text.partition("-")
+    try:
+        bounds = (int(low), int(high or low))
+    except ValueError as exc:
+        raise ValueError(f"{name} must be seconds, or a range like 120-600: {text!r}") from exc
+    if bounds[0] < 0 or bounds[0] > bounds[1]:
+        raise ValueError(f"{name} must be a range of seconds from low to high: {text!r}")
+    return bounds
+
+
+# A new anonymous concern is announced to staff (email, in-app, live) after a random delay
+# in this range (seconds), so that the moment it arrives does not point to who was free to
+# raise it just then. On by default; "0" turns it off. Deadlines run from the exact time.
+SPEAKUP_ANONYMOUS_NOTIFY_DELAY = _seconds_range("SPEAKUP_ANONYMOUS_NOTIFY_DELAY", "120-600")
