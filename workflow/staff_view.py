@@ -69,6 +69,20 @@ def moment_for_staff(*, route: str, raised_at: dt.datetime, value: Any) -> Any:
     return value
 
 
+def overdue_for_staff(
+    *, route: str, due_kind: str, due_at: dt.datetime | None, now: dt.datetime | None = None
+) -> bool:
+    """Overdue as staff are told it: for an anonymous concern's acknowledgement, from the
+    day after its due date, so that the flag turning does not give away the time of day."""
+    if due_at is None:
+        return False
+    now = now or timezone.now()
+    shown = due_at_for_staff(route=route, due_kind=due_kind, due_at=due_at)
+    if shown is not due_at and shown is not None:
+        return now >= shown + dt.timedelta(days=1)
+    return due_at < now
+
+
 def due_at_for_staff(
     *, route: str, due_kind: str, due_at: dt.datetime | None
 ) -> dt.datetime | None:

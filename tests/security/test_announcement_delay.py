@@ -354,3 +354,19 @@ def test_with_the_broker_down_the_sweeper_still_announces_it_after_the_delay(
     due = max(r.not_before for r in rows)
     services.deliveries_sweep(now=due + SEND_GRACE + dt.timedelta(seconds=1))
     assert [m.to for m in mail.outbox] == [[guardian.email]]
+
+
+def test_the_overdue_flag_does_not_give_away_the_time_of_day():
+    from workflow.staff_view import overdue_for_staff
+
+    due = timezone.make_aware(dt.datetime(2026, 11, 6, 14, 37, 12))  # 2 working days on
+    just_after = due + dt.timedelta(minutes=1)
+    next_day = timezone.make_aware(dt.datetime(2026, 11, 7, 0, 0, 1))
+
+    def flag(route, now):
+        return overdue_for_staff(route=route, due_kind="acknowledge", due_at=due, now=now)
+
+    # an anonymous concern is shown overdue from the day after its due date, not the minute
+    assert [flag("anonymous", t) for t in (just_after, next_day)] == [False, True]
+    # an open one, at the exact moment (the control)
+    assert [flag("open", t) for t in (due - dt.timedelta(minutes=1), just_after)] == [False, True]
