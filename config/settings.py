@@ -269,6 +269,9 @@ REST_FRAMEWORK = {
     # The API speaks JSON only, and refuses oversized bodies (413) before reading them.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Our throttles take the address from config.proxies; 0 keeps DRF's own get_ident (for
+    # any throttle that does not) off X-Forwarded-For, which it otherwise believes from anyone.
+    "NUM_PROXIES": 0,
     # Receipt codes are not here: page and API share one budget (workflow/receipt_throttle.py,
     # SPEAKUP_RECEIPTS).
     "DEFAULT_THROTTLE_RATES": {
@@ -337,7 +340,7 @@ SPEAKUP_RETENTION = RetentionPolicy(
 
 
 def _seconds_range(name: str, default: str) -> tuple[int, int]:
-    """"120-600" (a range of seconds), "300" (exactly), or "0" (off)."""
+    """ "120-600" (a range of seconds), "300" (exactly), or "0" (off)."""
     text = os.environ.get(name, default).strip()
     low, _, high = text.partition("-")
     try:

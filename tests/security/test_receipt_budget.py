@@ -229,3 +229,22 @@ def test_a_bad_trusted_proxy_address_is_refused_at_start():
     ]
     with pytest.raises(ValueError, match=r"10\.0\.0\.300"):
         parse_networks(["10.0.0.300"])
+
+
+def test_the_api_throttles_ignore_a_forged_forwarded_for_too(settings, db):
+    # Given a sign-in limit of 2 an hour, and no trusted proxy
+    from tests.api.conftest import rates_override
+
+    rates_override(settings, token_client="2/hour")
+    body = {"username": "nobody", "password": "wrong-password"}
+
+    # When one peer tries three times, claiming a new address each time
+    statuses = [
+        APIClient(REMOTE_ADDR=PEER)
+        .post("/api/v1/auth/token/", body, format="json", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+        .status_code
+        for n in range(3)
+    ]
+
+    # Then it is one client: the third is refused
+    assert statuses == [400, 400, 429]
