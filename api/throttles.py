@@ -18,9 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from config.proxies import client_address
+from workflow.receipt_throttle import anonymous_raise_allowed
 
 
 class _Throttle(SimpleRateThrottle):
@@ -47,13 +48,15 @@ class TokenSignInThrottle(_Throttle):
     scope = "token_client"
 
 
-class AnonymousRaiseThrottle(_Throttle):
-    """Anonymous concerns from one client (they cost a slow receipt hash each)."""
+class AnonymousRaiseThrottle(BaseThrottle):
+    """Anonymous concerns from one client (they cost a slow receipt hash each): the raise
+    form's budget, shared with it (workflow.receipt_throttle; the receipt policy's rate)."""
 
-    scope = "anonymous_raise"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def allow_request(self, request: Request, view: Any) -> bool:
         data = request.data
         if not isinstance(data, dict) or data.get("route") != "anonymous":
-            return None
-        return super().get_cache_key(request, view)
+            return True
+        return anonymous_raise_allowed(request._request)
+
+    def wait(self) -> float:
+        return 3600.0

@@ -272,10 +272,9 @@ REST_FRAMEWORK = {
     # Our throttles take the address from config.proxies; 0 keeps DRF's own get_ident (for
     # any throttle that does not) off X-Forwarded-For, which it otherwise believes from anyone.
     "NUM_PROXIES": 0,
-    # Receipt codes are not here: page and API share one budget (workflow/receipt_throttle.py,
-    # SPEAKUP_RECEIPTS).
+    # Receipt codes and anonymous raising are not here: page and API share one budget for
+    # each (workflow/receipt_throttle.py, SPEAKUP_RECEIPTS).
     "DEFAULT_THROTTLE_RATES": {
-        "anonymous_raise": "20/hour",
         "token_client": "20/hour",
     },
 }

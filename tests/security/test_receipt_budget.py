@@ -248,3 +248,37 @@ def test_the_api_throttles_ignore_a_forged_forwarded_for_too(settings, db):
 
     # Then it is one client: the third is refused
     assert statuses == [400, 400, 429]
+
+
+def test_page_and_api_share_the_anonymous_raising_budget(org, settings):
+    from concerns.models import Category
+
+    settings.SPEAKUP_RECEIPTS = replace(
+        settings.SPEAKUP_RECEIPTS, anonymous_raises_per_client_per_hour=2
+    )
+    form = {
+        "organisation": org.pk,
+        "categories": [Category.objects.get(slug="patient-safety").pk],
+        "description": "The night rota leaves the ward without a registrar.",
+        "raised_elsewhere": "no",
+        "reporter_role": "learner",
+        "professional_group": "nursing_midwifery",
+        "route": "anonymous",
+    }
+    body = {
+        "organisation": org.code,
+        "categories": ["patient-safety"],
+        "description": "The night rota leaves the ward without a registrar.",
+        "route": "anonymous",
+    }
+
+    def by_api(n: int) -> int:
+        client = APIClient(REMOTE_ADDR=PEER)
+        forged = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{n}"}
+        return client.post("/api/v1/concerns/", body, format="json", **forged).status_code
+
+    assert Client(REMOTE_ADDR=PEER).post("/raise/", form).status_code == 302
+    assert by_api(1) == 201
+    assert by_api(2) == 429
+    assert Client(REMOTE_ADDR=PEER).post("/raise/", form).status_code == 429
+    assert Concern.objects.count() == 2
