@@ -22,6 +22,7 @@ import logging
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from concerns.roles import Role
@@ -48,6 +49,7 @@ def _setup(settings):
     settings.SPEAKUP_ANONYMOUS_NOTIFY_DELAY = (0, 0)  # emails are part of the sweep: now
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # throttle counters
 
 
 @pytest.fixture
