@@ -44,7 +44,14 @@ class ReceiptSessionView(APIView):
     permission_classes = (AllowAny,)
     throttle_classes = ()  # the shared receipt budget, below
 
-    @extend_schema(request=ReceiptSessionIn, responses={201: ReceiptSessionOut}, tags=["auth"])
+    @extend_schema(
+        request=ReceiptSessionIn,
+        responses={201: ReceiptSessionOut},
+        tags=["auth"],
+        description="Then read and answer the concern at /api/v1/anonymous/concern/ with the "
+        "token: its URLs carry no reference. Receipt codes share one budget with the receipt "
+        "page (429 once spent; the right code is still accepted).",
+    )
     def post(self, request: Request) -> Response:
         given = ReceiptSessionIn(data=request.data)
         given.is_valid(raise_exception=True)
