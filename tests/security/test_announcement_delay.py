@@ -264,6 +264,11 @@ def _worker():
         db.connection.close()
 
     task_postrun.connect(close, weak=False)
+    # A worker started earlier in this process leaves kombu's current event loop behind, and
+    # a new worker's timers (ETA tasks) would go on that stopped loop.
+    from kombu.asynchronous import set_event_loop
+
+    set_event_loop(None)
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)
     try:
