@@ -25,6 +25,18 @@ class IsReporter(BasePermission):
         return isinstance(request.user, ReceiptHolder) or _signed_in(request)
 
 
+class IsReceiptHolder(BasePermission):
+    """A receipt session's own routes. Anyone else signed in finds nothing there (404);
+    only the anonymous are told to authenticate (401)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if isinstance(request.user, ReceiptHolder):
+            return True
+        if _signed_in(request):
+            raise CaseNotFound("Concern not found.")
+        return False
+
+
 class IsGuardian(BasePermission):
     """Guardians and lead guardians; which cases each may see is up to the selectors."""
 

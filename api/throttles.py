@@ -1,10 +1,11 @@
-"""Throttles for the doors an attacker would knock on: receipt codes, token sign-in and
-anonymous raising.
+"""Throttles for the doors an attacker would knock on: token sign-in and anonymous raising.
+(Receipt codes have one budget for page and API: workflow.receipt_throttle.)
 
 Rates are read when a request arrives (DRF's own class reads them at import), so tests and
 deployments can change them. Clients are told apart by a keyed hash of their address: the
 cache never holds an IP address, in keeping with "no IP address stored" for anonymous
-reporters.
+reporters. The address is the peer's, or behind a proxy named in TRUSTED_PROXY_ADDRESSES
+the client's (config.proxies): never an X-Forwarded-For from anyone else.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from config import policies
+from config.proxies import client_address
+from workflow.receipt_throttle import anonymous_raise_allowed
 
 
 class _Throttle(SimpleRateThrottle):
@@ -32,33 +34,12 @@ class _Throttle(SimpleRateThrottle):
             raise ImproperlyConfigured(f"No throttle rate set for scope '{self.scope}'.") from exc
 
     def get_ident(self, request: Request) -> str:
-        raw = super().get_ident(request) or "unknown"
+        raw = client_address(request.META)
         key = hmac.new(settings.SPEAKUP_PEPPER.encode(), b"throttle-client", "sha256").digest()
         return hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()[:32]
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class ReceiptClientThrottle(_Throttle):
-    """Receipt-code guesses from one client (rate from the receipt policy)."""
-
-    scope = "receipt_client"
-
-    def get_rate(self) -> str:
-        return f"{policies.receipts().attempts_per_client_per_hour}/hour"
-
-
-class ReceiptGlobalThrottle(_Throttle):
-    """Receipt-code guesses from everyone together: a botnet gets no more than one client."""
-
-    scope = "receipt_global"
-
-    def get_rate(self) -> str:
-        return f"{policies.receipts().attempts_global_per_minute}/minute"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": "all"}
 
 
 class TokenSignInThrottle(_Throttle):
@@ -67,13 +48,15 @@ class TokenSignInThrottle(_Throttle):
     scope = "token_client"
 
 
-class AnonymousRaiseThrottle(_Throttle):
-    """Anonymous concerns from one client (they cost a slow receipt hash each)."""
+class AnonymousRaiseThrottle(BaseThrottle):
+    """Anonymous concerns from one client (they cost a slow receipt hash each): the raise
+    form's budget, shared with it (workflow.receipt_throttle; the receipt policy's rate)."""
 
-    scope = "anonymous_raise"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def allow_request(self, request: Request, view: Any) -> bool:
         data = request.data
         if not isinstance(data, dict) or data.get("route") != "anonymous":
-            return None
-        return super().get_cache_key(request, view)
+            return True
+        return anonymous_raise_allowed(request._request)
+
+    def wait(self) -> float:
+        return 3600.0

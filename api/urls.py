@@ -26,6 +26,23 @@ urlpatterns = [
     path("docs/", docs.api_docs, name="docs"),
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("anonymous/sessions/", auth.ReceiptSessionView.as_view(), name="receipt-session"),
+    # A receipt holder's concern: the session says which; no reference in these URLs.
+    path("anonymous/concern/", concerns.ReceiptConcernView.as_view(), name="receipt-concern"),
+    path(
+        "anonymous/concern/messages/",
+        concerns.ReceiptMessagesView.as_view(),
+        name="receipt-concern-messages",
+    ),
+    path(
+        "anonymous/concern/withdraw/",
+        concerns.ReceiptWithdrawView.as_view(),
+        name="receipt-concern-withdraw",
+    ),
+    path(
+        "anonymous/concern/feedback/",
+        concerns.ReceiptFeedbackView.as_view(),
+        name="receipt-concern-feedback",
+    ),
     path("organisations/", reference.OrganisationListView.as_view(), name="organisations"),
     path("categories/", reference.CategoryListView.as_view(), name="categories"),
     path("standards/", reference.StandardListView.as_view(), name="standards"),
@@ -58,5 +75,10 @@ urlpatterns = [
     path("cases/<ref:reference>/messages/", cases.CaseMessagesView.as_view(), name="case-messages"),
     path("cases/<ref:reference>/notes/", cases.CaseNotesView.as_view(), name="case-notes"),
     path("cases/<ref:reference>/outcome/", cases.CaseOutcomeView.as_view(), name="case-outcome"),
+    path(
+        "cases/<ref:reference>/identity/",
+        cases.CaseIdentityRevealView.as_view(),
+        name="case-identity",
+    ),
     path("reports/", include("api.reports_urls")),
 ]

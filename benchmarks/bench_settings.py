@@ -13,3 +13,15 @@ REST_FRAMEWORK = {
         scope: "100000/s" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     },
 }
+
+# Anonymous raising (page and API share this budget) and receipt codes: opened up likewise.
+from dataclasses import replace as _replace  # noqa: E402
+
+from config.settings import SPEAKUP_RECEIPTS  # noqa: E402
+
+SPEAKUP_RECEIPTS = _replace(
+    SPEAKUP_RECEIPTS,
+    anonymous_raises_per_client_per_hour=10**9,
+    attempts_per_client_per_hour=10**9,
+    attempts_global_per_minute=10**9,
+)

@@ -32,8 +32,10 @@ class DisclosurePolicy:
 
 @dataclass(frozen=True)
 class ReceiptPolicy:
-    # 20 Crockford base32 characters = 100 bits of entropy (the floor is 80).
+    # 20 Crockford base32 characters = 100 bits of entropy (the floor is 80), then a keyed
+    # check of 4 characters (concerns.receipts.receipt_precheck).
     length: int = 20
+    check_length: int = 4
     group: int = 4
     # scrypt work factor: about 50 ms per attempt on this class of machine.
     scrypt_n: int = 2**14

@@ -23,6 +23,7 @@ from config.policies import (
     RetentionPolicy,
     TimelinessPolicy,
 )
+from config.proxies import parse_networks as _parse_networks
 from ops.logs import logging_config
 from ops.policies import HealthPolicy, MetricsPolicy
 from ops.sentry import init_from_env as init_sentry
@@ -306,13 +307,15 @@ SPEAKUP_EMAIL_CONCURRENCY = int(os.environ.get("EMAIL_CONCURRENCY", "4"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "speakup@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
-# Throttles (pages and API) key on REMOTE_ADDR unless told how many reverse proxies in front
-# of the app to trust: then on the address that many hops back in X-Forwarded-For. Trusting
-# none by default means a client cannot dodge a limit with its own X-Forwarded-For; behind a
-# proxy, set it, or every client shares the proxy's address and its limits.
-SPEAKUP_TRUSTED_PROXIES = int(
-    os.environ.get("TRUSTED_PROXIES", os.environ.get("API_NUM_PROXIES", "0"))
+# Throttles (pages and API) key on REMOTE_ADDR, and believe X-Forwarded-For only when the
+# request comes from one of these reverse proxies (CIDRs, comma-separated): then the client
+# is the right-most hop that is not one of them (config/proxies.py). Behind a proxy, set it,
+# or every client shares the proxy's address and its limits. (TRUSTED_PROXIES=N, a hop count
+# that believed the header from any peer, is gone.)
+SPEAKUP_TRUSTED_PROXY_ADDRESSES = tuple(
+    a.strip() for a in os.environ.get("TRUSTED_PROXY_ADDRESSES", "").split(",") if a.strip()
 )
+_parse_networks(SPEAKUP_TRUSTED_PROXY_ADDRESSES)  # a typo stops the start, not the limits
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ReceiptTokenAuthentication",
@@ -327,11 +330,12 @@ REST_FRAMEWORK = {
     # The API speaks JSON only, and refuses oversized bodies (413) before reading them.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "NUM_PROXIES": SPEAKUP_TRUSTED_PROXIES,
+    # Our throttles take the address from config.proxies; 0 keeps DRF's own get_ident (for
+    # any throttle that does not) off X-Forwarded-For, which it otherwise believes from anyone.
+    "NUM_PROXIES": 0,
+    # Receipt codes and anonymous raising are not here: page and API share one budget for
+    # each (workflow/receipt_throttle.py, SPEAKUP_RECEIPTS).
     "DEFAULT_THROTTLE_RATES": {
-        "receipt_client": "10/hour",
-        "receipt_global": "120/minute",
-        "anonymous_raise": "20/hour",
         "token_client": "20/hour",
     },
 }
@@ -431,11 +435,25 @@ _retention = os.environ.get("RETENTION_MONTHS_AFTER_END", "72").strip().lower()
 SPEAKUP_RETENTION = RetentionPolicy(
     months_after_end=None if _retention == "never" else int(_retention)
 )
-# Random delay (seconds) before notifying about a new anonymous concern.
-SPEAKUP_ANONYMOUS_NOTIFY_DELAY = (
-    int(os.environ.get("ANON_NOTIFY_DELAY_MIN", "0")),
-    int(os.environ.get("ANON_NOTIFY_DELAY_MAX", "0")),
-)
+
+
+def _seconds_range(name: str, default: str) -> tuple[int, int]:
+    """ "120-600" (a range of seconds), "300" (exactly), or "0" (off)."""
+    text = os.environ.get(name, default).strip()
+    low, _, high = text.partition("-")
+    try:
+        bounds = (int(low), int(high or low))
+    except ValueError as exc:
+        raise ValueError(f"{name} must be seconds, or a range like 120-600: {text!r}") from exc
+    if bounds[0] < 0 or bounds[0] > bounds[1]:
+        raise ValueError(f"{name} must be a range of seconds from low to high: {text!r}")
+    return bounds
+
+
+# A new anonymous concern is announced to staff (email, in-app, live) after a random delay
+# in this range (seconds), so that the moment it arrives does not point to who was free to
+# raise it just then. On by default; "0" turns it off. Deadlines run from the exact time.
+SPEAKUP_ANONYMOUS_NOTIFY_DELAY = _seconds_range("SPEAKUP_ANONYMOUS_NOTIFY_DELAY", "120-600")
 
 # Optional error reports (SENTRY_DSN), scrubbed of anything personal (ops/sentry.py).
 init_sentry()

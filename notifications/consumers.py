@@ -15,8 +15,10 @@ from concerns.roles import is_guardian
 from concerns.selectors import organisation_ids_for_user
 from notifications import live
 from workflow.errors import CaseNotFound
+from workflow.models import Case
 from workflow.policies import receipt_holder_from_session
 from workflow.selectors import case_get_for_user, concern_get_for_reporter
+from workflow.socket_tokens import concern_for_socket_token
 
 # The channel layer (Redis) is away: the socket cannot hear anything, so it is closed with
 # 1013 "try again later"; the page reconnects with back-off and refetches (static/js/live.js).
@@ -113,11 +115,20 @@ class CaseConsumer(_GroupsConsumer):
 
 
 class ConcernConsumer(_GroupsConsumer):
-    """/ws/concerns/<reference>/: the reporter's conversation, for its signed-in owner or an
-    anonymous reporter whose session proved the receipt."""
+    """/ws/concern/<token>/: the reporter's conversation, for its signed-in owner or an
+    anonymous reporter whose session proved the receipt. The token is this session's own
+    name for the concern (workflow.socket_tokens): the URL carries no reference."""
 
     def allowed_groups(self) -> list[str]:
-        reference = self.scope["url_route"]["kwargs"]["reference"]
+        session = self.scope.get("session")
+        concern_id = concern_for_socket_token(session, self.scope["url_route"]["kwargs"]["token"])
+        if concern_id is None:
+            return []
+        reference = (
+            Case.objects.filter(concern_id=concern_id).values_list("reference", flat=True).first()
+        )
+        if reference is None:
+            return []
         for actor in self._actors():
             try:
                 case = concern_get_for_reporter(actor=actor, reference=reference)

@@ -380,8 +380,8 @@ class NoEchoTextInput(forms.TextInput):
 class ReceiptForm(NhsForm):
     code = forms.CharField(
         label="Your receipt code",
-        help_text="The 20 letters and numbers you were given, for example "
-        "7KQ2-M9XD-4TRB-8WNC-3HFA. Capital letters and dashes do not matter.",
+        help_text="The 24 letters and numbers you were given, for example "
+        "7KQ2-M9XD-4TRB-8WNC-3HFA-P6QE. Capital letters and dashes do not matter.",
         max_length=60,
         error_messages={"required": "Enter your receipt code"},
         widget=NoEchoTextInput(

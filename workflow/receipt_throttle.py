@@ -1,25 +1,38 @@
 """Throttling receipt-code guesses (per client and across the whole service) and anonymous
 raising from the form (per client).
 
-Counters live only in the Django cache. The client is known by a keyed hash of its IP address
+One budget for the receipt page and the API alike (``receipt_sign_in``): a client has
+``attempts_per_client_per_hour`` guesses, everyone together ``attempts_global_per_minute``
+(the receipt policy; README). A reporter holding the right code is never refused because
+others used the budget up: once over a limit, a code that passes the keyed pre-check
+(``concerns.receipts.receipt_precheck``: only codes this service issued, and one guess in a
+million, pass it) is still checked, and every other guess is refused at no cost.
+
+Counters live only in the Django cache. The client is known by a keyed hash of its address
 (never the address itself), held in the cache for at most an hour and never in the database
-or a log. X-Forwarded-For is read only behind trusted proxies (``TRUSTED_PROXIES``): a client
-could otherwise forge it to dodge the limit.
+or a log. The address is REMOTE_ADDR, or behind a proxy named in TRUSTED_PROXY_ADDRESSES the
+client it forwarded for (config/proxies.py): anyone else's X-Forwarded-For is ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from enum import Enum
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from concerns.receipts import receipt_precheck, receipt_worth_checking
 from config import policies
+from config.proxies import client_address as _client_address
+from workflow import selectors
+from workflow.models import Case
 
 HOUR, MINUTE = 3600, 60
+GLOBAL_KEY = "speakup:receipt:global"
 
 
 class Verdict(Enum):
@@ -29,18 +42,11 @@ class Verdict(Enum):
 
 
 def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or behind ``SPEAKUP_TRUSTED_PROXIES`` reverse proxies the address they
-    saw (as DRF's throttles take it). Used only to key counters, and only hashed."""
-    proxies = settings.SPEAKUP_TRUSTED_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies > 0 and forwarded:
-        hops = [a.strip() for a in forwarded.split(",") if a.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """Who is asking (config.proxies). Used only to key counters, and only hashed."""
+    return _client_address(request.META)
 
 
-def _client_key(request: HttpRequest, purpose: str = "receipt") -> str:
+def client_key(request: HttpRequest, purpose: str = "receipt") -> str:
     address = client_address(request)
     key = hmac.new(
         settings.SPEAKUP_PEPPER.encode(), f"{purpose}-throttle".encode(), hashlib.sha256
@@ -59,18 +65,38 @@ def _bump(key: str, seconds: int) -> int:
         return 1
 
 
-def receipt_attempt(request: HttpRequest) -> Verdict:
+def receipt_attempt(request: HttpRequest, *, code: str = "") -> Verdict:
     """Count an attempt to use a receipt code and say whether it may be checked."""
     policy = policies.receipts()
-    if _bump(_client_key(request), HOUR) > policy.attempts_per_client_per_hour:
+    verdict = Verdict.ALLOWED
+    if _bump(client_key(request), HOUR) > policy.attempts_per_client_per_hour:
         # Refused attempts do not count globally, so one client cannot lock everyone out.
-        return Verdict.CLIENT_LIMIT
-    if _bump("speakup:receipt:global", MINUTE) > policy.attempts_global_per_minute:
-        return Verdict.GLOBAL_LIMIT
-    return Verdict.ALLOWED
+        verdict = Verdict.CLIENT_LIMIT
+    elif _bump(GLOBAL_KEY, MINUTE) > policy.attempts_global_per_minute:
+        verdict = Verdict.GLOBAL_LIMIT
+    if verdict is not Verdict.ALLOWED and receipt_precheck(code):
+        # A code this service issued: refusing it would let guessers lock its reporter out.
+        return Verdict.ALLOWED
+    return verdict
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    verdict: Verdict
+    case: Case | None = None
+
+
+def receipt_sign_in(request: HttpRequest, *, code: str) -> ReceiptCheck:
+    """The one door for receipt codes (the page and the API): count the attempt against the
+    shared budget, then find the concern. A guess that fails the pre-check is answered like
+    any wrong code, without the slow hash."""
+    verdict = receipt_attempt(request, code=code)
+    if verdict is not Verdict.ALLOWED or not receipt_worth_checking(code):
+        return ReceiptCheck(verdict)
+    return ReceiptCheck(verdict, selectors.case_for_receipt(code=code))
 
 
 def anonymous_raise_allowed(request: HttpRequest) -> bool:
     """Count an anonymous concern from this client; False once over the hourly limit."""
     limit = policies.receipts().anonymous_raises_per_client_per_hour
-    return _bump(_client_key(request, "anonymous-raise"), HOUR) <= limit
+    return _bump(client_key(request, "anonymous-raise"), HOUR) <= limit

@@ -40,7 +40,8 @@ from workflow.forms_reporter import (
 )
 from workflow.models import Case, MessageKind, Status
 from workflow.policies import Actor, ReceiptHolder
-from workflow.receipt_throttle import Verdict, anonymous_raise_allowed, receipt_attempt
+from workflow.receipt_throttle import Verdict, anonymous_raise_allowed, receipt_sign_in
+from workflow.socket_tokens import socket_path_for
 
 RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
 HOLDER = policies_.RECEIPT_SESSION_KEY
@@ -167,13 +168,10 @@ def receipt_enter(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        verdict = receipt_attempt(request)
-        case = None
-        if verdict is Verdict.ALLOWED:
-            case = selectors.case_for_receipt(code=form.cleaned_data["code"])
-        if case is not None:
-            return _receipt_sign_in(request, case)
-        if verdict is Verdict.ALLOWED:
+        check = receipt_sign_in(request, code=form.cleaned_data["code"])
+        if check.case is not None:
+            return _receipt_sign_in(request, check.case)
+        if check.verdict is Verdict.ALLOWED:
             form.add_error(
                 "code",
                 "We could not find a concern with that receipt code. Check the code and try again.",
@@ -285,6 +283,7 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
         "conversation": conversation,
         "status_text": STATUS_TEXT.get(case.status, case.get_status_display()),
         "anonymous": rep.anonymous,
+        "socket_path": socket_path_for(request.session, concern_id=case.concern_id),
         "urls": {a: rep.url(a) for a in ("reply", "withdraw", "again", "detriment")},
         "can_withdraw": case.is_open,
         "can_reply": case.status != Status.WITHDRAWN,

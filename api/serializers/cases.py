@@ -20,8 +20,40 @@ from workflow.models import (
     Upheld,
 )
 from workflow.selectors import SORTS
+from workflow.staff_view import (
+    actor_label,
+    author_label,
+    due_at_for_staff,
+    moment_for_staff,
+    overdue_for_staff,
+    raised_at_for_staff,
+)
 
 from .concerns import MAX_MESSAGE, MAX_TEXT
+
+
+def _staff_times(case: Any) -> tuple[dt.datetime, dt.datetime | None, dt.datetime]:
+    """raised_at, due_at and last_activity_at as staff may see them (workflow.staff_view):
+    an anonymous concern's arrival by its date only."""
+    route, raised_at = case.route, case.raised_at
+    return (
+        raised_at_for_staff(route=route, raised_at=raised_at),
+        due_at_for_staff(route=route, due_kind=case.due_kind, due_at=case.due_at),
+        moment_for_staff(route=route, raised_at=raised_at, value=case.last_activity_at),
+    )
+
+
+class StaffMoment(serializers.DateTimeField):
+    """raised_at, due_at or last_activity_at of a case as staff may see it (_staff_times)."""
+
+    WHICH = ("raised_at", "due_at", "last_activity_at")
+
+    def __init__(self, which: str, **kwargs: Any) -> None:
+        self.which = which
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, case: Any) -> str | None:
+        return super().to_representation(_staff_times(case)[self.WHICH.index(self.which)])
 
 
 def _iso(value: dt.datetime, zone: dt.tzinfo) -> str:
@@ -55,12 +87,16 @@ class CaseRowOut(serializers.Serializer):
         source="category_slugs", child=serializers.CharField(), help_text="Category slugs."
     )
     assigned_guardian = serializers.CharField(source="assigned_guardian.username", allow_null=True)
-    raised_at = serializers.DateTimeField()
+    raised_at = StaffMoment("raised_at", help_text="The date only for an anonymous concern.")
     due_kind = serializers.CharField()
-    due_at = serializers.DateTimeField(allow_null=True)
-    is_overdue = serializers.BooleanField()
-    last_activity_at = serializers.DateTimeField()
+    due_at = StaffMoment("due_at", allow_null=True)
+    is_overdue = serializers.SerializerMethodField()
+    last_activity_at = StaffMoment("last_activity_at")
     version = serializers.IntegerField(help_text="Send back as 'version' to refuse stale changes.")
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_is_overdue(self, case: Any) -> bool:
+        return overdue_for_staff(route=case.route, due_kind=case.due_kind, due_at=case.due_at)
 
     def to_representation(self, case: Any) -> dict[str, Any]:
         """The queue's fast path: the same output as the declared fields give (a test holds
@@ -68,6 +104,7 @@ class CaseRowOut(serializers.Serializer):
         a 50-row page. Subclasses (the case detail) take the general path."""
         if type(self) is not CaseRowOut:
             return super().to_representation(case)
+        raised_at, due_at, last_activity_at = _staff_times(case)
         guardian = case.assigned_guardian
         zone = self.__dict__.get("_zone") or self.__dict__.setdefault(
             "_zone", timezone.get_current_timezone()
@@ -79,11 +116,11 @@ class CaseRowOut(serializers.Serializer):
             "organisation": case.organisation.code,
             "categories": list(case.category_slugs),
             "assigned_guardian": guardian.username if guardian is not None else None,
-            "raised_at": _iso(case.raised_at, zone),
+            "raised_at": _iso(raised_at, zone),
             "due_kind": case.due_kind,
-            "due_at": _iso(case.due_at, zone) if case.due_at else None,
-            "is_overdue": case.is_overdue,
-            "last_activity_at": _iso(case.last_activity_at, zone),
+            "due_at": _iso(due_at, zone) if due_at else None,
+            "is_overdue": self.get_is_overdue(case),
+            "last_activity_at": _iso(last_activity_at, zone),
             "version": case.version,
         }
 
@@ -119,14 +156,38 @@ class CaseDetailOut(CaseRowOut):
 
 
 class EventOut(serializers.Serializer):
+    """An event of one case (the view passes it as ``context["case"]``)."""
+
     seq = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=EventKind.choices)
-    actor = serializers.CharField(source="actor.username", allow_null=True)
+    actor = serializers.SerializerMethodField(
+        help_text='The staff member\'s username; "Reporter" for the reporter of a '
+        "confidential or anonymous concern."
+    )
     actor_role = serializers.CharField()
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     note = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    created_at = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, event: Any) -> str | None:
+        actor = event.actor
+        return actor_label(
+            route=self.context["case"].route,
+            actor_role=event.actor_role,
+            username=actor.username if actor is not None else None,
+        )
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_created_at(self, event: Any) -> str:
+        case = self.context["case"]
+        at = event.created_at
+        if event.kind == EventKind.RAISED or at == case.raised_at:
+            at = raised_at_for_staff(route=case.route, raised_at=at)
+        else:
+            at = moment_for_staff(route=case.route, raised_at=case.raised_at, value=at)
+        return serializers.DateTimeField().to_representation(at)
 
 
 class AssignIn(serializers.Serializer):
@@ -148,12 +209,26 @@ class TransitionIn(serializers.Serializer):
 
 
 class CaseMessageOut(serializers.Serializer):
+    """A message of one case (the view passes it as ``context["case"]``)."""
+
     id = serializers.IntegerField()
     side = serializers.ChoiceField(choices=Side.choices)
     kind = serializers.ChoiceField(choices=MessageKind.choices)
-    author = serializers.CharField(source="author.username", allow_null=True)
+    author = serializers.SerializerMethodField(
+        help_text='The guardian\'s username; "Reporter" for the reporter of a confidential '
+        "or anonymous concern."
+    )
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_author(self, message: Any) -> str | None:
+        author = message.author
+        return author_label(
+            route=self.context["case"].route,
+            side=message.side,
+            username=author.username if author is not None else None,
+        )
 
 
 class NoteOut(serializers.Serializer):
@@ -168,3 +243,12 @@ class OutcomeIn(serializers.Serializer):
     findings = Text(max_length=MAX_TEXT)
     actions = Text(max_length=MAX_TEXT, required=False, allow_blank=True)
     lessons = Text(max_length=MAX_TEXT, required=False, allow_blank=True)
+
+
+class RevealIn(serializers.Serializer):
+    reason = Text(max_length=MAX_MESSAGE, help_text="Why you need it; recorded in the case log.")
+
+
+class RevealOut(serializers.Serializer):
+    name = serializers.CharField()
+    contact = serializers.CharField()

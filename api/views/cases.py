@@ -26,6 +26,8 @@ from api.serializers.cases import (
     NoteOut,
     OutcomeIn,
     OutcomeOut,
+    RevealIn,
+    RevealOut,
     TransitionIn,
 )
 from api.serializers.concerns import MessageIn
@@ -147,8 +149,9 @@ class CaseEventsView(APIView):
 
     @extend_schema(parameters=[REFERENCE], responses=EventOut(many=True), tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
-        events = selectors.case_events(case=_case(request, reference))
-        return Response(EventOut(events, many=True).data)
+        case = _case(request, reference)
+        events = selectors.case_events(case=case)
+        return Response(EventOut(events, many=True, context={"case": case}).data)
 
 
 class CaseAssignView(APIView):
@@ -210,8 +213,9 @@ class CaseMessagesView(APIView):
 
     @extend_schema(parameters=[REFERENCE], responses=CaseMessageOut(many=True), tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
-        messages = selectors.case_messages(case=_case(request, reference))
-        return Response(CaseMessageOut(messages, many=True).data)
+        case = _case(request, reference)
+        messages = selectors.case_messages(case=case)
+        return Response(CaseMessageOut(messages, many=True, context={"case": case}).data)
 
     @extend_schema(
         parameters=[REFERENCE], request=MessageIn, responses={201: CaseMessageOut}, tags=["cases"]
@@ -223,7 +227,7 @@ class CaseMessagesView(APIView):
         message = services.case_message_send(
             case=case, actor=request.user, body=given.validated_data["body"]
         )
-        return Response(CaseMessageOut(message).data, status=201)
+        return Response(CaseMessageOut(message, context={"case": case}).data, status=201)
 
 
 class CaseNotesView(APIView):
@@ -260,3 +264,20 @@ class CaseOutcomeView(APIView):
             case=case, actor=request.user, **given.validated_data
         )
         return Response(OutcomeOut(outcome).data)
+
+
+class CaseIdentityRevealView(APIView):
+    """The one answer that names a confidential reporter: to the assigned guardian or a lead
+    guardian, given a reason, which the case log records (as the case page's reveal)."""
+
+    permission_classes = (IsGuardianOfTheCase,)
+
+    @extend_schema(parameters=[REFERENCE], request=RevealIn, responses=RevealOut, tags=["cases"])
+    def post(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        given = RevealIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        revealed = services.case_identity_reveal(
+            case=case, actor=request.user, reason=given.validated_data["reason"]
+        )
+        return Response(RevealOut(revealed).data)

@@ -1,4 +1,10 @@
-"""Raising a concern, and a reporter's own concerns (signed in, or holding a receipt)."""
+"""Raising a concern, and a reporter's own concerns (signed in, or holding a receipt).
+
+A signed-in reporter names their concern by reference (/concerns/{reference}/...). A receipt
+holder's routes carry no reference at all (/anonymous/concern/...): the receipt session says
+which concern, so no URL, log line or proxy ever ties an address to an anonymous concern. A
+receipt session on a reference route is answered as if that concern did not exist.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from rest_framework.views import APIView
 
 from api.authentication import ReceiptSession
 from api.pagination import Pagination
-from api.permissions import IsReporter
+from api.permissions import IsReceiptHolder, IsReporter
 from api.serializers.concerns import (
     ConcernDetailOut,
     ConcernRaisedOut,
@@ -29,7 +35,11 @@ from api.throttles import AnonymousRaiseThrottle
 from api.views._common import REFERENCE
 from concerns.models import Route
 from workflow import selectors, services
+from workflow.errors import CaseNotFound
 from workflow.models import Case, EventKind
+from workflow.policies import ReceiptHolder
+
+RECEIPT_ROUTES = "Concern not found. With a receipt session, use /api/v1/anonymous/concern/."
 
 # What a reporter's timeline shows: what happened to their concern and the conversation,
 # never who handles it internally, notes, triage or escalations.
@@ -47,7 +57,16 @@ def _signed_in_user(request: Request) -> AbstractBaseUser | None:
     return user if isinstance(user, AbstractBaseUser) and user.is_authenticated else None
 
 
-def _own_concern(request: Request, reference: str) -> Case:
+def _own_concern(request: Request, reference: str | None) -> Case:
+    """The caller's concern: by reference for a signed-in reporter, by the session for a
+    receipt holder (who may not name one in the URL)."""
+    if isinstance(request.auth, ReceiptSession):
+        if reference is not None:
+            raise CaseNotFound(RECEIPT_ROUTES)
+        holder = ReceiptHolder(concern_id=request.auth.concern_id)
+        return selectors.concern_get_for_receipt_holder(holder=holder)
+    if reference is None:
+        raise CaseNotFound("Concern not found.")
     return selectors.concern_get_for_reporter(actor=request.user, reference=reference)
 
 
@@ -65,7 +84,7 @@ class ConcernsView(APIView):
     @extend_schema(responses=ConcernRowOut(many=True), tags=["reporter"])
     def get(self, request: Request) -> Response:
         if isinstance(request.auth, ReceiptSession):
-            rows: Any = [_own_concern(request, request.auth.reference)]
+            rows: Any = [_own_concern(request, None)]
         else:
             rows = selectors.concern_list_for_reporter(user=request.user)
         paginator = self.pagination_class()
@@ -111,14 +130,65 @@ class ConcernsView(APIView):
         return Response(ConcernRaisedOut(out).data, status=201)
 
 
+# Each action once, for both kinds of route below.
+
+
+def _detail(request: Request, reference: str | None) -> Response:
+    case = _own_concern(request, reference)
+    timeline = selectors.case_events(case=case).filter(kind__in=REPORTER_TIMELINE)
+    return Response(ConcernDetailOut(case, context={"timeline": timeline}).data)
+
+
+def _messages(request: Request, reference: str | None) -> Response:
+    case = _own_concern(request, reference)
+    return Response(ReporterMessageOut(selectors.case_messages(case=case), many=True).data)
+
+
+def _reply(request: Request, reference: str | None) -> Response:
+    case = _own_concern(request, reference)
+    given = MessageIn(data=request.data)
+    given.is_valid(raise_exception=True)
+    message = services.concern_message_reply(
+        case=case, actor=request.user, body=given.validated_data["body"]
+    )
+    return Response(ReporterMessageOut(message).data, status=201)
+
+
+def _withdraw(request: Request, reference: str | None) -> Response:
+    case = _own_concern(request, reference)
+    given = WithdrawIn(data=request.data)
+    given.is_valid(raise_exception=True)
+    case = services.case_transition(
+        case=case,
+        name="withdraw",
+        actor=request.user,
+        note=given.validated_data.get("reason", ""),
+    )
+    return Response(ConcernRowOut(case).data)
+
+
+def _feedback(request: Request, reference: str | None) -> Response:
+    case = _own_concern(request, reference)
+    given = SpeakUpAgainIn(data=request.data)
+    given.is_valid(raise_exception=True)
+    answer = services.concern_speak_up_again_answer(
+        case=case,
+        actor=request.user,
+        answer=given.validated_data["answer"],
+        comment=given.validated_data.get("comment", ""),
+    )
+    return Response(SpeakUpAgainOut(answer).data)
+
+
+# --- a signed-in reporter's concern, by reference -----------------------------------------
+
+
 class ConcernDetailView(APIView):
     permission_classes = (IsReporter,)
 
     @extend_schema(parameters=[REFERENCE], responses=ConcernDetailOut, tags=["reporter"])
     def get(self, request: Request, reference: str) -> Response:
-        case = _own_concern(request, reference)
-        timeline = selectors.case_events(case=case).filter(kind__in=REPORTER_TIMELINE)
-        return Response(ConcernDetailOut(case, context={"timeline": timeline}).data)
+        return _detail(request, reference)
 
 
 class ConcernMessagesView(APIView):
@@ -128,8 +198,7 @@ class ConcernMessagesView(APIView):
         parameters=[REFERENCE], responses=ReporterMessageOut(many=True), tags=["reporter"]
     )
     def get(self, request: Request, reference: str) -> Response:
-        case = _own_concern(request, reference)
-        return Response(ReporterMessageOut(selectors.case_messages(case=case), many=True).data)
+        return _messages(request, reference)
 
     @extend_schema(
         parameters=[REFERENCE],
@@ -138,13 +207,7 @@ class ConcernMessagesView(APIView):
         tags=["reporter"],
     )
     def post(self, request: Request, reference: str) -> Response:
-        case = _own_concern(request, reference)
-        given = MessageIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        message = services.concern_message_reply(
-            case=case, actor=request.user, body=given.validated_data["body"]
-        )
-        return Response(ReporterMessageOut(message).data, status=201)
+        return _reply(request, reference)
 
 
 class ConcernWithdrawView(APIView):
@@ -154,16 +217,7 @@ class ConcernWithdrawView(APIView):
         parameters=[REFERENCE], request=WithdrawIn, responses=ConcernRowOut, tags=["reporter"]
     )
     def post(self, request: Request, reference: str) -> Response:
-        case = _own_concern(request, reference)
-        given = WithdrawIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        case = services.case_transition(
-            case=case,
-            name="withdraw",
-            actor=request.user,
-            note=given.validated_data.get("reason", ""),
-        )
-        return Response(ConcernRowOut(case).data)
+        return _withdraw(request, reference)
 
 
 class ConcernFeedbackView(APIView):
@@ -178,13 +232,43 @@ class ConcernFeedbackView(APIView):
         tags=["reporter"],
     )
     def post(self, request: Request, reference: str) -> Response:
-        case = _own_concern(request, reference)
-        given = SpeakUpAgainIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        answer = services.concern_speak_up_again_answer(
-            case=case,
-            actor=request.user,
-            answer=given.validated_data["answer"],
-            comment=given.validated_data.get("comment", ""),
-        )
-        return Response(SpeakUpAgainOut(answer).data)
+        return _feedback(request, reference)
+
+
+# --- a receipt holder's concern, by the session ---------------------------------------------
+
+
+class ReceiptConcernView(APIView):
+    permission_classes = (IsReceiptHolder,)
+
+    @extend_schema(responses=ConcernDetailOut, tags=["anonymous"])
+    def get(self, request: Request) -> Response:
+        return _detail(request, None)
+
+
+class ReceiptMessagesView(APIView):
+    permission_classes = (IsReceiptHolder,)
+
+    @extend_schema(responses=ReporterMessageOut(many=True), tags=["anonymous"])
+    def get(self, request: Request) -> Response:
+        return _messages(request, None)
+
+    @extend_schema(request=MessageIn, responses={201: ReporterMessageOut}, tags=["anonymous"])
+    def post(self, request: Request) -> Response:
+        return _reply(request, None)
+
+
+class ReceiptWithdrawView(APIView):
+    permission_classes = (IsReceiptHolder,)
+
+    @extend_schema(request=WithdrawIn, responses=ConcernRowOut, tags=["anonymous"])
+    def post(self, request: Request) -> Response:
+        return _withdraw(request, None)
+
+
+class ReceiptFeedbackView(APIView):
+    permission_classes = (IsReceiptHolder,)
+
+    @extend_schema(request=SpeakUpAgainIn, responses=SpeakUpAgainOut, tags=["anonymous"])
+    def post(self, request: Request) -> Response:
+        return _feedback(request, None)

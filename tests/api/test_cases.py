@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from concerns.roles import Role
 from tests.api.conftest import client_for
-from tests.factories import case_in_state, raise_concern
+from tests.factories import case_in_state, make_user, raise_concern
 from workflow.models import Case, CaseEvent, InternalNote
 
 pytestmark = pytest.mark.django_db
@@ -336,7 +337,8 @@ def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lea
         "acknowledged",
         guardian=guardian,
     )
-    summer = raise_concern(org).case
+    # (an open concern: an anonymous one shows staff its date only, tested below)
+    summer = raise_concern(org, route="open", reporter=make_user(Role.REPORTER)).case
     Case.objects.filter(pk=summer.pk).update(raised_at=dt.datetime(2026, 7, 1, 9, tzinfo=dt.UTC))
     values = case_queue_values(
         user=lead, filters=QueueFilters(), fields=_ROW_FIELDS, offset=0, limit=50

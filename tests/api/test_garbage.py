@@ -225,7 +225,7 @@ def test_garbage_in_a_receipt_token_header_is_401_not_500(org):
 def test_a_receipt_holder_sending_garbage_gets_json_errors(org):
     anonymous = raise_concern(org)
     client = client_for(token=receipt_token(anonymous.receipt_code))
-    url = f"/api/v1/concerns/{anonymous.case.reference}/messages/"
+    url = "/api/v1/anonymous/concern/messages/"
 
     response = client.generic("POST", url, b"{", content_type="application/json")
 

@@ -10,7 +10,7 @@ from tests.factories import OrganisationFactory, make_user
 from workflow import services
 from workflow.models import Case, Message
 
-CODE_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}")
+CODE_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4,5}")
 
 
 @pytest.mark.browser

@@ -34,6 +34,22 @@ def session_for(user=None, *, receipt_concern_id=None, until=None) -> str:
     return store.session_key
 
 
+def concern_path(session_key: str | None, case) -> str:
+    """The reporter page's socket for ``case`` in this session (an opaque token, as the page
+    makes it; never the reference)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from workflow.socket_tokens import socket_path_for
+
+    # The configured engine (cached_db), so that the cached copy gets the token too.
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    path = socket_path_for(store, concern_id=case.concern_id)
+    store.save()
+    return path
+
+
 def communicator(path: str, session_key: str | None = None) -> WebsocketCommunicator:
     headers = [(b"origin", b"http://localhost")]
     if session_key:
@@ -128,7 +144,8 @@ def test_the_signed_in_reporter_hears_a_guardian_message_but_not_internal_notes(
         workflow.case_note_add(case=case, actor=guardian, body="Internal")
         workflow.case_message_send(case=case, actor=guardian, body="Hello")
 
-    heard = hears_after(f"/ws/concerns/{case.reference}/", session_for(reporter), act)
+    session = session_for(reporter)
+    heard = hears_after(concern_path(session, case), session, act)
     assert [h["kind"] for h in heard] == ["message_to_reporter"]
 
 
@@ -136,7 +153,7 @@ def test_an_anonymous_reporter_holding_the_receipt_hears_their_conversation(org,
     case = case_in_state(raise_concern(org).case, "acknowledged", guardian=guardian)
     session = session_for(receipt_concern_id=case.concern_id)
     heard = hears_after(
-        f"/ws/concerns/{case.reference}/",
+        concern_path(session, case),
         session,
         lambda: workflow.case_message_send(case=case, actor=guardian, body="Hello"),
     )
@@ -146,14 +163,15 @@ def test_an_anonymous_reporter_holding_the_receipt_hears_their_conversation(org,
 def test_a_receipt_session_opens_only_its_own_concern(org):
     mine, theirs = raise_concern(org).case, raise_concern(org).case
     session = session_for(receipt_concern_id=mine.concern_id)
-    assert connects(f"/ws/concerns/{mine.reference}/", session)
-    assert not connects(f"/ws/concerns/{theirs.reference}/", session)
+    assert connects(concern_path(session, mine), session)
+    # a token for another concern in this session (the page would never make one) is refused
+    assert not connects(concern_path(session, theirs), session)
 
 
 def test_an_expired_receipt_session_is_refused(org):
     case = raise_concern(org).case
     session = session_for(receipt_concern_id=case.concern_id, until=time.time() - 1)
-    assert not connects(f"/ws/concerns/{case.reference}/", session)
+    assert not connects(concern_path(session, case), session)
 
 
 def test_another_reporter_cannot_follow_a_concern(org, reporter):
@@ -162,10 +180,25 @@ def test_another_reporter_cannot_follow_a_concern(org, reporter):
 
     case = raise_concern(org, route="open", reporter=reporter).case
     stranger = make_user(Role.REPORTER, username="sam")
-    assert not connects(f"/ws/concerns/{case.reference}/", session_for(stranger))
-    assert not connects(f"/ws/concerns/{case.reference}/", None)
+    owner, other = session_for(reporter), session_for(stranger)
+    assert connects(concern_path(owner, case), owner)
+    # not with a token of their own for it, nor with the owner's token, nor with no session
+    assert not connects(concern_path(other, case), other)
+    assert not connects(concern_path(owner, case), other)
+    assert not connects(concern_path(owner, case), None)
 
 
 def test_guardians_cannot_use_the_reporter_socket(org, guardian, reporter):
     case = raise_concern(org, route="open", reporter=reporter).case
-    assert not connects(f"/ws/concerns/{case.reference}/", session_for(guardian))
+    session = session_for(guardian)
+    assert not connects(concern_path(session, case), session)
+
+
+def test_the_reporter_socket_names_no_concern(org, reporter):
+    # (issue 13) the old path with a reference is gone, and a token is not a reference
+    case = raise_concern(org, route="open", reporter=reporter).case
+    session = session_for(reporter)
+    with pytest.raises(ValueError, match="No route found"):
+        connects(f"/ws/concerns/{case.reference}/", session)
+    path = concern_path(session, case)
+    assert case.reference not in path and str(case.concern_id) not in path.split("/")[-2]

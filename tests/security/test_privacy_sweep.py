@@ -80,7 +80,7 @@ GUARDIAN_TEXT = {
 }
 # Stems found in every marker above: a leak of any part of a marker still shows (lower case).
 STEMS = ["zebraplum", "marmosetta", "quokkafern", "wombatine", "quentinia", "ottoline", "900461"]
-CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b")
+CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4,5}\b")
 
 
 def _leaked(text: str, extra: list[str]) -> list[str]:
