@@ -25,6 +25,9 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
         if not groups:
             await self.close(code=4404)  # the same refusal for "not yours" and "no such thing"
             return
+        if self.user is not None and self.user.is_authenticated:
+            # Signing out (or a password change, or the account disabled) closes this.
+            groups = [*groups, live.account_group(self.user.pk)]
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
@@ -46,6 +49,9 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
             await self.live_event(message)
         else:
             await super().dispatch(message)
+
+    async def account_ended(self, message: dict) -> None:
+        await self.close(code=4401)
 
     async def live_event(self, message: dict) -> None:
         await self.send(text_data=json.dumps({k: v for k, v in message.items() if k != "type"}))
