@@ -5,6 +5,7 @@ told to the organisation's lead guardians, without content."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -68,10 +69,8 @@ def admin_urls() -> list[str]:
         urls.append(f"/admin/{meta.app_label}/")
         base = f"admin:{meta.app_label}_{meta.model_name}"
         urls.append(reverse(f"{base}_changelist"))
-        try:
+        with contextlib.suppress(NoReverseMatch):
             urls.append(reverse(f"{base}_add"))
-        except NoReverseMatch:
-            pass
         for obj in model_admin.get_queryset(_Request()).all()[:20]:
             for page in ("change", "history", "delete"):
                 urls.append(reverse(f"{base}_{page}", args=[obj.pk]))
@@ -81,7 +80,7 @@ def admin_urls() -> list[str]:
 class _Request:
     """Enough of a request for a ModelAdmin's queryset."""
 
-    class user:  # noqa: N801
+    class user:
         is_superuser = True
         is_active = True
         is_staff = True
@@ -209,9 +208,9 @@ def test_an_administrator_cannot_join_an_organisation_themselves(admin_client, a
 
 
 def test_roles_cannot_be_self_granted_below_the_admin_site_either(ada, rf):
-    from accounts import context
-
     from django.db import transaction
+
+    from accounts import context
 
     group = _group("lead_guardian")
     token = context.current_actor.set(ada)
