@@ -2,9 +2,9 @@
 
 An anonymous reporter proves they hold a receipt code once (POST /api/v1/anonymous/sessions/)
 and gets a short-lived signed token for that one concern. They send it like any other token,
-``Authorization: Token receipt.<signed>``; the prefix tells it apart from DRF's 40-hex-digit
-account tokens. Nothing is stored: the token is a signature over the concern id and reference,
-with its own salt, that expires after the receipt policy's session length.
+``Authorization: Token receipt.<signed>``; the prefix tells it apart from account tokens
+(``su_…``, django-rest-knox). Nothing is stored: the token is a signature over the concern
+id and reference, with its own salt, that expires after the receipt policy's session length.
 """
 
 from __future__ import annotations
@@ -17,12 +17,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import connection
-from rest_framework.authentication import (
-    BaseAuthentication,
-    TokenAuthentication,
-    get_authorization_header,
-)
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
@@ -90,30 +86,72 @@ class ReceiptTokenAuthentication(BaseAuthentication):
         return self.keyword
 
 
-class AccountTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, with the token's user read in one plain statement.
+@dataclass(frozen=True)
+class AccountToken:
+    """``request.auth`` for an account token: which token (by digest) and when it ends."""
 
-    Every API call of a signed-in client starts here; building DRF's ORM query (a token
-    joined to its user, two model instances) cost a tenth of a queue page's CPU. The answers
-    are DRF's own: an unknown key or an inactive user is a 401.
+    digest: str
+    expiry: dt.datetime | None
+
+
+class AccountTokenAuthentication(BaseAuthentication):
+    """Account tokens (django-rest-knox): stored only as their SHA-512 digest, expiring.
+
+    Every API call of a signed-in client starts here, so the token and its user are read in
+    one plain statement by the digest (knox's own class reads the token, every other token
+    of the user, then the user). The answers are knox's: an unknown, revoked or expired
+    token, or an inactive user, is a 401.
     """
 
-    def authenticate_credentials(self, key: str) -> tuple[AbstractBaseUser, Token]:
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, AccountToken] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("Invalid token header.")
+        try:
+            token = parts[1].decode()
+        except UnicodeError as exc:
+            raise AuthenticationFailed("Invalid token.") from exc
+        if token.startswith(PREFIX):
+            return None  # a receipt session, answered by ReceiptTokenAuthentication
+        return self.authenticate_credentials(token)
+
+    def authenticate_credentials(self, token: str) -> tuple[AbstractBaseUser, AccountToken]:
+        from knox.crypto import hash_token
+        from knox.models import AuthToken
+
         users = get_user_model()
-        token = Token._meta
+        meta = AuthToken._meta
         q = connection.ops.quote_name
+        if len(token) > 200:
+            raise AuthenticationFailed("Invalid token.")
+        digest = hash_token(token)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns_of(users, 'u')} FROM {q(users._meta.db_table)} u "  # noqa: S608
-                f"JOIN {q(token.db_table)} t "
-                f"ON t.{q(token.get_field('user').column)} = u.{q(users._meta.pk.column)} "
-                f"WHERE t.{q(token.pk.column)} = %s",
-                [key],
+                f"SELECT t.{q(meta.get_field('expiry').column)}, {columns_of(users, 'u')} "  # noqa: S608
+                f"FROM {q(meta.db_table)} t JOIN {q(users._meta.db_table)} u "
+                f"ON t.{q(meta.get_field('user').column)} = u.{q(users._meta.pk.column)} "
+                f"WHERE t.{q(meta.pk.column)} = %s",
+                [digest],
             )
             row = cursor.fetchone()
         if row is None:
             raise AuthenticationFailed("Invalid token.")
-        user = model_from_row(users, row)
+        expiry = row[0]
+        if isinstance(expiry, str):  # SQLite without converters
+            expiry = dt.datetime.fromisoformat(expiry)
+        if expiry is not None and timezone.is_naive(expiry):
+            expiry = timezone.make_aware(expiry, dt.UTC)
+        if expiry is not None and expiry <= timezone.now():
+            AuthToken.objects.filter(digest=digest).delete()
+            raise AuthenticationFailed("Token expired. Sign in again for a new one.")
+        user = model_from_row(users, row[1:])
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
-        return user, Token(key=key, user=user)
+        return user, AccountToken(digest=digest, expiry=expiry)
+
+    def authenticate_header(self, request: Any) -> str:
+        return self.keyword

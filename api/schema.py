@@ -60,3 +60,20 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
                     code, {"description": text, "content": {"application/json": {"schema": ref}}}
                 )
     return result
+
+
+class AccountTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.AccountTokenAuthentication"
+    name = "accountToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An account token: 'Token su_…', from POST /api/v1/auth/token/ "
+            "(staff add their MFA code). Stored by Speak Up only as a SHA-512 hash; it expires "
+            "after a working day by default (API_TOKEN_HOURS; the answer says when), and ends "
+            "at once when revoked (DELETE /api/v1/auth/tokens/{id}/), at sign-out anywhere, "
+            "at a password change or when the account is disabled: then a 401.",
+        }

@@ -25,6 +25,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.api_docs, name="docs"),
     path("auth/token/", auth.TokenView.as_view(), name="token"),
+    path("auth/tokens/", auth.TokenListView.as_view(), name="tokens"),
+    path("auth/tokens/<str:token_id>/", auth.TokenDetailView.as_view(), name="token-detail"),
+    path("auth/sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("anonymous/sessions/", auth.ReceiptSessionView.as_view(), name="receipt-session"),
     # A receipt holder's concern: the session says which; no reference in these URLs.
     path("anonymous/concern/", concerns.ReceiptConcernView.as_view(), name="receipt-concern"),

@@ -44,7 +44,7 @@ import random
 from dataclasses import replace
 from django.conf import settings
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
+from accounts.services import token_issue
 from concerns.models import Category
 from concerns.roles import Role
 from concerns.services import organisation_create, user_create
@@ -77,8 +77,8 @@ with transaction.atomic():
       if i % 2 and raised.case.organisation_id == org.pk:
           services.case_assign(case=raised.case, guardian=guardian, actor=lead)
 print(json.dumps({{
-    "lead": Token.objects.get_or_create(user=lead)[0].key,
-    "reporter": Token.objects.get_or_create(user=reporter)[0].key,
+    "lead": token_issue(user=lead)[1],
+    "reporter": token_issue(user=reporter)[1],
 }}))
 """
 
@@ -118,19 +118,17 @@ def prepare_database(env: dict[str, str], concerns: int) -> dict[str, str]:
     return json.loads(seeded.stdout.strip().splitlines()[-1])
 
 
-def existing_tokens() -> dict[str, str]:
-    """The tokens of the last run's seeded users (--reuse-db)."""
-    rows = subprocess.run(
-        [
-            *("psql", f"{PG}/{DB_NAME}", "-Atc"),
-            "SELECT u.username, t.key FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    keys = dict(row.split("|") for row in rows)
-    return {"lead": keys["bench-lead"], "reporter": keys["bench-reporter"]}
+def existing_tokens(env: dict[str, str]) -> dict[str, str]:
+    """New tokens for the last run's seeded users (--reuse-db): tokens are stored hashed,
+    so the old ones cannot be read back."""
+    code = (
+        "import json\nfrom django.contrib.auth import get_user_model\n"
+        "from accounts.services import token_issue\nU = get_user_model()\n"
+        "print(json.dumps({'lead': token_issue(user=U.objects.get(username='bench-lead'))[1], "
+        "'reporter': token_issue(user=U.objects.get(username='bench-reporter'))[1]}))"
+    )
+    issued = run([PY, "manage.py", "shell", "-c", code], env, capture_output=True)
+    return json.loads(issued.stdout.strip().splitlines()[-1])
 
 
 # The web servers compared (--server); each with 4 processes, access logs off.
@@ -286,7 +284,7 @@ def main() -> None:
     }
     if args.scrypt_n:
         env["RECEIPT_SCRYPT_N"] = str(args.scrypt_n)
-    tokens = existing_tokens() if args.reuse_db else prepare_database(env, args.concerns)
+    tokens = existing_tokens(env) if args.reuse_db else prepare_database(env, args.concerns)
     subprocess.run(["redis-cli", "-u", REDIS, "FLUSHDB"], check=True, capture_output=True)
     server = start_server(env, args.gunicorn.split(), args.server)
     concern = {

@@ -79,6 +79,18 @@ class RetentionPolicy:
     months_after_end: int | None = 72  # six years, as for HR case files in the NHS code
 
 
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long a signed-in session lives: ended after this long without a request (staff
+    sooner than reporters), and after ``absolute_hours`` from sign-in whatever happens."""
+
+    staff_idle_minutes: int = 30
+    idle_minutes: int = 60
+    absolute_hours: int = 12
+    # The last-seen time is written at most this often, not on every request.
+    touch_seconds: int = 60
+
+
 def timeliness() -> TimelinessPolicy:
     return settings.SPEAKUP_TIMELINESS
 
@@ -97,3 +109,7 @@ def attachments() -> AttachmentPolicy:
 
 def retention() -> RetentionPolicy:
     return settings.SPEAKUP_RETENTION
+
+
+def sessions() -> SessionPolicy:
+    return settings.SPEAKUP_SESSIONS

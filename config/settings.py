@@ -6,6 +6,7 @@ process, the in-memory channel layer, console mail and a key file created on fir
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -21,6 +22,7 @@ from config.policies import (
     DisclosurePolicy,
     ReceiptPolicy,
     RetentionPolicy,
+    SessionPolicy,
     TimelinessPolicy,
 )
 from config.proxies import parse_networks as _parse_networks
@@ -79,8 +81,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
+    # Accounts, MFA and (issue 18) OpenID Connect: one stack, django-allauth (README).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    # API tokens stored as a SHA-512 digest, with an expiry.
+    "knox",
     "channels",
     "concerns",
     "workflow",
@@ -89,6 +96,7 @@ INSTALLED_APPS = [
     "api",
     "ops",
     "csp",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +110,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, then staff kept at MFA enrolment until they enrol.
+    "accounts.middleware.SessionLimitsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.RequireStaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.PrivacyHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -185,13 +197,75 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# ---- Accounts and authentication (issue 15) -------------------------------------------
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", "12"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+# A password change ends every session of the account, this one too: sign in again.
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# The reset form answers the same for an address that has no account (and sends nothing).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Every password form (sign-in page, admin, API token) shares one failure count per account
+# and one per client; the lockout ends when the window passes.
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOGIN_FAILURES_PER_CLIENT", "20"))
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{LOGIN_FAILURES_PER_CLIENT}/{LOGIN_LOCKOUT_SECONDS}s/ip,"
+        f"{LOGIN_FAILURES_PER_ACCOUNT}/{LOGIN_LOCKOUT_SECONDS}s/key"
+    ),
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXIES", os.environ.get("API_NUM_PROXIES", "0"))
+)
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Speak Up")
+# Passkeys need a secure origin; plain http://127.0.0.1 is allowed only with DEBUG on.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_RATE_LIMITS = {
+    "mfa_authenticate": "10/m/user",
+    "mfa_reauthenticate": "10/m/user",
+    "mfa_trust": "5/m/user",
+    "mfa_activate_totp": "10/m/user",
+}
+SPEAKUP_SESSIONS = SessionPolicy(
+    staff_idle_minutes=int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30")),
+    idle_minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
+    absolute_hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
+)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=float(os.environ.get("API_TOKEN_HOURS", "8"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_PREFIX": "su_",
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -360,6 +434,10 @@ SPECTACULAR_SETTINGS = {
 # session came back to life when Redis did; one primary-key read per request is the price.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
+# The cookie ends with the browser; SessionLimitsMiddleware ends the session itself on the
+# server after the idle and absolute limits (SPEAKUP_SESSIONS).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = SPEAKUP_SESSIONS.absolute_hours * 3600
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -42,10 +42,13 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.groups_joined = []
-        groups = await database_sync_to_async(self.allowed_groups)()
+        groups = await database_sync_to_async(self._groups_if_enrolled)()
         if not groups:
             await self.close(code=4404)  # the same refusal for "not yours" and "no such thing"
             return
+        if self.user is not None and self.user.is_authenticated:
+            # Signing out (or a password change, or the account disabled) closes this.
+            groups = [*groups, live.account_group(self.user.pk)]
         for group in groups:
             await asyncio.wait_for(
                 self.channel_layer.group_add(group, self.channel_name), JOIN_TIMEOUT_SECONDS
@@ -77,11 +80,22 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
         else:
             await super().dispatch(message)
 
+    async def account_ended(self, message: dict) -> None:
+        await self.close(code=4401)
+
     async def live_event(self, message: dict) -> None:
         await self.send(text_data=json.dumps({k: v for k, v in message.items() if k != "type"}))
 
     def allowed_groups(self) -> list[str]:
         raise NotImplementedError
+
+    def _groups_if_enrolled(self) -> list[str]:
+        # Staff who have not set up MFA hear nothing until they do (accounts.middleware).
+        from accounts.middleware import mfa_missing
+
+        if self.user is not None and mfa_missing(self.user, self.scope.get("session")):
+            return []
+        return self.allowed_groups()
 
     @property
     def user(self):

@@ -33,6 +33,15 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def account_group(user_id: int) -> str:
+    """Every socket of one account: told to close when the account's sessions end."""
+    return f"account.{user_id}"
+
+
+def account_ended_message() -> dict:
+    return {"type": "account.ended"}
+
+
 def case_group(case_id: int) -> str:
     return f"case.{case_id}"
 

@@ -48,13 +48,41 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-def make_user(role: Role | str, *organisations: Organisation, **kwargs: object):
+# A fixed TOTP secret for test staff (base32), so that a test can compute their codes.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+_MFA_ROLES = {"guardian", "lead_guardian", "committee", "admin"}
+
+
+def make_user(
+    role: Role | str, *organisations: Organisation, mfa: bool | None = None, **kwargs: object
+):
+    """A user with one role. Staff come enrolled in TOTP (with ``TOTP_SECRET``), as every
+    member of staff must be, so that ``force_login`` reaches their pages; ``mfa=False``
+    makes one who has not enrolled yet."""
     user = UserFactory(**kwargs)
     group, _ = Group.objects.get_or_create(name=str(role))
     user.groups.add(group)
     for organisation in organisations:
         Membership.objects.create(user=user, organisation=organisation)
+    if mfa if mfa is not None else str(role) in _MFA_ROLES:
+        mfa_enrol(user)
     return user
+
+
+def mfa_enrol(user, secret: str = TOTP_SECRET) -> str:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str = TOTP_SECRET, at: float | None = None) -> str:
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int((time.time() if at is None else at) // 30)
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 def category(slug: str = "patient-safety") -> Category:

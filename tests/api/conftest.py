@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from concerns.roles import Role
@@ -28,7 +27,9 @@ def _fresh_cache():
 def client_for(user=None, *, token: str | None = None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token = Token.objects.get_or_create(user=user)[0].key
+        from accounts.services import token_issue
+
+        token = token_issue(user=user)[1]
     if token is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client

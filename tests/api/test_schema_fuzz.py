@@ -16,7 +16,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -57,6 +56,7 @@ def world(org, other_org, guardian, lead, reporter, committee, outsider_guardian
     )
     other = raise_concern(other_org).case
     anonymous = raise_concern(org)
+    from accounts.services import token_issue
     from tests.api.conftest import receipt_token
 
     stranger = make_user(Role.REPORTER, username="stella")
@@ -68,7 +68,7 @@ def world(org, other_org, guardian, lead, reporter, committee, outsider_guardian
         "lead": lead,
         "committee": committee,
     }.items():
-        headers[name] = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+        headers[name] = {"Authorization": f"Token {token_issue(user=user)[1]}"}
     headers["receipt"] = {"Authorization": f"Token {receipt_token(anonymous.receipt_code)}"}
     refs = [own.reference, other.reference, anonymous.case.reference, theirs.reference]
     return headers, refs

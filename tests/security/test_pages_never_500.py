@@ -56,6 +56,12 @@ _REGEX_ROUTES = {
     "admin/^(?P<app_label>auth|authtoken)/$": "admin/<app_label>/",
     "admin/^(?P<app_label>auth|authtoken|concerns)/$": "admin/<app_label>/",
     "admin/(?P<url>.*)$": "admin/<url>",
+    # (issue 15: allauth's account pages, and the admin's app lists as they now stand)
+    "admin/^(?P<app_label>concerns|auth|accounts)/$": "admin/<app_label>/",
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": "accounts/confirm-email/<key>/",
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": (
+        "accounts/password/reset/key/<uidb36>-<key>/"
+    ),
 }
 
 
@@ -102,7 +108,7 @@ BOGUS_INT = ["0", "2147483648", "99999999999999999999999999"]
 
 def _field_names() -> list[str]:
     """Every field name any of our page forms posts, with its prefix."""
-    names: set[str] = {"username", "password", "code", "next", "page"}
+    names: set[str] = {"username", "login", "password", "code", "next", "page"}
     forms = [
         fr.RaiseConcernForm(user=_Anonymous()),
         fr.ReceiptForm(),
@@ -335,6 +341,13 @@ def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
             real[param] = [("1", None)]
         elif param == "url":
             real[param] = [("nothing-here/", None)]
+        # (issue 15: API token ids, allauth's e-mail and reset keys, passkey ids)
+        elif param == "token_id":
+            real[param] = [("0" * 16, None)]
+        elif param in {"key", "uidb36"}:
+            real[param] = [("1-notakey", None)] if param == "key" else [("1", None)]
+        elif param == "pk":
+            real[param] = [("1", None)]
         else:
             raise AssertionError(f"no values for URL parameter {param!r} of {route.name}")
     if not route.params:

@@ -623,14 +623,15 @@ def test_signing_in_from_the_raise_page_comes_back_to_it(client, reporter):
     page = client.get("/accounts/login/?next=/raise/").content.decode()
     assert 'name="next" value="/raise/"' in page
     # When a wrong password is given, the error is summarised and linked
+    # (issue 15: the sign-in form is allauth's, whose username field is named "login")
     wrong = client.post(
-        "/accounts/login/", {"username": "rita", "password": "nope", "next": "/raise/"}
+        "/accounts/login/", {"login": "rita", "password": "nope", "next": "/raise/"}
     )
     assert "There is a problem" in wrong.content.decode()
-    assert '<a href="#id_username">' in wrong.content.decode()
+    assert '<a href="#id_login">' in wrong.content.decode()
     # Then the right one returns the reporter to the raise page
     right = client.post(
-        "/accounts/login/", {"username": "rita", "password": PASSWORD, "next": "/raise/"}
+        "/accounts/login/", {"login": "rita", "password": PASSWORD, "next": "/raise/"}
     )
     assert right["Location"] == "/raise/"
 
