@@ -46,6 +46,14 @@ class AccountChangeForm(forms.ModelForm):
             before = set(self.instance.groups.values_list("pk", flat=True))
             after = {g.pk for g in groups}
             if before != after and not may_change_roles(actor=self.actor, target=self.instance):
+                from accounts.services import security_event_record
+
+                security_event_record(
+                    kind=SecurityEvent.Kind.ROLE_REFUSED,
+                    user=self.instance,
+                    actor=self.actor,
+                    detail=",".join(sorted(g.name for g in groups)),
+                )
                 raise ValidationError("You cannot change your own roles.")
         return groups
 

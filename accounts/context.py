@@ -14,3 +14,7 @@ def actor() -> Any:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user
+
+
+# Set while loading history (the demo): role grants are logged but nobody is mailed.
+announcements_off: ContextVar[bool] = ContextVar("speakup_announcements_off", default=False)

@@ -175,6 +175,10 @@ def _lead_guardian_emails(*, user: AbstractBaseUser, also: Iterable[str] = ()) -
 
 
 def _announce(*, user: AbstractBaseUser, what: str, actor: Any, also: Iterable[str] = ()) -> None:
+    from accounts.context import announcements_off
+
+    if announcements_off.get():
+        return
     to = _lead_guardian_emails(user=user, also=also)
     if not to:
         return

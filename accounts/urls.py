@@ -9,4 +9,5 @@ urlpatterns = [
     path("login/", allauth_views.login, name="login"),
     path("logout/", allauth_views.logout, name="logout"),
     path("2fa/enrol/", views.mfa_enrol, name="accounts_mfa_enrol"),
+    path("security/", views.security, name="accounts_security"),
 ]

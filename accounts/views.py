@@ -15,3 +15,13 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
     if has_mfa(request.user):
         return redirect("mfa_index")
     return render(request, "account/mfa_enrol.html", {"required": mfa_required(request.user)})
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """Your account: password, two-factor methods, signing out everywhere."""
+    return render(
+        request,
+        "account/security.html",
+        {"has_mfa": has_mfa(request.user), "required": mfa_required(request.user)},
+    )

@@ -16,6 +16,9 @@ class DepartmentInline(admin.TabularInline):
     model = Department
     extra = 1
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # concerns keep the department they were raised in
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
@@ -23,6 +26,12 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
     inlines = [DepartmentInline]
+    actions = None
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An organisation is retired (is_active), never deleted: deleting it would take its
+        # concerns with it, and its confirmation page listed every case it holds.
+        return False
 
 
 @admin.register(Membership)

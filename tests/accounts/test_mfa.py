@@ -209,3 +209,10 @@ def test_the_sign_in_pages_use_the_nhs_layout(client, guardian):
     post_password(client, guardian.username)
     challenge = client.get(MFA).content.decode()
     assert "nhsuk-header" in challenge and "nhsuk-button" in challenge
+
+
+def test_your_account_page_shows_password_and_mfa(client, guardian):
+    sign_in(client, guardian.username)
+    page = client.get("/accounts/security/").content.decode()
+    assert "Change" in page and "Two-factor authentication" in page and ">On<" in page
+    assert 'href="/accounts/security/"' in client.get("/cases/").content.decode()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import os
 import random
 from collections.abc import Iterator
@@ -72,6 +73,15 @@ from workflow.models import (
 )
 from workflow.policies import ReceiptHolder
 from workflow.signals import case_event_recorded
+
+# Demo staff sign in with a second step, as all staff must: one TOTP key for all of them,
+# printed by ./scripts/serve (add it to an authenticator app), or `manage.py demo_code`.
+DEMO_TOTP_SECRET_DEFAULT = "SPEAKUPDEMOTOTPKEYFORLOCALUSE234"  # noqa: S105 (the demo only)
+
+
+def demo_totp_secret() -> str:
+    return os.environ.get("SPEAKUP_DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET_DEFAULT
+
 
 DEMO_ATTACHMENT = services.NewAttachment(
     filename="rota-week-14.pdf",
@@ -141,6 +151,7 @@ class Command(BaseCommand):
         had_concerns = Concern.objects.exists()
         if options["if_empty"] and had_concerns:
             self.stdout.write("Concerns already exist: demo data not loaded.")
+            _enrol_demo_staff()
             return
         password = os.environ.get("SPEAKUP_DEMO_PASSWORD") or "speakup-demo"
         rng = random.Random(options["seed"])
@@ -148,6 +159,7 @@ class Command(BaseCommand):
         first_event = (newest or 0) + 1
         with _silenced_notifications(), transaction.atomic():
             cast = _people(password)
+            _enrol_demo_staff()
             categories = {c.slug: c for c in Category.objects.prefetch_related("standards")}
             now = timezone.now()
             plans = _state_plan(options["concerns"], rng)
@@ -169,19 +181,43 @@ class Command(BaseCommand):
             ("ada", "administrator"),
         ]:
             self.stdout.write(f"  {username:<6} {role}")
+        self.stdout.write(
+            f"Staff then give a code: authenticator key {demo_totp_secret()}, "
+            "or run ./manage.py demo_code"
+        )
 
 
 @contextlib.contextmanager
 def _silenced_notifications() -> Iterator[None]:
-    """The demo is history: nobody should be mailed or pinged about it."""
+    """The demo is history: nobody should be mailed or pinged about it (role grants to the
+    demo staff included, when the accounts app is there; it is not imported by name)."""
     saved = case_event_recorded.receivers
     case_event_recorded.receivers = []
     case_event_recorded.sender_receivers_cache.clear()
+    quiet = None
+    if apps.is_installed("accounts"):
+        quiet = importlib.import_module("accounts.context").announcements_off.set(True)
     try:
         yield
     finally:
         case_event_recorded.receivers = saved
         case_event_recorded.sender_receivers_cache.clear()
+        if quiet is not None:
+            quiet.var.reset(quiet)
+
+
+def _enrol_demo_staff() -> None:
+    """Every demo member of staff enrolled in TOTP with the demo key (staff must use MFA)."""
+    if not apps.is_installed("allauth.mfa"):
+        return
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.contrib.auth import get_user_model
+
+    names = [username for username, role, *_ in STAFF if role != Role.REPORTER]
+    for user in get_user_model().objects.filter(username__in=names):
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, demo_totp_secret())
 
 
 def _history_is_not_news(first_event: int) -> None:
