@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "reports",
     "api",
     "accounts",
+    "setup",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "concerns.context_processors.roles",
+                "setup.context.setup_link",
             ],
         },
     },
