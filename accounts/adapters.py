@@ -36,6 +36,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_http_user_agent(self, request: HttpRequest) -> str:
         return ""
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # The account alone, not allauth's "host:account": another allowed Host header must
+        # not open a fresh count for the same account.
+        return str(credentials.get("username", credentials.get("email", ""))).lower()
+
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         """Setting up the first MFA method within minutes of a password sign-in does not
         ask for the password again (staff are sent there straight from signing in);

@@ -93,6 +93,16 @@ class RequireStaffMFAMiddleware:
         return self.get_response(request)
 
 
+def mfa_missing(user: object, session: object = None) -> bool:
+    """A member of staff who has not enrolled an MFA method (a session that already saw
+    that they had is taken at its word)."""
+    if not getattr(user, "is_authenticated", False) or not mfa_required(user):
+        return False
+    if session is not None and session.get(MFA_OK):
+        return False
+    return not has_mfa(user)
+
+
 def has_mfa(user: object) -> bool:
     from allauth.mfa.models import Authenticator
 

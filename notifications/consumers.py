@@ -21,7 +21,7 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.groups_joined = []
-        groups = await database_sync_to_async(self.allowed_groups)()
+        groups = await database_sync_to_async(self._groups_if_enrolled)()
         if not groups:
             await self.close(code=4404)  # the same refusal for "not yours" and "no such thing"
             return
@@ -58,6 +58,14 @@ class _GroupsConsumer(AsyncJsonWebsocketConsumer):
 
     def allowed_groups(self) -> list[str]:
         raise NotImplementedError
+
+    def _groups_if_enrolled(self) -> list[str]:
+        # Staff who have not set up MFA hear nothing until they do (accounts.middleware).
+        from accounts.middleware import mfa_missing
+
+        if self.user is not None and mfa_missing(self.user, self.scope.get("session")):
+            return []
+        return self.allowed_groups()
 
     @property
     def user(self):

@@ -27,8 +27,8 @@ def closed_within(client: Client, action, seconds: float = 3.0) -> tuple[float, 
         ws = _socket(client)
         connected, _ = await ws.connect()
         assert connected
-        started = time.monotonic()
         await sync_to_async(action)()
+        started = time.monotonic()  # from the moment the sign-out has answered
         output = await ws.receive_output(timeout=seconds)
         elapsed = time.monotonic() - started
         await ws.wait()
@@ -85,3 +85,20 @@ def test_other_accounts_sockets_stay_open(guardian, other_guardian):
         return quiet
 
     assert async_to_sync(run)() is True
+
+
+def test_staff_who_have_not_enrolled_get_no_socket(org):
+    from concerns.roles import Role
+    from tests.factories import make_user
+
+    newcomer = make_user(Role.GUARDIAN, org, username="newbie", mfa=False)
+    browser = Client()
+    browser.force_login(newcomer)
+
+    async def connects() -> bool:
+        ws = _socket(browser)
+        connected, _ = await ws.connect()
+        await ws.disconnect()
+        return connected
+
+    assert async_to_sync(connects)() is False
