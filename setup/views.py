@@ -220,7 +220,12 @@ def accept(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         return render(request, "setup/accept_expired.html", status=400)
     form = forms.AcceptForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        from allauth.account.internal.flows.login import record_authentication
+
         form.save()
         login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        # A password sign-in, as allauth records one: MFA enrolment follows without asking
+        # for the password again (accounts.adapters).
+        record_authentication(request, user, "password", username=user.get_username())
         return redirect("accounts_mfa_enrol")
     return render(request, "setup/accept.html", {"form": form, "invited": user})

@@ -289,3 +289,27 @@ def test_password_sign_out_stays_local(client, guardian):
     sign_in(client, "gina")
     out = client.post("/accounts/logout/")
     assert out["Location"] == "/"
+
+
+def test_an_invited_guardian_signs_in_with_the_provider_and_enrols_mfa(client, idp, org):  # noqa: F811
+    """The invitation's other way in: the account the administrator made is matched by its
+    address; MFA enrolment follows at once, without being sent back to the provider."""
+    from setup import services as setup_services
+
+    ada = make_user(Role.ADMIN, username="ada", is_staff=True, is_superuser=True)
+    invited = setup_services.staff_invite(
+        actor=ada,
+        email="new.guardian@example.nhs.uk",
+        username="newg",
+        role="guardian",
+        organisations=[org],
+    )
+    sign_in_with_provider(client, idp, "newguardian-idp")
+    assert signed_in_as(client) == invited
+    assert client.get("/cases/")["Location"] == "/accounts/2fa/enrol/"
+    activate = client.get("/accounts/2fa/totp/activate/")
+    assert activate.status_code == 200  # not a reauthentication detour
+    secret = client.session["mfa.totp.secret"]
+    done = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+    assert done.status_code == 302
+    assert client.get("/cases/").status_code == 200
