@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import receivers  # noqa: F401  (connects the signal receivers)
+        from accounts.oidc import receivers as oidc_receivers  # noqa: F401

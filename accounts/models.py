@@ -48,6 +48,9 @@ class SecurityEvent(models.Model):
         ROLE_REFUSED = "role_refused", "Role change refused"
         ORGANISATION_GRANTED = "organisation_granted", "Organisation added"
         ORGANISATION_REMOVED = "organisation_removed", "Organisation removed"
+        # Setting up a trust (issue 18, setup/).
+        INVITED = "invited", "Invited"
+        CONFIG_CHANGED = "config_changed", "Set-up changed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -108,7 +108,10 @@ def attachments() -> AttachmentPolicy:
 
 
 def retention() -> RetentionPolicy:
-    return settings.SPEAKUP_RETENTION
+    # An administrator's setting (setup pages) overrides RETENTION_MONTHS_AFTER_END.
+    from setup.services import retention_in_force
+
+    return retention_in_force()
 
 
 def sessions() -> SessionPolicy:

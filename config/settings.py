@@ -7,6 +7,7 @@ process, the in-memory channel layer, console mail and a key file created on fir
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import secrets
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     # API tokens stored as a SHA-512 digest, with an expiry.
     "knox",
     "channels",
@@ -97,6 +100,7 @@ INSTALLED_APPS = [
     "ops",
     "csp",
     "accounts",
+    "setup",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "concerns.context_processors.roles",
+                "setup.context.setup_link",
             ],
         },
     },
@@ -212,7 +217,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# (h15's adapter, extended by issue 18 with the provider's MFA and sign-out: accounts/oidc.)
+ACCOUNT_ADAPTER = "accounts.oidc.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -261,6 +267,74 @@ SPEAKUP_SESSIONS = SessionPolicy(
     idle_minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
     absolute_hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
 )
+
+
+# ---- Sign-in with the organisation's identity provider (issue 18) -----------------------
+# allauth.socialaccount's openid_connect provider (accounts/oidc adds what it lacks). One
+# provider from OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME (the
+# button) and OIDC_SCOPES; several from OIDC_PROVIDERS, a JSON list of objects with the keys
+# id, name, issuer_url, client_id, client_secret and optionally scopes, fetch_userinfo,
+# trusted_email_domains. README "Sign-in with the organisation's identity provider".
+def _oidc_app(spec: dict) -> dict:
+    scopes = spec.get("scopes") or "openid email profile"
+    domains = spec.get("trusted_email_domains") or []
+    if isinstance(domains, str):
+        domains = [d.strip() for d in domains.split(",") if d.strip()]
+    return {
+        "provider_id": spec.get("id") or "org",
+        "name": spec.get("name") or "your organisation's account",
+        "client_id": spec["client_id"],
+        "secret": spec.get("client_secret", ""),
+        "settings": {
+            "server_url": spec["issuer_url"],
+            "scope": scopes.split() if isinstance(scopes, str) else list(scopes),
+            "oauth_pkce_enabled": True,
+            "fetch_userinfo": bool(spec.get("fetch_userinfo", False)),
+            # A provider that sends no email_verified claim (Entra ID) may be trusted for
+            # addresses in the organisation's own domains only.
+            "verified_email": domains or False,
+        },
+    }
+
+
+_oidc_specs = json.loads(os.environ.get("OIDC_PROVIDERS") or "[]")
+if os.environ.get("OIDC_ISSUER_URL"):
+    _oidc_specs.insert(
+        0,
+        {
+            "id": os.environ.get("OIDC_PROVIDER_ID", "org"),
+            "name": os.environ.get("OIDC_PROVIDER_NAME"),
+            "issuer_url": os.environ["OIDC_ISSUER_URL"],
+            "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
+            "client_secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+            "scopes": os.environ.get("OIDC_SCOPES"),
+            "fetch_userinfo": _flag("OIDC_FETCH_USERINFO"),
+            "trusted_email_domains": os.environ.get("OIDC_TRUSTED_EMAIL_DOMAINS"),
+        },
+    )
+SOCIALACCOUNT_ADAPTER = "accounts.oidc.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "accounts.oidc.OIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [_oidc_app(spec) for spec in _oidc_specs],
+    }
+}
+# No account is ever made by signing in with a provider; it must match an existing one.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # (accounts.oidc matches, without wiping passwords)
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a POST (with the CSRF token) starts a provider sign-in
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT_SECONDS", "5"))
+# When the provider asserts MFA (amr "mfa", or acr in OIDC_MFA_ACR_VALUES), local MFA may be
+# skipped: off unless set.
+OIDC_TRUST_PROVIDER_MFA = _flag("OIDC_TRUST_PROVIDER_MFA")
+OIDC_MFA_ACR_VALUES = [
+    v.strip() for v in os.environ.get("OIDC_MFA_ACR_VALUES", "").split(",") if v.strip()
+]
+OIDC_CLOCK_SKEW_SECONDS = int(os.environ.get("OIDC_CLOCK_SKEW_SECONDS", "30"))
+
 REST_KNOX = {
     "TOKEN_TTL": dt.timedelta(hours=float(os.environ.get("API_TOKEN_HOURS", "8"))),
     "AUTH_HEADER_PREFIX": "Token",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("api.urls")),
+    path("setup/", include("setup.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     # The admin site signs in through the same page (rate limited, MFA) as everyone else.
