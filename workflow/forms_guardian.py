@@ -137,6 +137,31 @@ class TransitionForm(VersionedForm):
     note = _text("Note (optional)", required=False, help_text="Recorded in the case timeline.")
 
 
+class FeedbackForm(VersionedForm):
+    message = _text(
+        "Your feedback to the reporter",
+        help_text="What you found and what is being done. The reporter sees this as your "
+        "feedback, even if they are anonymous.",
+        error_messages={"required": "Write your feedback to the reporter."},
+    )
+    note = _text("Note for the timeline (optional)", required=False)
+
+
+class CloseForm(VersionedForm):
+    message = _text(
+        "Outcome summary for the reporter (optional)",
+        required=False,
+        help_text="Shown to the reporter with the news that their concern is closed.",
+    )
+    note = _text("Note for the timeline (optional)", required=False)
+
+
+NAME_SHARED = [
+    ("no", "No, their name was not passed on"),
+    ("yes", "Yes, with the reporter's agreement"),
+]
+
+
 class ReferForm(VersionedForm):
     destination = forms.ChoiceField(
         label="Where is the concern being referred?",
@@ -144,11 +169,32 @@ class ReferForm(VersionedForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose where the concern is referred to."},
     )
+    name_shared = forms.ChoiceField(
+        label="Did the reporter's name go with the referral?",
+        choices=NAME_SHARED,
+        widget=forms.RadioSelect,
+        help_text="The reporter is told which.",
+        error_messages={"required": "Say whether the reporter's name went with the referral."},
+    )
     note = _text(
         "Reason for referring",
         help_text="Recorded in the case timeline.",
         error_messages={"required": "Give the reason for referring."},
     )
+    message = _text(
+        "What to tell the reporter (optional)",
+        required=False,
+        help_text="They are told where their concern went; add who will contact them, or how.",
+    )
+
+    def __init__(self, *args: Any, anonymous: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if anonymous:
+            # Nobody knows an anonymous reporter's name, so there is nothing to ask.
+            del self.fields["name_shared"]
+
+    def clean_name_shared(self) -> bool:
+        return self.cleaned_data["name_shared"] == "yes"
 
 
 class ReopenForm(VersionedForm):
@@ -160,6 +206,8 @@ class ReopenForm(VersionedForm):
 
 
 TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
+    "give_feedback": FeedbackForm,
+    "close": CloseForm,
     "refer": ReferForm,
     "reopen": ReopenForm,
 }

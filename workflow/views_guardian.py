@@ -50,9 +50,9 @@ TRANSITION_LABELS = {
 TRANSITION_DONE = {
     "acknowledge": "Case acknowledged.",
     "start_investigation": "Investigation started.",
-    "give_feedback": "Feedback recorded as given.",
-    "close": "Case closed. The reporter has been asked whether they would speak up again.",
-    "refer": "Case referred.",
+    "give_feedback": "Your feedback has been sent to the reporter.",
+    "close": "Case closed. The reporter has been told.",
+    "refer": "Case referred. The reporter has been told where it went.",
     "reopen": "Case reopened.",
 }
 
@@ -186,8 +186,15 @@ def _blank_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
         ),
     }
     for name in TRANSITION_LABELS:
-        built[name] = gf.transition_form_class(name)(prefix=name, initial=initial)
+        built[name] = _transition_form(name, case, None, initial=initial)
     return built
+
+
+def _transition_form(name: str, case: Case, data: Any, **kwargs: Any) -> forms.Form:
+    form_class = gf.transition_form_class(name)
+    if form_class is gf.ReferForm:
+        kwargs["anonymous"] = case.route == Route.ANONYMOUS
+    return form_class(data, prefix=name, **kwargs)
 
 
 def _outcome_initial(case: Case) -> dict[str, str]:
@@ -312,15 +319,16 @@ def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResp
             note=data.get("note", ""),
             expected_version=data["version"],
             referral_destination=data.get("destination", ""),
+            referral_name_shared=data.get("name_shared", False),
+            message=data.get("message", ""),
         )
         return TRANSITION_DONE[name]
 
-    form_class = gf.transition_form_class(name)
     return _act(
         request,
         reference,
         section=name,
-        make_form=lambda case, data: form_class(data, prefix=name),
+        make_form=lambda case, data: _transition_form(name, case, data),
         action=action,
     )
 
