@@ -41,22 +41,12 @@ from workflow.forms_reporter import (
 from workflow.models import Case, MessageKind, Status
 from workflow.policies import Actor, ReceiptHolder
 from workflow.receipt_throttle import Verdict, anonymous_raise_allowed, receipt_attempt
+from workflow.standing import concern_standing
 
 RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
 HOLDER = policies_.RECEIPT_SESSION_KEY
 RECEIPT_DISPLAY_SECONDS = 15 * 60
 
-STATUS_TEXT = {
-    Status.RECEIVED: "We have received your concern. A guardian will acknowledge it soon.",
-    Status.ACKNOWLEDGED: "A guardian has acknowledged your concern and will look into it.",
-    Status.INVESTIGATING: "A guardian is looking into your concern.",
-    Status.FEEDBACK_GIVEN: "The guardian has given you feedback. Read it in the conversation.",
-    Status.CLOSED: "Your concern has been closed.",
-    Status.REFERRED: "Your concern has been passed to another team who are better placed to "
-    "deal with it.",
-    Status.WITHDRAWN: "You withdrew this concern.",
-    Status.REOPENED: "Your concern has been reopened and is being looked into again.",
-}
 
 # --- Start and raising --------------------------------------------------------------------
 
@@ -283,12 +273,15 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
             for a in case.concern.attachments.only("id", "filename", "size", "concern_id")
         ],
         "conversation": conversation,
-        "status_text": STATUS_TEXT.get(case.status, case.get_status_display()),
+        "standing": concern_standing(case=case, conversation=conversation),
+        "guardian_contact": case.organisation.guardian_contact,
         "anonymous": rep.anonymous,
         "urls": {a: rep.url(a) for a in ("reply", "withdraw", "again", "detriment")},
         "can_withdraw": case.is_open,
         "can_reply": case.status != Status.WITHDRAWN,
-        "asked_again": any(m.kind == MessageKind.SPEAK_UP_AGAIN for m in conversation),
+        # Asked only while the concern is closed: after a reopen the question waits.
+        "asked_again": case.status == Status.CLOSED
+        and any(m.kind == MessageKind.SPEAK_UP_AGAIN for m in conversation),
         "asked_detriment": any(m.kind == MessageKind.DETRIMENT_FOLLOW_UP for m in conversation),
         "answer": answer,
         "reply_form": forms.get("reply_form") or ReplyForm(),

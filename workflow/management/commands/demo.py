@@ -210,7 +210,13 @@ def _people(password: str) -> People:
     hashed = make_password(password)
     orgs = {}
     for code, name, kind, departments in ORGANISATIONS:
-        orgs[code] = organisation_create(code=code, name=name, kind=kind)
+        orgs[code] = organisation_create(
+            code=code,
+            name=name,
+            kind=kind,
+            guardian_contact=f"Email ftsu.{code.lower()}@example.nhs.uk or call 0113 496 0000 "
+            "(Monday to Friday, 9am to 5pm). You can ask to meet a guardian in person.",
+        )
         for department in departments:
             Department.objects.get_or_create(organisation=orgs[code], name=department)
     cast = People(guardians={code: [] for code in orgs})
