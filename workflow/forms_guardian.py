@@ -77,6 +77,12 @@ def _text(
 
 
 class QueueFilterForm(NHSFormMixin, forms.Form):
+    q = forms.CharField(
+        label="Find a case by reference",
+        required=False,
+        max_length=20,
+        help_text="All or part of it, for example SU-2026-00042 or 42.",
+    )
     status = forms.ChoiceField(label="Status", required=False)
     category = forms.ChoiceField(label="Category", required=False)
     organisation = forms.ChoiceField(label="Organisation", required=False)
@@ -102,6 +108,7 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
             ("status", "Status"),
         ],
     )
+    guardian = forms.CharField(required=False, max_length=150, widget=forms.HiddenInput)
     per_page = forms.TypedChoiceField(
         label="Cases per page",
         required=False,
@@ -118,7 +125,11 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Any status"), *Status.choices]
+        self.fields["status"].choices = [
+            ("open", "Open cases"),
+            ("all", "Any status"),
+            *Status.choices,
+        ]
         self.fields["route"].choices = [("", "Any route"), *Route.choices]
         self.fields["category"].choices = [("", "Any category")] + [
             (c.slug, c.name) for c in categories
@@ -131,6 +142,27 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
         """What was asked for, ignoring any value that is not one of the choices."""
         self.is_valid()
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
+
+    def queue_filters(self) -> tuple[dict[str, Any], int]:
+        """The selector's filters (status "open" is the default, "all" is none) and the
+        page size."""
+        wanted = self.valid_values()
+        per_page = wanted.pop("per_page", 25)
+        status = wanted.pop("status", "open")
+        if status == "open":
+            wanted["open_only"] = True
+        elif status != "all":
+            wanted["status"] = status
+        if "q" in wanted:
+            wanted["q"] = wanted["q"].strip().upper()
+        return wanted, per_page
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether anything beyond the defaults is chosen (the filters then show open)."""
+        chosen = self.valid_values()
+        status = chosen.pop("status", "open")
+        return status != "open" or bool(set(chosen) - {"per_page", "q", "sort", "guardian"})
 
 
 class TransitionForm(VersionedForm):

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from concerns.crypto import encrypt_bytes, fernet
 from concerns.models import Route
+from concerns.receipts import receipt_normalise
 from config import policies
 from workflow import policies as policies_
 from workflow import selectors, services
@@ -120,8 +121,16 @@ def _raise(data: dict[str, Any], user: Actor) -> services.RaisedConcern:
     )
 
 
+@sensitive_post_parameters("code")
 def raise_receipt(request: HttpRequest) -> HttpResponse:
-    """Shows the receipt code once: it leaves the session as it is read."""
+    """Shows the receipt code once: it leaves the session as it is read.
+
+    The page posts the code back to itself (in the body, never a URL) for the two things it
+    offers next: a small text file to download, and "I have saved it" before moving on. The
+    server keeps nothing: a code posted here is only echoed back to whoever sent it.
+    """
+    if request.method == "POST":
+        return _receipt_keep(request)
     token = request.session.pop(RECEIPT_ONCE, None)
     code = reference = None
     if token:
@@ -130,11 +139,55 @@ def raise_receipt(request: HttpRequest) -> HttpResponse:
             code, reference = plain.decode().split("|", 1)
         except (InvalidToken, ValueError):
             code = reference = None
+    return _receipt_page(request, code, reference)
+
+
+def _receipt_page(
+    request: HttpRequest, code: str | None, reference: str | None, error: str = ""
+) -> HttpResponse:
     return render(
         request,
         "workflow/reporter/receipt_shown.html",
-        {"code": code, "reference": reference, "timeliness": policies.timeliness()},
+        {
+            "code": code,
+            "reference": reference,
+            "saved_error": error,
+            "timeliness": policies.timeliness(),
+        },
+        status=400 if error else 200,
     )
+
+
+RECEIPT_FILE = """Speak Up: your receipt code
+
+{code}
+
+Go to {url} and enter this code to read the guardian's replies and answer them.
+Keep it private: anyone with the code can read your conversation with the guardian.
+"""
+
+
+def _receipt_keep(request: HttpRequest) -> HttpResponse:
+    normalised = receipt_normalise(request.POST.get("code", ""))
+    if normalised is None:
+        return _receipt_page(request, None, None)
+    group = policies.receipts().group
+    code = "-".join(normalised[i : i + group] for i in range(0, len(normalised), group))
+    if request.POST.get("action") == "download":
+        url = request.build_absolute_uri(reverse("receipt"))
+        response = HttpResponse(
+            RECEIPT_FILE.format(code=code, url=url), content_type="text/plain; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="speak-up-receipt.txt"'
+        return response
+    if request.POST.get("saved") != "yes":
+        return _receipt_page(
+            request, code, None, error="Confirm that you have saved your receipt code"
+        )
+    messages.success(
+        request, "Thank you. Come back with your receipt code to read the guardian's replies."
+    )
+    return redirect("receipt")
 
 
 @login_required

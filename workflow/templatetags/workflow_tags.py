@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
 
 register = template.Library()
@@ -29,3 +31,12 @@ def status_tag(status: str) -> str:
 def receipt_groups(code: str) -> list[str]:
     """The receipt code in its groups, so each group can be kept whole on a narrow screen."""
     return code.replace("-", " ").split()
+
+
+@register.filter
+def age_days(since: dt.datetime | None, now: dt.datetime) -> str:
+    """How long ago, in whole days (no finer: an anonymous concern's hour is not shown)."""
+    if since is None:
+        return ""
+    days = max(0, (now - since).days)
+    return "Today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
