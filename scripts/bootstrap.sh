@@ -28,7 +28,9 @@ if [ ! -f "$STAMP" ]; then
 fi
 
 install_frontend() {
-  if [ -f node_modules/nhsuk-frontend/package.json ]; then return 0; fi
+  if [ -f node_modules/nhsuk-frontend/package.json ] && [ -f node_modules/axe-core/axe.min.js ]; then
+    return 0
+  fi
   if ! command -v npm >/dev/null; then as_root_apt nodejs npm || true; fi
   if command -v npm >/dev/null; then
     echo "== installing the NHS.UK design system (npm ci)"
