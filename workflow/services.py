@@ -664,6 +664,24 @@ def concern_speak_up_again_answer(
     return response
 
 
+@transaction.atomic
+def concern_email_updates_set(*, case: Case, actor: Actor, email_updates: bool) -> Concern:
+    """The reporter turns email updates on or off (the email says they can).
+
+    A delivery preference of the reporter's, not a change to the case: no case event, no new
+    version (a guardian's open form stays valid). Anonymous concerns never have email.
+    """
+    case = _lock(case, None)
+    if not policies.is_reporter_of(actor, case):
+        raise CaseNotFound("Concern not found.")
+    if case.route == Route.ANONYMOUS:
+        raise InvalidInput("An anonymous concern has no email updates.")
+    concern = case.concern
+    concern.email_updates = email_updates
+    concern.save(update_fields=["email_updates"])
+    return concern
+
+
 # --- time-driven notices (called by notifications/ on its schedule; additive) -------------
 
 

@@ -329,7 +329,10 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
         "standing": concern_standing(case=case, conversation=conversation),
         "guardian_contact": case.organisation.guardian_contact,
         "anonymous": rep.anonymous,
-        "urls": {a: rep.url(a) for a in ("reply", "withdraw", "again", "detriment")},
+        "urls": {
+            "self": rep.url(),
+            **{a: rep.url(a) for a in ("reply", "withdraw", "again", "detriment")},
+        },
         "can_withdraw": case.is_open,
         "can_reply": case.status != Status.WITHDRAWN,
         # Asked only while the concern is closed: after a reopen the question waits.
@@ -355,7 +358,29 @@ def concern_file(request: HttpRequest, rep: Reporting, attachment_id: int) -> Ht
 
 @reporter_case
 def concern_detail(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    if request.method == "POST":
+        return _email_updates(request, rep)
     return _detail(request, rep)
+
+
+def _email_updates(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    """The page's own form: turn email updates on or off (signed-in reporters only)."""
+    wanted = request.POST.get("email_updates")
+    if rep.anonymous or wanted not in {"on", "off"}:
+        return _detail(request, rep)
+    try:
+        services.concern_email_updates_set(
+            case=rep.case, actor=rep.actor, email_updates=wanted == "on"
+        )
+    except CaseNotFound as exc:
+        raise Http404("Concern not found.") from exc
+    messages.success(
+        request,
+        "We will email you when there is news."
+        if wanted == "on"
+        else "We will not email you about this concern.",
+    )
+    return redirect(rep.url())
 
 
 def _act(

@@ -224,3 +224,47 @@ def test_an_unassigned_case_says_assign_it_first(client, org, guardian):
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert "assign it first" in page
     assert "No status change is open to you right now" not in page
+
+
+# --- the email opt-out the reporter's emails promise ------------------------------------------
+
+
+def test_a_reporter_turns_email_updates_off_and_on(client, org, reporter):
+    case = raise_concern(
+        org, route="open", reporter=reporter, reporter_contact="r@example.org", email_updates=True
+    ).case
+    client.force_login(reporter)
+    page = f"/my-concerns/{case.reference}/"
+    assert "Turn off email updates" in client.get(page).content.decode()
+
+    off = client.post(page, {"email_updates": "off"})
+    assert (off.status_code, off["Location"]) == (302, page)
+    case.concern.refresh_from_db()
+    assert case.concern.email_updates is False
+    assert "Email me when there is news" in client.get(page).content.decode()
+
+    client.post(page, {"email_updates": "on"})
+    case.concern.refresh_from_db()
+    assert case.concern.email_updates is True
+
+
+def test_nobody_else_can_change_a_reporters_email_updates(client, org, reporter, other_reporter):
+    case = raise_concern(org, route="open", reporter=reporter, email_updates=True).case
+    client.force_login(other_reporter)
+    assert (
+        client.post(f"/my-concerns/{case.reference}/", {"email_updates": "off"}).status_code == 404
+    )
+    case.concern.refresh_from_db()
+    assert case.concern.email_updates is True
+
+
+def test_an_anonymous_concern_has_no_email_updates(org):
+    reporter, case = anonymous_client_on_its_concern(org)
+    page = reporter.get("/receipt/concern/").content.decode()
+    assert "email updates" not in page.lower()
+    with pytest.raises(services.InvalidInput):
+        services.concern_email_updates_set(
+            case=case,
+            actor=services.ReceiptHolder(concern_id=case.concern_id),
+            email_updates=True,
+        )
