@@ -3,12 +3,13 @@
 const copy = document.getElementById("receipt-copy");
 const print = document.getElementById("receipt-print");
 const said = document.getElementById("receipt-copied");
+const value = document.getElementById("receipt-code-value");
 
-if (copy && navigator.clipboard) {
+if (copy && value && navigator.clipboard) {
   copy.hidden = false;
   copy.addEventListener("click", async () => {
     try {
-      await navigator.clipboard.writeText(copy.dataset.code);
+      await navigator.clipboard.writeText(value.value);
       said.textContent = "Copied. Paste it somewhere safe and private.";
     } catch (ignored) {
       said.textContent = "Your browser did not let us copy it: write it down or download it.";
