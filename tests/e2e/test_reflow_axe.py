@@ -154,3 +154,32 @@ def test_the_receipt_page_reflows_keeps_groups_whole_and_passes_axe(browser_page
         ".map(g => g.getClientRects().length)"
     )
     assert heights and set(heights) == {1}, heights
+
+
+def test_the_receipt_downloads_copies_and_prints_in_the_browser(browser_page, world):
+    page = browser_page
+    page.goto("/raise/")
+    page.locator("select[name=organisation]").select_option(index=1)
+    page.locator("input[name=categories]").first.check()
+    page.fill("textarea[name=description]", "Students are left alone on the ward at night.")
+    page.locator("input[name=raised_elsewhere]").first.check()
+    page.locator("input[name=reporter_role]").first.check()
+    page.locator("input[name=route][value=anonymous]").check()
+    page.get_by_role("button", name="Send my concern").click()
+    page.wait_for_selector("#receipt-code")
+    code = page.locator("#receipt-code-value").get_attribute("value")
+    # the JavaScript-only buttons appear when JavaScript can do them
+    assert page.get_by_role("button", name="Print this page").is_visible()
+    assert page.get_by_role("button", name="Copy the code").is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as a text file").click()
+    saved = Path(download.value.path()).read_text()
+    assert code in saved and download.value.suggested_filename == "speak-up-receipt.txt"
+    assert code not in page.url
+    # moving on without ticking the box is refused, with the code still shown
+    page.get_by_role("button", name="Continue").click()
+    assert page.get_by_text("Confirm that you have saved your receipt code").first.is_visible()
+    page.get_by_label("I have saved my receipt code").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/receipt/")
+    assert code not in page.content()
