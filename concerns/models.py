@@ -18,6 +18,15 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRUST)
     is_active = models.BooleanField(default=True)
+    # Shown to reporters (start, raise, receipt and concern pages): how to reach the guardians
+    # directly, e.g. "Email ftsu@example.nhs.uk or call 0113 000 0000 (Monday to Friday)".
+    guardian_contact = models.CharField(
+        "Guardian contact details",
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="How reporters can reach this organisation's Freedom to Speak Up guardians.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -13,10 +13,11 @@ from concerns.roles import Role
 
 @transaction.atomic
 def organisation_create(
-    *, code: str, name: str, kind: str = Organisation.Kind.TRUST
+    *, code: str, name: str, kind: str = Organisation.Kind.TRUST, guardian_contact: str = ""
 ) -> Organisation:
     organisation, _ = Organisation.objects.update_or_create(
-        code=code.strip().upper(), defaults={"name": name.strip(), "kind": kind}
+        code=code.strip().upper(),
+        defaults={"name": name.strip(), "kind": kind, "guardian_contact": guardian_contact.strip()},
     )
     return organisation
 

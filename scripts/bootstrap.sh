@@ -28,7 +28,7 @@ if [ ! -f "$STAMP" ]; then
 fi
 
 install_frontend() {
-  if [ -f node_modules/nhsuk-frontend/package.json ]; then
+  if [ -f node_modules/nhsuk-frontend/package.json ] && [ -f node_modules/axe-core/axe.min.js ]; then
     "$PY" scripts/nhsuk_css.py
     return 0
   fi

@@ -123,8 +123,9 @@ def case_in_state(case: Case, state: str, *, guardian, lead=None) -> Case:
     }[state]
     for step in path:
         if step == "feedback":
-            services.case_message_send(case=case, actor=actor, body="Here is what we found.")
-            case = services.case_transition(case=case, name="give_feedback", actor=actor)
+            case = services.case_transition(
+                case=case, name="give_feedback", actor=actor, message="Here is what we found."
+            )
         elif step == "outcome":
             services.case_outcome_record(
                 case=case, actor=actor, upheld="upheld", findings="The rota was unsafe."

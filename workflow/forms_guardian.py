@@ -77,6 +77,12 @@ def _text(
 
 
 class QueueFilterForm(NHSFormMixin, forms.Form):
+    q = forms.CharField(
+        label="Find a case by reference",
+        required=False,
+        max_length=20,
+        help_text="All or part of it, for example SU-2026-00042 or 42.",
+    )
     status = forms.ChoiceField(label="Status", required=False)
     category = forms.ChoiceField(label="Category", required=False)
     organisation = forms.ChoiceField(label="Organisation", required=False)
@@ -102,6 +108,7 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
             ("status", "Status"),
         ],
     )
+    guardian = forms.CharField(required=False, max_length=150, widget=forms.HiddenInput)
     per_page = forms.TypedChoiceField(
         label="Cases per page",
         required=False,
@@ -118,7 +125,11 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Any status"), *Status.choices]
+        self.fields["status"].choices = [
+            ("open", "Open cases"),
+            ("all", "Any status"),
+            *Status.choices,
+        ]
         self.fields["route"].choices = [("", "Any route"), *Route.choices]
         self.fields["category"].choices = [("", "Any category")] + [
             (c.slug, c.name) for c in categories
@@ -132,9 +143,55 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
         self.is_valid()
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
 
+    def queue_filters(self) -> tuple[dict[str, Any], int]:
+        """The selector's filters (status "open" is the default, "all" is none) and the
+        page size."""
+        wanted = self.valid_values()
+        per_page = wanted.pop("per_page", 25)
+        status = wanted.pop("status", "open")
+        if status == "open":
+            wanted["open_only"] = True
+        elif status != "all":
+            wanted["status"] = status
+        if "q" in wanted:
+            wanted["q"] = wanted["q"].strip().upper()
+        return wanted, per_page
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether anything beyond the defaults is chosen (the filters then show open)."""
+        chosen = self.valid_values()
+        status = chosen.pop("status", "open")
+        return status != "open" or bool(set(chosen) - {"per_page", "q", "sort", "guardian"})
+
 
 class TransitionForm(VersionedForm):
     note = _text("Note (optional)", required=False, help_text="Recorded in the case timeline.")
+
+
+class FeedbackForm(VersionedForm):
+    message = _text(
+        "Your feedback to the reporter",
+        help_text="What you found and what is being done. The reporter sees this as your "
+        "feedback, even if they are anonymous.",
+        error_messages={"required": "Write your feedback to the reporter."},
+    )
+    note = _text("Note for the timeline (optional)", required=False)
+
+
+class CloseForm(VersionedForm):
+    message = _text(
+        "Outcome summary for the reporter (optional)",
+        required=False,
+        help_text="Shown to the reporter with the news that their concern is closed.",
+    )
+    note = _text("Note for the timeline (optional)", required=False)
+
+
+NAME_SHARED = [
+    ("no", "No, their name was not passed on"),
+    ("yes", "Yes, with the reporter's agreement"),
+]
 
 
 class ReferForm(VersionedForm):
@@ -144,11 +201,32 @@ class ReferForm(VersionedForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose where the concern is referred to."},
     )
+    name_shared = forms.ChoiceField(
+        label="Did the reporter's name go with the referral?",
+        choices=NAME_SHARED,
+        widget=forms.RadioSelect,
+        help_text="The reporter is told which.",
+        error_messages={"required": "Say whether the reporter's name went with the referral."},
+    )
     note = _text(
         "Reason for referring",
         help_text="Recorded in the case timeline.",
         error_messages={"required": "Give the reason for referring."},
     )
+    message = _text(
+        "What to tell the reporter (optional)",
+        required=False,
+        help_text="They are told where their concern went; add who will contact them, or how.",
+    )
+
+    def __init__(self, *args: Any, anonymous: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if anonymous:
+            # Nobody knows an anonymous reporter's name, so there is nothing to ask.
+            del self.fields["name_shared"]
+
+    def clean_name_shared(self) -> bool:
+        return self.cleaned_data["name_shared"] == "yes"
 
 
 class ReopenForm(VersionedForm):
@@ -160,6 +238,8 @@ class ReopenForm(VersionedForm):
 
 
 TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
+    "give_feedback": FeedbackForm,
+    "close": CloseForm,
     "refer": ReferForm,
     "reopen": ReopenForm,
 }

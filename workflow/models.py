@@ -48,11 +48,12 @@ def _has_guardian(case: Case) -> bool:
     return case.assigned_guardian_id is not None
 
 
-def _feedback_message_sent(case: Case) -> bool:
+def _feedback_written(case: Case) -> bool:
+    """Feedback is a written message of its own (kind FEEDBACK), sent since the case was
+    acknowledged or last reopened: an earlier question to the reporter does not count."""
     since = case.reopened_at or case.acknowledged_at
-    return case.last_guardian_message_at is not None and (
-        since is None or case.last_guardian_message_at >= since
-    )
+    written = Message.objects.filter(case_id=case.pk, kind=MessageKind.FEEDBACK)
+    return (written.filter(created_at__gte=since) if since else written).exists()
 
 
 def _has_outcome(case: Case) -> bool:
@@ -101,6 +102,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         max_length=20, choices=ReferralDestination.choices, blank=True, default=""
     )
     referral_reason = EncryptedTextField(blank=True, default="")
+    # Told to the reporter: whether their name went with the referral (never, if anonymous).
+    referral_name_shared = models.BooleanField(default=False)
     reopen_reason = EncryptedTextField(blank=True, default="")
     # Bumped by every service that changes the case: a stale form is refused, not applied.
     version = models.PositiveIntegerField(default=1)
@@ -160,7 +163,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[Status.ACKNOWLEDGED, Status.INVESTIGATING],
         target=Status.FEEDBACK_GIVEN,
-        conditions=[_has_guardian, _feedback_message_sent],
+        conditions=[_has_guardian, _feedback_written],
         permission=policies.may_move_case,
     )
     def give_feedback(self) -> None:
@@ -274,6 +277,10 @@ class MessageKind(models.TextChoices):
     MESSAGE = "message", "Message"
     SPEAK_UP_AGAIN = "speak_up_again", "Would you speak up again?"
     DETRIMENT_FOLLOW_UP = "detriment_follow_up", "Detriment follow-up"
+    # Written by the guardian with a transition, and shown to the reporter prominently.
+    FEEDBACK = "feedback", "Feedback"
+    OUTCOME = "outcome", "Outcome"
+    REFERRAL = "referral", "Where your concern went"
 
 
 class Message(models.Model):

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from concerns.models import Category, Concern
@@ -48,6 +48,9 @@ class QueueFilters:
     assigned: str = ""  # "me", "none" or ""
     due: str = ""  # "soon", "overdue" or ""
     sort: str = "newest"
+    open_only: bool = False  # the queue page's default: received to reopened, nothing ended
+    q: str = ""  # part of a reference, e.g. "00042" or "SU-2026-00042"
+    guardian: str = ""  # assigned to this guardian (username), for the workload's links
 
 
 def _queue(scope: policies.StaffScope, f: QueueFilters) -> QuerySet[Case]:
@@ -55,6 +58,12 @@ def _queue(scope: policies.StaffScope, f: QueueFilters) -> QuerySet[Case]:
     qs = Case.objects.filter(policies.case_scope_q(scope))
     if f.status:
         qs = qs.filter(status=f.status)
+    elif f.open_only:
+        qs = qs.filter(status__in=OPEN_STATES)
+    if f.q:
+        qs = qs.filter(reference__icontains=f.q.strip())
+    if f.guardian:
+        qs = qs.filter(assigned_guardian__username=f.guardian)
     if f.organisation:
         qs = qs.filter(organisation__code=f.organisation)
     if f.route:
@@ -250,6 +259,64 @@ def guardian_workload(*, user: AbstractBaseUser) -> list[WorkloadRow]:
         .order_by("-open_cases", "username")
     )
     return [WorkloadRow(g, g.open_cases, g.overdue) for g in guardians]
+
+
+def queue_page_for_user(*, user: AbstractBaseUser, filters: QueueFilters) -> QuerySet[Case]:
+    """The queue page's rows: the case list, with when the reporter last wrote, so a row can
+    say "reporter replied" when that is newer than the guardian's last message."""
+    last_reply = (
+        Message.objects.filter(case_id=OuterRef("pk"), side="reporter")
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return case_list_for_user(user=user, filters=filters).annotate(
+        last_reporter_message_at=Subquery(last_reply)
+    )
+
+
+@dataclass(frozen=True)
+class WorkloadLine:
+    guardian: AbstractBaseUser
+    open_cases: int
+    due_soon: int
+    overdue: int
+
+
+def workload_for_lead(*, user: AbstractBaseUser) -> list[WorkloadLine]:
+    """Each guardian's open, due-soon and overdue cases, counted from the very query the
+    queue lists for the same filters (so every count matches the list it links to)."""
+    scope = policies.staff_scope(user)
+    if scope is None:
+        return []
+    counts = {
+        row["assigned_guardian_id"]: row
+        for row in _queue(scope, QueueFilters(open_only=True))
+        .order_by()
+        .values("assigned_guardian_id")
+        .annotate(
+            open_cases=Count("id"),
+            due_soon=Count("id", filter=timeliness.due_soon_q()),
+            overdue=Count("id", filter=timeliness.overdue_q()),
+        )
+    }
+    empty = {"open_cases": 0, "due_soon": 0, "overdue": 0}
+    lines = [
+        WorkloadLine(
+            row.guardian,
+            counts.get(row.guardian.pk, empty)["open_cases"],
+            counts.get(row.guardian.pk, empty)["due_soon"],
+            counts.get(row.guardian.pk, empty)["overdue"],
+        )
+        for row in guardian_workload(user=user)
+    ]
+    return sorted(lines, key=lambda line: (-line.open_cases, line.guardian.get_username()))
+
+
+def queue_count_for_user(*, user: AbstractBaseUser, filters: QueueFilters) -> int:
+    """How many cases the queue lists for these filters: the same query, so a count that
+    links to a list always matches it."""
+    scope = policies.staff_scope(user)
+    return 0 if scope is None else _queue(scope, filters).count()
 
 
 def unassigned_open_count(*, user: AbstractBaseUser) -> int:

@@ -285,7 +285,7 @@ TRANSITIONS = (
 REFUSALS = {
     "acknowledge": "Assign a guardian before acknowledging.",
     "start_investigation": "Assign a guardian before starting the investigation.",
-    "give_feedback": "Send the reporter a message with your feedback first.",
+    "give_feedback": "Write your feedback to the reporter.",
     "close": "Record the outcome before closing.",
     "refer": "Choose where the concern is referred to and give a reason.",
     "withdraw": "This concern can no longer be withdrawn.",
@@ -302,7 +302,15 @@ def case_transition(
     note: str = "",
     expected_version: int | None = None,
     referral_destination: str = "",
+    referral_name_shared: bool = False,
+    message: str = "",
 ) -> Case:
+    """Move the case by one transition.
+
+    ``message`` is written to the reporter with the move: the feedback itself for
+    give_feedback (required), an outcome summary for close, and what to expect for refer
+    (both optional). ``note`` stays in the staff timeline.
+    """
     if name not in TRANSITIONS:
         raise InvalidInput(f"There is no action called '{name}'.")
     case = _lock(case, expected_version)
@@ -325,6 +333,9 @@ def case_transition(
         )
     if name == "refer":
         case.referral_destination, case.referral_reason = referral_destination, note
+        if referral_name_shared and case.route == Route.ANONYMOUS:
+            raise InvalidInput("An anonymous reporter's name is not known: it cannot be passed on.")
+        case.referral_name_shared = referral_name_shared
     if name == "reopen":
         case.reopen_reason = note
     if name == "reopen" and case.content_erased_at is not None:
@@ -332,6 +343,13 @@ def case_transition(
             "This case's content was erased under the retention rule: it cannot be reopened. "
             "Raise a new concern instead."
         )
+    if name == "give_feedback" and not message.strip():
+        raise TransitionRefused(REFUSALS[name])
+    written = None
+    if name in _WRITTEN_TO_REPORTER and message.strip():
+        # Written before the conditions are checked: feedback's condition is this message.
+        # A refusal below rolls it back with everything else.
+        written = _guardian_message(case, actor, kind=_WRITTEN_TO_REPORTER[name], body=message)
     if not can_proceed(method):
         raise TransitionRefused(REFUSALS[name])
     from_state = case.status
@@ -354,10 +372,30 @@ def case_transition(
             actor_role=role,
             note=case.get_referral_destination_display(),
         )
-    if name == "close" and not hasattr(case, "speak_up_again"):
+    if written is not None:
+        case_event_record(
+            case=case, kind=EventKind.MESSAGE_TO_REPORTER, actor=actor, actor_role="guardian"
+        )
+    if name == "close" and not case.messages.filter(kind=MessageKind.SPEAK_UP_AGAIN).exists():
+        # Asked once per concern: closing again after a reopen does not ask again.
         _ask_speak_up_again(case)
     _touch(case, *_TRANSITION_FIELDS)
     return case
+
+
+_WRITTEN_TO_REPORTER = {
+    "give_feedback": MessageKind.FEEDBACK,
+    "close": MessageKind.OUTCOME,
+    "refer": MessageKind.REFERRAL,
+}
+
+
+def _guardian_message(case: Case, actor: Actor, *, kind: str, body: str) -> Message:
+    message = Message.objects.create(
+        case=case, side=Side.GUARDIAN, kind=kind, author=actor, body=body
+    )
+    case.last_guardian_message_at = message.created_at
+    return message
 
 
 _TRANSITION_FIELDS = (
@@ -371,7 +409,9 @@ _TRANSITION_FIELDS = (
     "feedback_due_at",
     "referral_destination",
     "referral_reason",
+    "referral_name_shared",
     "reopen_reason",
+    "last_guardian_message_at",
 )
 
 
@@ -392,8 +432,8 @@ def case_available_transitions(*, case: Case, actor: Actor) -> list[str]:
         if name == "reopen" and case.content_erased_at is not None:
             continue  # nothing left to reopen (workflow.retention)
         method = getattr(case, name)
-        # refer and reopen ask for their reason in the same form, so offer them regardless.
-        check_conditions = name not in {"refer", "reopen"}
+        # These ask for their reason or text in the same form, so offer them regardless.
+        check_conditions = name not in {"refer", "reopen", "give_feedback"}
         if can_proceed(method, check_conditions=check_conditions) and (
             method._django_fsm.has_transition_perm(case, case.status, actor)
         ):
@@ -622,6 +662,24 @@ def concern_speak_up_again_answer(
     )
     _touch(case)
     return response
+
+
+@transaction.atomic
+def concern_email_updates_set(*, case: Case, actor: Actor, email_updates: bool) -> Concern:
+    """The reporter turns email updates on or off (the email says they can).
+
+    A delivery preference of the reporter's, not a change to the case: no case event, no new
+    version (a guardian's open form stays valid). Anonymous concerns never have email.
+    """
+    case = _lock(case, None)
+    if not policies.is_reporter_of(actor, case):
+        raise CaseNotFound("Concern not found.")
+    if case.route == Route.ANONYMOUS:
+        raise InvalidInput("An anonymous concern has no email updates.")
+    concern = case.concern
+    concern.email_updates = email_updates
+    concern.save(update_fields=["email_updates"])
+    return concern
 
 
 # --- time-driven notices (called by notifications/ on its schedule; additive) -------------

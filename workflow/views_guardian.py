@@ -50,9 +50,9 @@ TRANSITION_LABELS = {
 TRANSITION_DONE = {
     "acknowledge": "Case acknowledged.",
     "start_investigation": "Investigation started.",
-    "give_feedback": "Feedback recorded as given.",
-    "close": "Case closed. The reporter has been asked whether they would speak up again.",
-    "refer": "Case referred.",
+    "give_feedback": "Your feedback has been sent to the reporter.",
+    "close": "Case closed. The reporter has been told.",
+    "refer": "Case referred. The reporter has been told where it went.",
     "reopen": "Case reopened.",
 }
 
@@ -95,21 +95,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     categories = Category.objects.filter(is_active=True).only("id", "slug", "name")
     data = request.GET.copy()
     data.setdefault("per_page", str(DEFAULT_PER_PAGE))
+    data.setdefault("status", "open")
     form = gf.QueueFilterForm(data, categories=categories, organisations=organisations)
-    wanted = form.valid_values()
-    per_page = wanted.pop("per_page", DEFAULT_PER_PAGE)
+    wanted, per_page = form.queue_filters()
     filters = selectors.QueueFilters(**wanted)
     page = _page_number(request.GET.get("page"))
-    # One row more than the page shows tells us whether there is a next page, without a
-    # COUNT(*) over every case the guardian may see.
     offset = (page - 1) * per_page
     rows = list(
-        selectors.case_list_for_user(user=request.user, filters=filters)[
+        selectors.queue_page_for_user(user=request.user, filters=filters)[
             offset : offset + per_page + 1
         ]
     )
     has_next = len(rows) > per_page
-    query = {**wanted, "per_page": per_page}
+    query = {k: v for k, v in form.valid_values().items()}
+    query["per_page"] = per_page
     now = timezone.now()
     base = reverse("cases:queue")
     return render(
@@ -118,6 +117,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "cases": rows[:per_page],
+            "total": selectors.queue_count_for_user(user=request.user, filters=filters),
             "page": page,
             "first_number": offset + 1,
             "previous_url": f"{base}?{urlencode({**query, 'page': page - 1})}" if page > 1 else "",
@@ -125,6 +125,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "last_number": offset + min(len(rows), per_page),
             "now": now,
             "soon": now + dt.timedelta(days=SOON_DAYS),
+            "filters": filters,
         },
     )
 
@@ -148,8 +149,15 @@ def workload(request: HttpRequest) -> HttpResponse:
         request,
         "workflow/guardian/workload.html",
         {
-            "rows": selectors.guardian_workload(user=request.user),
-            "unassigned": selectors.unassigned_open_count(user=request.user),
+            "rows": selectors.workload_for_lead(user=request.user),
+            "unassigned": selectors.queue_count_for_user(
+                user=request.user,
+                filters=selectors.QueueFilters(open_only=True, assigned="none"),
+            ),
+            "soon_days": SOON_DAYS,
+            "open_total": selectors.queue_count_for_user(
+                user=request.user, filters=selectors.QueueFilters(open_only=True)
+            ),
         },
     )
 
@@ -186,8 +194,15 @@ def _blank_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
         ),
     }
     for name in TRANSITION_LABELS:
-        built[name] = gf.transition_form_class(name)(prefix=name, initial=initial)
+        built[name] = _transition_form(name, case, None, initial=initial)
     return built
+
+
+def _transition_form(name: str, case: Case, data: Any, **kwargs: Any) -> forms.Form:
+    form_class = gf.transition_form_class(name)
+    if form_class is gf.ReferForm:
+        kwargs["anonymous"] = case.route == Route.ANONYMOUS
+    return form_class(data, prefix=name, **kwargs)
 
 
 def _outcome_initial(case: Case) -> dict[str, str]:
@@ -312,15 +327,16 @@ def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResp
             note=data.get("note", ""),
             expected_version=data["version"],
             referral_destination=data.get("destination", ""),
+            referral_name_shared=data.get("name_shared", False),
+            message=data.get("message", ""),
         )
         return TRANSITION_DONE[name]
 
-    form_class = gf.transition_form_class(name)
     return _act(
         request,
         reference,
         section=name,
-        make_form=lambda case, data: form_class(data, prefix=name),
+        make_form=lambda case, data: _transition_form(name, case, data),
         action=action,
     )
 

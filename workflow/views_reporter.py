@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from concerns.crypto import encrypt_bytes, fernet
 from concerns.models import Route
+from concerns.receipts import receipt_normalise
 from config import policies
 from workflow import policies as policies_
 from workflow import selectors, services
@@ -42,22 +43,12 @@ from workflow.models import Case, MessageKind, Status
 from workflow.policies import Actor, ReceiptHolder
 from workflow.receipt_throttle import Verdict, anonymous_raise_allowed, receipt_sign_in
 from workflow.socket_tokens import socket_path_for
+from workflow.standing import concern_standing
 
 RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
 HOLDER = policies_.RECEIPT_SESSION_KEY
 RECEIPT_DISPLAY_SECONDS = 15 * 60
 
-STATUS_TEXT = {
-    Status.RECEIVED: "We have received your concern. A guardian will acknowledge it soon.",
-    Status.ACKNOWLEDGED: "A guardian has acknowledged your concern and will look into it.",
-    Status.INVESTIGATING: "A guardian is looking into your concern.",
-    Status.FEEDBACK_GIVEN: "The guardian has given you feedback. Read it in the conversation.",
-    Status.CLOSED: "Your concern has been closed.",
-    Status.REFERRED: "Your concern has been passed to another team who are better placed to "
-    "deal with it.",
-    Status.WITHDRAWN: "You withdrew this concern.",
-    Status.REOPENED: "Your concern has been reopened and is being looked into again.",
-}
 
 # --- Start and raising --------------------------------------------------------------------
 
@@ -131,8 +122,16 @@ def _raise(data: dict[str, Any], user: Actor) -> services.RaisedConcern:
     )
 
 
+@sensitive_post_parameters("code")
 def raise_receipt(request: HttpRequest) -> HttpResponse:
-    """Shows the receipt code once: it leaves the session as it is read."""
+    """Shows the receipt code once: it leaves the session as it is read.
+
+    The page posts the code back to itself (in the body, never a URL) for the two things it
+    offers next: a small text file to download, and "I have saved it" before moving on. The
+    server keeps nothing: a code posted here is only echoed back to whoever sent it.
+    """
+    if request.method == "POST":
+        return _receipt_keep(request)
     token = request.session.pop(RECEIPT_ONCE, None)
     code = reference = None
     if token:
@@ -141,11 +140,55 @@ def raise_receipt(request: HttpRequest) -> HttpResponse:
             code, reference = plain.decode().split("|", 1)
         except (InvalidToken, ValueError):
             code = reference = None
+    return _receipt_page(request, code, reference)
+
+
+def _receipt_page(
+    request: HttpRequest, code: str | None, reference: str | None, error: str = ""
+) -> HttpResponse:
     return render(
         request,
         "workflow/reporter/receipt_shown.html",
-        {"code": code, "reference": reference, "timeliness": policies.timeliness()},
+        {
+            "code": code,
+            "reference": reference,
+            "saved_error": error,
+            "timeliness": policies.timeliness(),
+        },
+        status=400 if error else 200,
     )
+
+
+RECEIPT_FILE = """Speak Up: your receipt code
+
+{code}
+
+Go to {url} and enter this code to read the guardian's replies and answer them.
+Keep it private: anyone with the code can read your conversation with the guardian.
+"""
+
+
+def _receipt_keep(request: HttpRequest) -> HttpResponse:
+    normalised = receipt_normalise(request.POST.get("code", ""))
+    if normalised is None:
+        return _receipt_page(request, None, None)
+    group = policies.receipts().group
+    code = "-".join(normalised[i : i + group] for i in range(0, len(normalised), group))
+    if request.POST.get("action") == "download":
+        url = request.build_absolute_uri(reverse("receipt"))
+        response = HttpResponse(
+            RECEIPT_FILE.format(code=code, url=url), content_type="text/plain; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="speak-up-receipt.txt"'
+        return response
+    if request.POST.get("saved") != "yes":
+        return _receipt_page(
+            request, code, None, error="Confirm that you have saved your receipt code"
+        )
+    messages.success(
+        request, "Thank you. Come back with your receipt code to read the guardian's replies."
+    )
+    return redirect("receipt")
 
 
 @login_required
@@ -281,13 +324,19 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
             for a in case.concern.attachments.only("id", "filename", "size", "concern_id")
         ],
         "conversation": conversation,
-        "status_text": STATUS_TEXT.get(case.status, case.get_status_display()),
+        "standing": concern_standing(case=case, conversation=conversation),
+        "guardian_contact": case.organisation.guardian_contact,
         "anonymous": rep.anonymous,
         "socket_path": socket_path_for(request.session, concern_id=case.concern_id),
-        "urls": {a: rep.url(a) for a in ("reply", "withdraw", "again", "detriment")},
+        "urls": {
+            "self": rep.url(),
+            **{a: rep.url(a) for a in ("reply", "withdraw", "again", "detriment")},
+        },
         "can_withdraw": case.is_open,
         "can_reply": case.status != Status.WITHDRAWN,
-        "asked_again": any(m.kind == MessageKind.SPEAK_UP_AGAIN for m in conversation),
+        # Asked only while the concern is closed: after a reopen the question waits.
+        "asked_again": case.status == Status.CLOSED
+        and any(m.kind == MessageKind.SPEAK_UP_AGAIN for m in conversation),
         "asked_detriment": any(m.kind == MessageKind.DETRIMENT_FOLLOW_UP for m in conversation),
         "answer": answer,
         "reply_form": forms.get("reply_form") or ReplyForm(),
@@ -308,7 +357,29 @@ def concern_file(request: HttpRequest, rep: Reporting, attachment_id: int) -> Ht
 
 @reporter_case
 def concern_detail(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    if request.method == "POST":
+        return _email_updates(request, rep)
     return _detail(request, rep)
+
+
+def _email_updates(request: HttpRequest, rep: Reporting) -> HttpResponse:
+    """The page's own form: turn email updates on or off (signed-in reporters only)."""
+    wanted = request.POST.get("email_updates")
+    if rep.anonymous or wanted not in {"on", "off"}:
+        return _detail(request, rep)
+    try:
+        services.concern_email_updates_set(
+            case=rep.case, actor=rep.actor, email_updates=wanted == "on"
+        )
+    except CaseNotFound as exc:
+        raise Http404("Concern not found.") from exc
+    messages.success(
+        request,
+        "We will email you when there is news."
+        if wanted == "on"
+        else "We will not email you about this concern.",
+    )
+    return redirect(rep.url())
 
 
 def _act(

@@ -206,6 +206,18 @@ class TransitionIn(serializers.Serializer):
     referral_destination = serializers.ChoiceField(
         choices=ReferralDestination.choices, required=False, help_text="For 'refer'."
     )
+    referral_name_shared = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="For 'refer': whether the reporter's name went with it (never if anonymous).",
+    )
+    message = Text(
+        max_length=MAX_MESSAGE,
+        required=False,
+        allow_blank=True,
+        help_text="Written to the reporter: the feedback itself for 'give_feedback' (required), "
+        "an outcome summary for 'close', what to expect for 'refer'.",
+    )
 
 
 class CaseMessageOut(serializers.Serializer):

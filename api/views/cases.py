@@ -204,6 +204,8 @@ class CaseTransitionView(APIView):
             note=given.validated_data.get("note", ""),
             expected_version=given.validated_data.get("version"),
             referral_destination=given.validated_data.get("referral_destination", ""),
+            referral_name_shared=given.validated_data.get("referral_name_shared", False),
+            message=given.validated_data.get("message", ""),
         )
         return Response(_detail(case, request))
 

@@ -273,7 +273,11 @@ def test_the_whole_journey_through_the_api(case, lead, guardian):
         g.post(f"{CASES}{ref}/transitions/start_investigation/", {}, format="json"),
         g.post(f"{CASES}{ref}/notes/", {"body": "Spoke to the ward manager"}, format="json"),
         g.post(f"{CASES}{ref}/messages/", {"body": "We changed the rota."}, format="json"),
-        g.post(f"{CASES}{ref}/transitions/give_feedback/", {}, format="json"),
+        g.post(
+            f"{CASES}{ref}/transitions/give_feedback/",
+            {"message": "We found the rota short; it now has two nurses."},
+            format="json",
+        ),
         g.post(
             f"{CASES}{ref}/outcome/",
             {"upheld": "upheld", "findings": "The rota was unsafe", "lessons": "Check rotas"},
@@ -288,7 +292,7 @@ def test_the_whole_journey_through_the_api(case, lead, guardian):
     notes = g.get(f"{CASES}{ref}/notes/").json()
     assert [(n["author"], n["body"]) for n in notes] == [("gina", "Spoke to the ward manager")]
     messages = g.get(f"{CASES}{ref}/messages/").json()
-    assert [m["kind"] for m in messages] == ["message", "speak_up_again"]
+    assert [m["kind"] for m in messages] == ["message", "feedback", "speak_up_again"]
     kinds = [e["kind"] for e in g.get(f"{CASES}{ref}/events/").json()]
     assert kinds.count("transition") == 4 and "outcome" in kinds and "note" in kinds
     assert InternalNote.objects.filter(case=case).count() == 1

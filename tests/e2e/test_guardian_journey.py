@@ -77,9 +77,14 @@ def test_a_guardian_takes_a_new_case_from_the_queue_to_closed(browser_page, logi
     page.get_by_role("button", name="Record outcome").click()
     assert page.get_by_text("Outcome recorded.").is_visible()
 
-    page.get_by_role("button", name="Give feedback").click()
-    assert page.get_by_text("Feedback recorded as given.").is_visible()
-    page.get_by_role("button", name="Close the case").click()
+    # feedback is written to the reporter with the move (issue 17), in its folded section
+    page.locator("#give_feedback summary").click()
+    page.get_by_label("Your feedback to the reporter").fill("The rota now has two registrars.")
+    page.locator("#give_feedback button[type=submit]").click()
+    assert page.get_by_text("Your feedback has been sent to the reporter.").is_visible()
+    page.locator("#close summary").click()
+    page.get_by_label("Outcome summary for the reporter (optional)").fill("Partly upheld.")
+    page.locator("#close button[type=submit]").click()
 
     # Then the case is closed, the page says so, and every step is in the event log
     assert page.get_by_text("Case closed.").is_visible()
@@ -94,5 +99,7 @@ def test_a_guardian_takes_a_new_case_from_the_queue_to_closed(browser_page, logi
         EventKind.MESSAGE_TO_REPORTER,
         EventKind.OUTCOME,
         EventKind.TRANSITION,
+        EventKind.MESSAGE_TO_REPORTER,  # the feedback
         EventKind.TRANSITION,
+        EventKind.MESSAGE_TO_REPORTER,  # the outcome summary
     ]

@@ -54,7 +54,7 @@ def case_actions(world: World, case: Case) -> dict[str, dict]:
     return {
         "actions/acknowledge/": {"acknowledge-version": v, "acknowledge-note": "ok"},
         "actions/start_investigation/": {"start_investigation-version": v},
-        "actions/give_feedback/": {"give_feedback-version": v},
+        "actions/give_feedback/": {"give_feedback-version": v, "give_feedback-message": "Done"},
         "actions/close/": {"close-version": v},
         "actions/refer/": {"refer-version": v, "refer-destination": "hr", "refer-note": "HR"},
         "actions/reopen/": {"reopen-version": v, "reopen-note": "new evidence"},

@@ -505,7 +505,7 @@ def _valid_case_posts(case, guardian_pk: int) -> dict[str, dict]:
     return {
         "actions/acknowledge/": {"acknowledge-version": v},
         "actions/start_investigation/": {"start_investigation-version": v},
-        "actions/give_feedback/": {"give_feedback-version": v},
+        "actions/give_feedback/": {"give_feedback-version": v, "give_feedback-message": "Done"},
         "actions/close/": {"close-version": v},
         "actions/reopen/": {"reopen-version": v, "reopen-note": "new evidence"},
         "actions/refer/": {"refer-version": v, "refer-destination": "hr", "refer-note": "HR"},

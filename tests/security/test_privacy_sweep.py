@@ -75,6 +75,8 @@ GUARDIAN_TEXT = {
     "findings": "FINDINGS-WOMBATINE the rota was unsafe",
     "lessons": "LESSONS-WOMBATINE fund another registrar",
     "reveal": "REVEAL-WOMBATINE needed for the investigation",
+    "give_feedback": "FEEDBACK-WOMBATINE the rota now has two nurses",
+    "close": "SUMMARY-WOMBATINE upheld, and the ward has changed",
     "again": "AGAIN-WOMBATINE only because the guardian listened",
     "detriment": "DETRIMENT-WOMBATINE moved to nights after speaking up",
 }
@@ -172,7 +174,12 @@ def _drive_to_closed(flow: Flow, guardian_client: Client, guardian, case: Case) 
             guardian_client,
             "post",
             f"{base}/actions/{name}/",
-            {f"{name}-version": _version(case), f"{name}-note": GUARDIAN_TEXT["note"]},
+            {
+                f"{name}-version": _version(case),
+                f"{name}-note": GUARDIAN_TEXT["note"],
+                # Written to the reporter (feedback; the outcome summary): never in a log or mail.
+                f"{name}-message": GUARDIAN_TEXT[name],
+            },
         )
     case.refresh_from_db()
     assert case.status == "closed", case.status

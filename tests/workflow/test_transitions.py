@@ -12,8 +12,8 @@ import pytest
 from concerns.roles import Role
 from tests.factories import case_in_state, make_user, raise_concern
 from workflow import selectors, services
-from workflow.errors import CaseNotFound, InvalidInput, NotPermitted, TransitionRefused
-from workflow.models import Case, CaseEvent, EventKind, Status
+from workflow.errors import CaseChanged, CaseNotFound, InvalidInput, NotPermitted, TransitionRefused
+from workflow.models import Case, CaseEvent, EventKind, Message, MessageKind, Status
 from workflow.policies import ReceiptHolder
 
 ACTORS = [
@@ -65,9 +65,7 @@ def _prepare(name: str, case: Case, guardian) -> tuple[Case, dict]:
     if name == "start_investigation":
         return _at(case, "acknowledged", guardian), {}
     if name == "give_feedback":
-        case = _at(case, "investigating", guardian)
-        services.case_message_send(case=case, actor=guardian, body="Here is our feedback.")
-        return case, {}
+        return _at(case, "investigating", guardian), {"message": "Here is our feedback."}
     if name == "close":
         case = _at(case, "feedback_given", guardian)
         services.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Found.")
@@ -140,21 +138,120 @@ def test_acknowledge_needs_an_assigned_guardian(new_case, lead):
     assert Case.objects.get(pk=new_case.pk).status == Status.RECEIVED
 
 
-def test_give_feedback_needs_a_message_to_the_reporter(new_case, guardian):
+def test_give_feedback_needs_the_feedback_written_to_the_reporter(new_case, guardian):
     case = _at(new_case, "investigating", guardian)
-    with pytest.raises(TransitionRefused, match="Send the reporter a message"):
+    for blank in ("", "   \n "):
+        with pytest.raises(TransitionRefused, match="Write your feedback to the reporter"):
+            services.case_transition(case=case, name="give_feedback", actor=guardian, message=blank)
+    assert Case.objects.get(pk=case.pk).status == Status.INVESTIGATING
+    assert not case.messages.filter(kind=MessageKind.FEEDBACK).exists()
+
+
+def test_an_earlier_message_to_the_reporter_is_not_feedback(new_case, guardian):
+    # Behaviour changed on purpose (issue 17): any earlier message used to count as feedback.
+    case = _at(new_case, "investigating", guardian)
+    services.case_message_send(case=case, actor=guardian, body="Can you tell us the ward?")
+    with pytest.raises(TransitionRefused, match="Write your feedback"):
         services.case_transition(case=case, name="give_feedback", actor=guardian)
 
 
-def test_a_message_sent_before_acknowledgement_is_not_feedback(new_case, guardian):
-    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
-    services.case_message_send(case=case, actor=guardian, body="Thanks, we have it.")
-    case = services.case_transition(case=case, name="acknowledge", actor=guardian)
-    case = services.case_transition(case=case, name="start_investigation", actor=guardian)
+def test_feedback_is_a_message_to_the_reporter_and_an_event_to_deliver(new_case, guardian):
+    case = _at(new_case, "investigating", guardian)
+
+    case = services.case_transition(
+        case=case, name="give_feedback", actor=guardian, message="We changed the rota."
+    )
+
+    feedback = case.messages.get(kind=MessageKind.FEEDBACK)
+    assert (feedback.side, feedback.body, feedback.author) == (
+        "guardian",
+        "We changed the rota.",
+        guardian,
+    )
+    assert case.status == Status.FEEDBACK_GIVEN
+    assert Case.objects.get(pk=case.pk).last_guardian_message_at == feedback.created_at
+    kinds = list(case.events.order_by("-seq").values_list("kind", flat=True)[:2])
+    assert kinds == [EventKind.MESSAGE_TO_REPORTER, EventKind.TRANSITION]
+
+
+@pytest.mark.parametrize("state", ["received", "closed"])
+def test_a_refused_feedback_leaves_no_message_behind(new_case, guardian, other_guardian, state):
+    case = _at(new_case, state, guardian)
+    before = Message.objects.filter(case=case).count()
+    for who in (guardian, other_guardian):
+        with pytest.raises((TransitionRefused, NotPermitted)):
+            services.case_transition(case=case, name="give_feedback", actor=who, message="x")
+    with pytest.raises(CaseChanged):
+        services.case_transition(
+            case=case, name="give_feedback", actor=guardian, message="x", expected_version=1
+        )
+    assert Message.objects.filter(case=case).count() == before
+
+
+def test_closing_can_share_an_outcome_summary_with_the_reporter(new_case, guardian):
+    case = _at(new_case, "feedback_given", guardian)
+    services.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Found.")
+
+    case = services.case_transition(
+        case=case, name="close", actor=guardian, message="Upheld: the rota now has two nurses."
+    )
+
+    outcome = case.messages.get(kind=MessageKind.OUTCOME)
+    assert outcome.body == "Upheld: the rota now has two nurses."
+    assert case.status == Status.CLOSED
+
+
+def test_closing_without_a_summary_writes_nothing_but_the_question(new_case, guardian):
+    case = _at(new_case, "closed", guardian)
+    kinds = set(case.messages.values_list("kind", flat=True))
+    assert MessageKind.OUTCOME not in kinds
+    assert MessageKind.SPEAK_UP_AGAIN in kinds
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_referral_records_whether_the_name_went_with_it(new_case, guardian, shared):
+    case = _at(new_case, "investigating", guardian)
+
+    case = services.case_transition(
+        case=case,
+        name="refer",
+        actor=guardian,
+        note="HR matter",
+        referral_destination="hr",
+        referral_name_shared=shared,
+        message="HR will write to you within a week.",
+    )
+
     fresh = Case.objects.get(pk=case.pk)
-    assert fresh.last_guardian_message_at < fresh.acknowledged_at
-    with pytest.raises(TransitionRefused):
-        services.case_transition(case=case, name="give_feedback", actor=guardian)
+    assert (fresh.status, fresh.referral_name_shared) == (Status.REFERRED, shared)
+    assert (
+        case.messages.get(kind=MessageKind.REFERRAL).body == "HR will write to you within a week."
+    )
+
+
+def test_an_anonymous_reporters_name_cannot_go_with_a_referral(org, guardian):
+    case = _at(raise_concern(org).case, "investigating", guardian)
+    with pytest.raises(InvalidInput, match="anonymous"):
+        services.case_transition(
+            case=case,
+            name="refer",
+            actor=guardian,
+            note="HR",
+            referral_destination="hr",
+            referral_name_shared=True,
+        )
+    assert Case.objects.get(pk=case.pk).status == Status.INVESTIGATING
+
+
+def test_speak_up_again_is_asked_once_even_after_a_reopen(new_case, guardian):
+    case = _at(new_case, "closed", guardian)
+    case = services.case_transition(case=case, name="reopen", actor=guardian, note="New facts")
+    case = services.case_transition(case=case, name="start_investigation", actor=guardian)
+    case = services.case_transition(
+        case=case, name="give_feedback", actor=guardian, message="Again."
+    )
+    case = services.case_transition(case=case, name="close", actor=guardian)
+    assert case.messages.filter(kind=MessageKind.SPEAK_UP_AGAIN).count() == 1
 
 
 def test_close_needs_a_recorded_outcome(new_case, guardian):
@@ -231,8 +328,9 @@ def test_a_reopened_case_goes_back_to_investigation_and_can_close_again(new_case
     # feedback given before reopening does not count again
     with pytest.raises(TransitionRefused):
         services.case_transition(case=case, name="give_feedback", actor=guardian)
-    services.case_message_send(case=case, actor=guardian, body="We looked again.")
-    case = services.case_transition(case=case, name="give_feedback", actor=guardian)
+    case = services.case_transition(
+        case=case, name="give_feedback", actor=guardian, message="We looked again."
+    )
     case = services.case_transition(case=case, name="close", actor=guardian)
     assert case.status == Status.CLOSED
 
@@ -265,8 +363,9 @@ def test_a_signed_in_user_is_never_the_reporter_of_an_anonymous_concern(org, rep
 @pytest.mark.parametrize(
     ("who", "offered"),
     [
-        ("assigned_guardian", ["start_investigation", "refer"]),
-        ("lead_guardian", ["start_investigation", "refer"]),
+        # give_feedback is offered with its text box (behaviour changed in issue 17)
+        ("assigned_guardian", ["start_investigation", "give_feedback", "refer"]),
+        ("lead_guardian", ["start_investigation", "give_feedback", "refer"]),
         ("unassigned_guardian", []),
         ("reporter", ["withdraw"]),
         ("outsider_guardian", []),

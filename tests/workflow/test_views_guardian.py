@@ -478,17 +478,28 @@ def test_a_stale_page_is_told_the_case_changed_and_nothing_is_applied(
 
 
 def test_a_refused_transition_explains_why(client, assigned, guardian):
-    # Given an acknowledged case with no message to the reporter yet
+    # Given a case under investigation, with a question already sent to the reporter
     case = case_in_state(assigned, "investigating", guardian=guardian)
     client.force_login(guardian)
-    # When the guardian tries to give feedback
+    client.post(url(case, "messages/"), {"message-body": "Which ward?"})
+    # When the guardian gives feedback without writing any (issue 17: the earlier message
+    # no longer counts, and the form asks for the text)
     response = client.post(
-        url(case, "actions/give_feedback/"), {"give_feedback-version": case.version}
+        url(case, "actions/give_feedback/"), {"give_feedback-version": fresh(case).version}
     )
-    # Then the page explains the refusal and the status is unchanged
-    assert response.status_code == 409
-    assert "Send the reporter a message" in response.content.decode()
+    # Then the page explains what is missing and the status is unchanged
+    assert response.status_code == 400
+    assert "Write your feedback to the reporter" in response.content.decode()
     assert fresh(case).status == "investigating"
+
+
+def test_a_stale_close_explains_why(client, assigned, guardian):
+    case = case_in_state(assigned, "feedback_given", guardian=guardian)
+    client.force_login(guardian)
+    response = client.post(url(case, "actions/close/"), {"close-version": case.version})
+    assert response.status_code == 409
+    assert "Record the outcome before closing" in response.content.decode()
+    assert fresh(case).status == "feedback_given"
 
 
 def test_an_unknown_action_is_not_found(client, assigned, guardian):
@@ -577,8 +588,13 @@ def test_a_case_goes_from_received_to_closed_through_the_pages(client, case, gua
     post("assign/", {"assign-version": version(), "assign-guardian": guardian.pk})
     post("actions/acknowledge/", {"acknowledge-version": version(), "acknowledge-note": "Hi"})
     post("actions/start_investigation/", {"start_investigation-version": version()})
-    post("messages/", {"message-body": "We spoke to the rota lead; it is fixed."})
-    post("actions/give_feedback/", {"give_feedback-version": version()})
+    post(
+        "actions/give_feedback/",
+        {
+            "give_feedback-version": version(),
+            "give_feedback-message": "We spoke to the rota lead; it is fixed.",
+        },
+    )
     post(
         "outcome/",
         {
@@ -598,8 +614,8 @@ def test_a_case_goes_from_received_to_closed_through_the_pages(client, case, gua
         EventKind.ASSIGNED,
         EventKind.TRANSITION,
         EventKind.TRANSITION,
-        EventKind.MESSAGE_TO_REPORTER,
         EventKind.TRANSITION,
+        EventKind.MESSAGE_TO_REPORTER,  # the feedback, written with the move
         EventKind.OUTCOME,
         EventKind.TRANSITION,
     ]

@@ -246,7 +246,13 @@ def _people(password: str) -> People:
     hashed = make_password(password)
     orgs = {}
     for code, name, kind, departments in ORGANISATIONS:
-        orgs[code] = organisation_create(code=code, name=name, kind=kind)
+        orgs[code] = organisation_create(
+            code=code,
+            name=name,
+            kind=kind,
+            guardian_contact=f"Email ftsu.{code.lower()}@example.nhs.uk or call 0113 496 0000 "
+            "(Monday to Friday, 9am to 5pm). You can ask to meet a guardian in person.",
+        )
         for department in departments:
             Department.objects.get_or_create(organisation=orgs[code], name=department)
     cast = People(guardians={code: [] for code in orgs})
@@ -386,10 +392,13 @@ def _drive(case: Case, state: str, guardian: Any, lead: Any, reporter: Any, rng:
     move("start_investigation", "Looking again.")
     if state == "reopened_investigating":
         return
-    services.case_message_send(
-        case=case, actor=guardian, body="We looked again and our findings stand."
+    services.case_transition(
+        case=case,
+        name="give_feedback",
+        actor=guardian,
+        note="Feedback after reopening.",
+        message="We looked again and our findings stand.",
     )
-    move("give_feedback", "Feedback after reopening.")
     move("close", "Closed again.")
 
 
@@ -423,11 +432,22 @@ def _close_the_loop(
         actions=actions,
         lessons=rng.choice(LESSONS),
     )
-    services.case_message_send(case=case, actor=guardian, body=GUARDIAN_MESSAGES[-1])
-    services.case_transition(case=case, name="give_feedback", actor=guardian, note="Fed back.")
+    services.case_transition(
+        case=case,
+        name="give_feedback",
+        actor=guardian,
+        note="Fed back.",
+        message=GUARDIAN_MESSAGES[-1],
+    )
     if not close:
         return
-    services.case_transition(case=case, name="close", actor=guardian, note="Closed.")
+    services.case_transition(
+        case=case,
+        name="close",
+        actor=guardian,
+        note="Closed.",
+        message=f"{findings} {actions}".strip(),
+    )
     if rng.random() < 0.7:
         services.concern_speak_up_again_answer(
             case=case,
