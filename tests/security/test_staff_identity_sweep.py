@@ -128,8 +128,9 @@ def test_no_staff_channel_names_a_hidden_reporter(
         assert client_for(otto).post(path, {"body": "Yes"}, format="json").status_code == 201
     for case in (conf, open_case):
         ref = case.reference
-        for name in ("start_investigation", "give_feedback"):
-            staff(guardian_api, "post", f"/api/v1/cases/{ref}/transitions/{name}/")
+        staff(guardian_api, "post", f"/api/v1/cases/{ref}/transitions/start_investigation/")
+        feedback = {"message": "We looked into the rota."}  # feedback is a written message
+        staff(guardian_api, "post", f"/api/v1/cases/{ref}/transitions/give_feedback/", feedback)
         outcome = {"upheld": "upheld", "findings": "The rota was unsafe."}
         staff(guardian_api, "post", f"/api/v1/cases/{ref}/outcome/", outcome)
         closed = staff(guardian_api, "post", f"/api/v1/cases/{ref}/transitions/close/")

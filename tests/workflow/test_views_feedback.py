@@ -15,7 +15,7 @@ from tests.factories import case_in_state, raise_concern
 from workflow import services
 from workflow.models import MessageKind, Status
 
-CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b")
+CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4,5}\b")
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from concerns.roles import Role
 from tests.factories import case_in_state, make_user, raise_concern
 from workflow import services
 
-CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b")
+CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4,5}\b")
 ROW_RE = re.compile(r'<a href="/cases/(SU-\d{4}-\d{5})/">')
 
 
