@@ -83,7 +83,7 @@ class FallbackRedisCache(RedisCache):
         options = dict(params.get("OPTIONS") or {})
         # Bounded waits: a Redis that accepts and never answers must not hold a request.
         options.setdefault("socket_connect_timeout", 0.5)
-        options.setdefault("socket_timeout", 0.5)
+        options.setdefault("socket_timeout", 1.0)
         super().__init__(server, {**params, "OPTIONS": options})
         self._location = server if isinstance(server, str) else ",".join(server)
         self._breaker = breaker_for(self._location)
