@@ -18,9 +18,11 @@ from concerns import crypto
 def client_key(request: HttpRequest) -> str:
     """A keyed hash of the client's address: rate limits tell clients apart without the
     cache ever holding an address (the same rule as api.throttles)."""
-    from allauth.core.internal.httpkit import get_client_ip
+    from config.proxies import client_address
 
-    raw = get_client_ip(request) or "unknown"
+    # The address by the one rule of config/proxies.py (X-Forwarded-For believed only from
+    # TRUSTED_PROXY_ADDRESSES), as for the receipt and API throttles.
+    raw = client_address(request.META) or "unknown"
     key = hmac.new(settings.SPEAKUP_PEPPER.encode(), b"throttle-client", "sha256").digest()
     return hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()[:32]
 

@@ -56,14 +56,14 @@ PY = sys.executable
 
 SETUP = """
 import json
-from rest_framework.authtoken.models import Token
+from accounts.services import token_issue
 from concerns.models import Organisation
 from concerns.roles import Role
 from tests.factories import make_user
 org = Organisation.objects.create(code="RX1", name="North Placement Trust")
 gina = make_user(Role.GUARDIAN, org, username="gina", email="gina@example.test")
 make_user(Role.LEAD_GUARDIAN, org, username="lena", email="lena@example.test")
-print(json.dumps({"token": Token.objects.create(user=gina).key}))
+print(json.dumps({"token": token_issue(user=gina)[1]}))
 """
 
 COUNT = """
@@ -142,7 +142,9 @@ def main() -> None:
             REDIS_URL=f"redis://127.0.0.1:{redis_proxy.port}{redis.path or '/0'}",
             EMAIL_URL=f"smtp://127.0.0.1:{smtp_proxy.port}",
             EMAIL_TIMEOUT="5",
-            TRUSTED_PROXIES="1",
+            TRUSTED_PROXY_ADDRESSES="127.0.0.1/32",
+            # announcements at once, so that delivery after each fault is what is measured
+            SPEAKUP_ANONYMOUS_NOTIFY_DELAY="0",
             CELERY_QUEUE="h14-soak",
             CHANNELS_PREFIX="h14soak",
         )

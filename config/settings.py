@@ -247,9 +247,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
-ALLAUTH_TRUSTED_PROXY_COUNT = int(
-    os.environ.get("TRUSTED_PROXIES", os.environ.get("API_NUM_PROXIES", "0"))
-)
+# allauth's own client address is not used: accounts.adapters.client_key applies
+# config/proxies.py (TRUSTED_PROXY_ADDRESSES), the same rule as every other throttle.
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_h15_drop_clear_tokens'),
-        ('accounts', '0002_h18_setup_events'),
+        ("accounts", "0002_h15_drop_clear_tokens"),
+        ("accounts", "0002_h18_setup_events"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -50,9 +50,10 @@ def served(django_db_setup, django_db_blocker):
         DB_POOL_MAX_SIZE=str(POOL_MAX),
         DB_POOL_MIN_SIZE="1",
         DB_CONNECT_TIMEOUT="2",
-        TRUSTED_PROXIES="1",  # the clients below tell their address in X-Forwarded-For
+        # the clients below tell their address in X-Forwarded-For
+        TRUSTED_PROXY_ADDRESSES="127.0.0.1/32",
         CELERY_QUEUE=f"h14-faults-{APP_NAME}",
-        ANON_NOTIFY_DELAY_MAX="0",
+        SPEAKUP_ANONYMOUS_NOTIFY_DELAY="0",
     )
     process, port = start_uvicorn(env, workers=WORKERS)
     try:

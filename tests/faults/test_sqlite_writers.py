@@ -53,8 +53,8 @@ def served_sqlite():
         DATABASE_URL=None,
         REDIS_URL=None,
         EMAIL_URL=None,
-        TRUSTED_PROXIES="1",
-        ANON_NOTIFY_DELAY_MAX="0",
+        TRUSTED_PROXY_ADDRESSES="127.0.0.1/32",
+        SPEAKUP_ANONYMOUS_NOTIFY_DELAY="0",
     )
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
