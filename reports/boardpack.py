@@ -28,9 +28,12 @@ NHS_BLUE = (0, 94, 184)
 KEEP_WITH_HEADING = 60  # mm: a heading starts a new page rather than end this one alone
 HEADINGS = FontFace(family=FONT, emphasis="BOLD", color=INK, fill_color=(240, 244, 245))
 SUPPRESSION_NOTE = (
-    "Figures are disclosure-controlled: * means 1 to 7, withheld to protect reporters; other "
-    "counts are rounded to the nearest 5; totals are rounded from exact figures, so parts may "
-    "not add up to them."
+    "Figures are disclosure-controlled: * means 1 to 7, withheld to protect reporters; x means "
+    "more than 7, withheld so that no * can be worked out from the figures around it (in this "
+    "pack or any other period or organisation of these reports); other counts are rounded to "
+    "the nearest 5; totals are rounded from exact figures, so parts may not add up to them. "
+    "Percentages, medians and the trend's mean and limits are worked out from the figures as "
+    "shown."
 )
 
 _VIEWBOX = re.compile(r'viewBox="0 0 ([\d.]+) ([\d.]+)"')
@@ -77,7 +80,7 @@ class _Pack(FPDF):
         self.set_y(-14)
         self.set_font(FONT, "", 7.5)
         self.set_text_color(*MUTED)
-        self.cell(0, 4, "* = 1 to 7 (withheld); other counts rounded to the nearest 5")
+        self.cell(0, 4, "* = 1 to 7, x = over 7 (withheld); other counts rounded to the nearest 5")
         self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
 
     # -- blocks ------------------------------------------------------------------------------

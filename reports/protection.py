@@ -30,6 +30,10 @@ Key = Hashable
 Relation = tuple[Key, tuple[Key, ...]]  # parent = sum of children
 
 
+class FiguresInconsistent(ValueError):
+    """The counts break a sum they must keep (a rollup bug): nothing is published unaudited."""
+
+
 @dataclass(frozen=True)
 class Box:
     lo: int
@@ -82,11 +86,15 @@ def _narrow(boxes: dict[Key, Box], parent: Key, children: tuple[Key, ...]) -> li
     hi_sum = sum(boxes[c].hi for c in children)
     changed = []
     new_p = Box(max(p.lo, lo_sum), min(p.hi, hi_sum))
+    if new_p.lo > new_p.hi:
+        raise FiguresInconsistent(f"{parent!r} cannot be the sum of {children!r}")
     if new_p != p:
         boxes[parent], p, changed = new_p, new_p, [parent]
     for c in children:
         b = boxes[c]
         new_b = Box(max(b.lo, p.lo - (hi_sum - b.hi)), min(b.hi, p.hi - (lo_sum - b.lo)))
+        if new_b.lo > new_b.hi:
+            raise FiguresInconsistent(f"{c!r} cannot be a part of {parent!r}")
         if new_b != b:
             boxes[c] = new_b
             changed.append(c)

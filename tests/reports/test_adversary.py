@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from concerns.roles import Role
 from reports.disclosure import Disclosure
-from reports.protection import box_of, candidates, propagate, protect
+from reports.protection import FiguresInconsistent, box_of, candidates, propagate, protect
 from tests.factories import make_user
 from tests.reports import adversary
 
@@ -69,6 +69,11 @@ def test_the_issue_example_no_longer_pins_open():
     assert set(shown.values()) == {("*", "10", "10")}
     shares = {RULE.share(c["conf"], c["total"]).display for c in cells.values()}
     assert shares == {"100%"}
+
+
+def test_figures_that_break_their_sums_are_refused_not_published():
+    with pytest.raises(FiguresInconsistent):
+        protect({"total": 30, "a": 3, "b": 4}, [("total", ("a", "b"))], RULE)
 
 
 @given(st.lists(st.integers(0, 30), min_size=2, max_size=6))
