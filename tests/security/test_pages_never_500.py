@@ -348,6 +348,17 @@ def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
             real[param] = [("1-notakey", None)] if param == "key" else [("1", None)]
         elif param == "pk":
             real[param] = [("1", None)]
+        # (issue 18: the set-up pages, the invitation link, a provider's sign-in)
+        elif param == "code":
+            real[param] = [("RX1", None)]
+        elif param == "slug":
+            real[param] = [("patient-safety", None)]
+        elif param == "uidb64":
+            real[param] = [("MQ", None)]
+        elif param == "token":
+            real[param] = [("notatoken-123", None)]
+        elif param == "provider_id":
+            real[param] = [("org", None)]
         else:
             raise AssertionError(f"no values for URL parameter {param!r} of {route.name}")
     if not route.params:

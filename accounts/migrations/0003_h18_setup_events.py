@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0001_h15_security_log"),
+        ("accounts", "0002_h15_drop_clear_tokens"),
     ]
 
     operations = [
