@@ -159,3 +159,12 @@ class ConcernConsumer(_GroupsConsumer):
         if holder is not None:
             actors.append(holder)
         return actors
+
+
+class UnknownPathConsumer(AsyncJsonWebsocketConsumer):
+    """Any other socket path: refused quietly. Channels' router raises (and the server logs
+    the path with its traceback) for a path it has no route for, and a reporter's old or
+    mistyped path can carry a concern's reference."""
+
+    async def connect(self) -> None:
+        await self.close(code=4404)

@@ -10,4 +10,6 @@ websocket_urlpatterns = [
     re_path(
         rf"^ws/concern/(?P<token>{SOCKET_NAME_PATTERN})/$", consumers.ConcernConsumer.as_asgi()
     ),
+    # Last: every other path is closed without a word in the logs (consumers.py says why).
+    re_path(r"", consumers.UnknownPathConsumer.as_asgi()),
 ]
