@@ -18,6 +18,14 @@ class OrganisationForm(forms.Form):
         error_messages={"invalid": "Enter the ODS code: 3 to 12 letters and numbers."},
     )
     kind = forms.ChoiceField(label="Type of organisation", choices=Organisation.Kind.choices)
+    guardian_contact = forms.CharField(
+        label="Guardian contact details",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown to reporters: how to reach this organisation's Freedom to Speak Up "
+        "guardians, for example an email address and a phone number with hours.",
+    )
 
 
 class DepartmentForm(forms.Form):

@@ -61,6 +61,7 @@ def organisation_save(
     code: str,
     name: str,
     kind: str,
+    guardian_contact: str = "",
     organisation: Organisation | None = None,
 ) -> Organisation:
     code = code.strip().upper()
@@ -72,6 +73,7 @@ def organisation_save(
     created = organisation is None
     organisation = organisation or Organisation()
     organisation.code, organisation.name, organisation.kind = code, name.strip(), kind
+    organisation.guardian_contact = guardian_contact.strip()
     organisation.save()
     _record(actor=actor, detail=f"organisation {'created' if created else 'changed'}: {code}")
     return organisation

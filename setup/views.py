@@ -63,7 +63,12 @@ def organisation(request: HttpRequest, code: str) -> HttpResponse:
     org = get_object_or_404(Organisation, code=code)
     form = forms.OrganisationForm(
         request.POST if request.POST.get("form") == "organisation" else None,
-        initial={"name": org.name, "code": org.code, "kind": org.kind},
+        initial={
+            "name": org.name,
+            "code": org.code,
+            "kind": org.kind,
+            "guardian_contact": org.guardian_contact,
+        },
     )
     department_form = forms.DepartmentForm(
         request.POST if request.POST.get("form") == "department" else None

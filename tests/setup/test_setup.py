@@ -284,3 +284,29 @@ def test_the_case_page_shows_the_wording_the_concern_was_raised_under(admin_clie
     page = client.get(f"/cases/{raised.concern.reference}/").content.decode()
     assert old_name in page
     assert "<li>Renamed safety category</li>" not in page
+
+
+def test_guardian_contact_details_set_in_setup_reach_reporters(admin_client, org, reporter):
+    # given an administrator who gives the organisation's guardian contact details
+    contact = "Email ftsu@rx1.example.nhs.uk or call 0113 000 0000 (weekdays 9 to 5)"
+    response = admin_client.post(
+        f"/setup/organisations/{org.code}/",
+        {
+            "form": "organisation",
+            "name": org.name,
+            "code": org.code,
+            "kind": org.kind,
+            "guardian_contact": contact,
+        },
+    )
+    assert response.status_code == 302
+    # then a reporter's own concern page shows them
+    from django.test import Client
+
+    from tests.factories import raise_concern
+
+    case = raise_concern(org, route="open", reporter=reporter).case
+    page = Client()
+    page.force_login(reporter)
+    body = page.get(f"/my-concerns/{case.reference}/").content.decode()
+    assert "ftsu@rx1.example.nhs.uk" in body
