@@ -2,9 +2,9 @@
 department, a guardian's invitation) in a real browser, and the invited guardian sets a
 password, enrols an authenticator app and sees the empty queue.
 
-axe-core is not installed here (no package.json entry yet), so the pages are checked at 320
-and 1280 px for what can be checked without it: no sideways scrolling, one h1, every input
-labelled. (The shared header's navigation is wider than 320 px on every page.)"""
+The set-up pages are checked at 320 and 1280 px: no sideways scrolling and no axe-core
+WCAG 2.2 A/AA violation (the same check as tests/e2e/test_reflow_axe.py), one h1, every
+input labelled."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from django.core import mail
 
 from concerns.roles import Role
+from tests.e2e.test_reflow_axe import AXE, _problems
 from tests.factories import PASSWORD, TOTP_SECRET, make_user, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,8 +34,7 @@ def _check_layout(page, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     for path in SETUP_PAGES:
         page.goto(path)
-        # (Only the page's own content: the shared header's navigation is wider than 320 px
-        # on every page of the site, this branch's or not.)
+        # the page's own content first (a precise message), then the whole page
         wide = page.evaluate(
             """[...document.querySelectorAll('main *')]
                .filter(e => !e.closest('.nhsuk-table-responsive thead'))  // visually hidden
@@ -43,6 +43,10 @@ def _check_layout(page, width: int) -> None:
         )
         assert wide == [], (path, width, wide)
         assert page.locator("h1").count() == 1, path
+        # and the whole page: no sideways scrolling, no axe-core WCAG 2.2 A/AA violation
+        assert AXE.exists(), f"axe-core is not installed at {AXE} (npm ci)"
+        problems = _problems(page, width)
+        assert problems == [], (path, width, problems)
         unlabelled = page.evaluate(
             """[...document.querySelectorAll('main input:not([type=hidden]), main select')]
                .filter(e => !(e.labels && e.labels.length)).map(e => e.name)"""
