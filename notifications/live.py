@@ -138,6 +138,7 @@ class LayerHealth:
                 return
             down, self.down_since = time.monotonic() - self.down_since, 0.0
             affected, self.affected = self.affected, 0
+            self.retry_at = 0.0  # it answered: sends need not wait out the retry pause
         logger.warning(
             "channel layer available again after %.1fs (%d sockets or sends affected)",
             down,

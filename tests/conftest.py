@@ -16,6 +16,21 @@ def _fast_receipts(settings):
 
 
 @pytest.fixture(autouse=True)
+def _channel_layer_healthy():
+    """The channel layer's health is the process's (notifications.live.health): a test that
+    breaks the layer must not leave the next one's live updates paused."""
+    from notifications import live
+
+    def reset() -> None:
+        live.health.down_since = live.health.retry_at = 0.0
+        live.health.affected = 0
+
+    reset()
+    yield
+    reset()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_unless_services(request, settings):
     """Tests run tasks in process, except those marked ``services``, which use a real worker
     on the real Redis broker. (Celery reads Django settings live; app.conf writes do not
