@@ -449,8 +449,14 @@ else:
 # Every SMTP operation gives up after this many seconds: a silent mail server delays its
 # messages, and never holds a worker.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
-# Emails sent at once by a sweep draining a backlog, each on its own SMTP connection.
-SPEAKUP_EMAIL_CONCURRENCY = int(os.environ.get("EMAIL_CONCURRENCY", "4"))
+# Emails sent at once by a sweep draining a backlog, each on its own SMTP connection. One on
+# SQLite (the embedded default): its writers take turns anyway, and threads marking rows at
+# once met "database table is locked".
+SPEAKUP_EMAIL_CONCURRENCY = int(
+    os.environ.get(
+        "EMAIL_CONCURRENCY", "1" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "4"
+    )
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "speakup@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
