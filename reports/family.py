@@ -204,13 +204,16 @@ def family_relations(
     return relations
 
 
+_PERIOD_ORDER = {"m": 0, "q": 1, "y": 2, "now": 3}
+
+
 def _priority(key: FamilyKey) -> tuple:
     """Which figure to withhold first: a breakdown's part before a total; a month before a
     quarter before a year; one organisation before all."""
     period, org, dimension, _ = key
     return (
         dimension in ("total", "open_now", "overdue_now"),
-        {"m": 0, "q": 1, "y": 2, "now": 3}[period[0]],
+        _PERIOD_ORDER[period[0]],
         org == ALL,
     )
 
