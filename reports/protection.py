@@ -163,6 +163,15 @@ def protect(
     ``priority`` orders the figures that could be withheld (lowest first): e.g. a part of a
     breakdown before a total, a month before a year."""
     relations = [(p, cs) for p, cs in relations if cs]
+    cells = _primary(exact, relations, rule)
+    audit = _Audit(cells, relations, rule, priority)
+    for i in audit.run():
+        key = audit.keys[i]
+        cells[key] = _withheld(cells[key])
+    return cells
+
+
+def _primary(exact: Mapping[Key, int], relations: Sequence[Relation], rule) -> dict[Key, Cell]:
     cells = {key: rule.count(n) for key, n in exact.items()}
     zero = rule.count(0)
     for parent, children in relations:
@@ -171,10 +180,26 @@ def protect(
         for key in children:
             if key not in cells:
                 cells[key] = zero
-    audit = _Audit(cells, relations, rule, priority)
-    for i in audit.run():
-        key = audit.keys[i]
-        cells[key] = _withheld(cells[key])
+    return cells
+
+
+def withhold(
+    exact: Mapping[Key, int],
+    relations: Sequence[Relation],
+    rule: Disclosure,
+    *,
+    withheld: Sequence[Key],
+) -> dict[Key, Cell] | None:
+    """``protect``'s answer rebuilt from the cells an earlier audit withheld (e.g. one kept
+    in a shared cache), or None where those could not be its answer (a cell that is not
+    in the family or is not a rounded figure above 0)."""
+    relations = [(p, cs) for p, cs in relations if cs]
+    cells = _primary(exact, relations, rule)
+    for key in withheld:
+        cell = cells.get(key)
+        if cell is None or cell.suppressed or not cell.value:
+            return None
+        cells[key] = _withheld(cell)
     return cells
 
 
