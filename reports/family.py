@@ -22,18 +22,25 @@ these disclosed cells only (``reports.tables``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from reports.disclosure import Cell, Disclosure
 from reports.models import Grain, MonthlyCount, OpenCase
 from reports.periods import financial_year, quarter
-from reports.protection import Relation, protect
+from reports.protection import Relation, protect, withhold
 from workflow.models import OPEN_STATES
+
+logger = logging.getLogger(__name__)
 
 ALL = "all"
 NOW = ("now",)  # "open now" / "overdue now": today's caseload, the same in every period
@@ -204,13 +211,16 @@ def family_relations(
     return relations
 
 
+_PERIOD_ORDER = {"m": 0, "q": 1, "y": 2, "now": 3}
+
+
 def _priority(key: FamilyKey) -> tuple:
     """Which figure to withhold first: a breakdown's part before a total; a month before a
     quarter before a year; one organisation before all."""
     period, org, dimension, _ = key
     return (
         dimension in ("total", "open_now", "overdue_now"),
-        {"m": 0, "q": 1, "y": 2, "now": 3}[period[0]],
+        _PERIOD_ORDER[period[0]],
         org == ALL,
     )
 
@@ -235,8 +245,38 @@ def _disclose(ids: tuple[int, ...], fy: int, exact_items: tuple, rule: Disclosur
         # a sum of zeros says nothing a 0 does not
         if exact.get(parent) or any(exact.get(c) for c in children)
     ]
-    cells = protect(exact, relations, rule, priority=_priority)
+    cache_key = _audit_cache_key(ids, fy, exact_items, rule)
+    withheld = _cache_call(cache.get, cache_key)
+    cells = None
+    if isinstance(withheld, list):
+        cells = withhold(exact, relations, rule, withheld=withheld)
+    if cells is None:
+        cells = protect(exact, relations, rule, priority=_priority)
+        audited = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
+        _cache_call(cache.set, cache_key, audited, AUDIT_CACHE_SECONDS)
     return Family(fy, ids, cells)
+
+
+# The audit's answer (which cells are withheld: figures every member of the family sees
+# anyway) is shared by every process through the cache, keyed by a keyed hash of the exact
+# figures (so the key tells nothing of them). Bump the version when the audit changes.
+AUDIT_CACHE_VERSION = 1
+AUDIT_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def _audit_cache_key(ids: tuple[int, ...], fy: int, exact_items: tuple, rule) -> str:
+    text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule)).encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
+    return f"reports:audit:{digest}"
+
+
+def _cache_call(method, *args):
+    """A cache that is down costs an audit, never the page."""
+    try:
+        return method(*args)
+    except Exception:
+        logger.warning("committee audit cache unavailable", exc_info=False)
+        return None
 
 
 def first_months(organisation_ids: Sequence[int]) -> dict[int, dt.date]:

@@ -17,9 +17,11 @@ disclosed figures get the same withheld cells. A withheld cell is known only to 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from functools import cache
+
+import numpy as np
 
 from reports.disclosure import Cell, Disclosure
 
@@ -61,44 +63,87 @@ def box_of(cell: Cell, rule: Disclosure) -> Box:
 
 def propagate(boxes: dict[Key, Box], relations: Sequence[Relation]) -> dict[Key, Box]:
     """Narrow every box by every sum until nothing changes (a worklist over the sums)."""
-    boxes = dict(boxes)
-    member_of: dict[Key, list[int]] = defaultdict(list)
-    for i, (parent, children) in enumerate(relations):
-        for key in (parent, *children):
-            member_of[key].append(i)
-    pending, queued = list(range(len(relations))), set(range(len(relations)))
+    keys = list(boxes)
+    index = {key: i for i, key in enumerate(keys)}
+    rels = [(index[p], tuple(index[c] for c in cs)) for p, cs in relations]
+    lo = [b.lo for b in boxes.values()]
+    hi = [b.hi for b in boxes.values()]
+    _propagate(lo, hi, rels, _members(len(keys), rels), keys)
+    return {key: Box(lo[i], hi[i]) for i, key in enumerate(keys)}
+
+
+IndexRelation = tuple[int, tuple[int, ...]]
+
+
+def _members(n: int, rels: Sequence[IndexRelation]) -> list[list[int]]:
+    member_of: list[list[int]] = [[] for _ in range(n)]
+    for i, (parent, children) in enumerate(rels):
+        member_of[parent].append(i)
+        for c in children:
+            member_of[c].append(i)
+    return member_of
+
+
+def _propagate(
+    lo: MutableSequence[int] | dict[int, int],
+    hi: MutableSequence[int] | dict[int, int],
+    rels: Sequence[IndexRelation],
+    member_of: Sequence[Sequence[int]] | Mapping[int, Sequence[int]],
+    keys: Sequence[Key],
+    pending: list[int] | None = None,
+) -> None:
+    """``propagate`` on integer-indexed bounds, in place. The result is the greatest box
+    every sum allows (the same whatever order the sums are visited in)."""
+    if pending is None:
+        pending = list(range(len(rels)))
+    queued = bytearray(len(rels))
+    for i in pending:
+        queued[i] = 1
+    pop, push = pending.pop, pending.append
     while pending:
-        i = pending.pop()
-        queued.discard(i)
-        parent, children = relations[i]
-        changed = _narrow(boxes, parent, children)
+        i = pop()
+        queued[i] = 0
+        parent, children = rels[i]
+        lo_sum = hi_sum = 0
+        for c in children:
+            lo_sum += lo[c]
+            hi_sum += hi[c]
+        p_lo, p_hi = lo[parent], hi[parent]
+        changed = []
+        if lo_sum > p_lo or hi_sum < p_hi:
+            if lo_sum > p_lo:
+                p_lo = lo_sum
+            if hi_sum < p_hi:
+                p_hi = hi_sum
+            if p_lo > p_hi:
+                raise FiguresInconsistent(
+                    f"{keys[parent]!r} cannot be the sum of {[keys[c] for c in children]!r}"
+                )
+            lo[parent], hi[parent] = p_lo, p_hi
+            changed.append(parent)
+        slack_lo = hi_sum - p_lo  # a child's lo rises only if its width exceeds this
+        slack_hi = p_hi - lo_sum  # a child's hi falls only if its width exceeds this
+        slack = slack_lo if slack_lo < slack_hi else slack_hi
+        for c in children:
+            b_lo, b_hi = lo[c], hi[c]
+            if b_hi - b_lo <= slack:
+                continue
+            new_lo = p_lo - (hi_sum - b_hi)
+            new_hi = p_hi - (lo_sum - b_lo)
+            if new_lo > b_lo or new_hi < b_hi:
+                if new_lo < b_lo:
+                    new_lo = b_lo
+                if new_hi > b_hi:
+                    new_hi = b_hi
+                if new_lo > new_hi:
+                    raise FiguresInconsistent(f"{keys[c]!r} cannot be a part of {keys[parent]!r}")
+                lo[c], hi[c] = new_lo, new_hi
+                changed.append(c)
         for key in changed:
             for j in member_of[key]:
-                if j not in queued:
-                    queued.add(j)
-                    pending.append(j)
-    return boxes
-
-
-def _narrow(boxes: dict[Key, Box], parent: Key, children: tuple[Key, ...]) -> list[Key]:
-    p = boxes[parent]
-    lo_sum = sum(boxes[c].lo for c in children)
-    hi_sum = sum(boxes[c].hi for c in children)
-    changed = []
-    new_p = Box(max(p.lo, lo_sum), min(p.hi, hi_sum))
-    if new_p.lo > new_p.hi:
-        raise FiguresInconsistent(f"{parent!r} cannot be the sum of {children!r}")
-    if new_p != p:
-        boxes[parent], p, changed = new_p, new_p, [parent]
-    for c in children:
-        b = boxes[c]
-        new_b = Box(max(b.lo, p.lo - (hi_sum - b.hi)), min(b.hi, p.hi - (lo_sum - b.lo)))
-        if new_b.lo > new_b.hi:
-            raise FiguresInconsistent(f"{c!r} cannot be a part of {parent!r}")
-        if new_b != b:
-            boxes[c] = new_b
-            changed.append(c)
-    return changed
+                if not queued[j]:
+                    queued[j] = 1
+                    push(j)
 
 
 def candidates(box: Box, rule: Disclosure) -> int:
@@ -118,43 +163,203 @@ def protect(
     ``priority`` orders the figures that could be withheld (lowest first): e.g. a part of a
     breakdown before a total, a month before a year."""
     relations = [(p, cs) for p, cs in relations if cs]
+    cells = _primary(exact, relations, rule)
+    audit = _Audit(cells, relations, rule, priority)
+    for i in audit.run():
+        key = audit.keys[i]
+        cells[key] = _withheld(cells[key])
+    return cells
+
+
+def _primary(exact: Mapping[Key, int], relations: Sequence[Relation], rule) -> dict[Key, Cell]:
     cells = {key: rule.count(n) for key, n in exact.items()}
+    zero = rule.count(0)
     for parent, children in relations:
-        for key in (parent, *children):
-            cells.setdefault(key, rule.count(0))
-    primary = dict(cells)  # choices are made from these alone, never from exact counts
-    member_of: dict[Key, list[Relation]] = defaultdict(list)
-    for relation in relations:
-        for key in (relation[0], *relation[1]):
-            member_of[key].append(relation)
-    while True:
-        boxes = propagate({k: box_of(c, rule) for k, c in cells.items()}, relations)
-        weak = [k for k in sorted(cells, key=repr) if _is_weak(k, cells, boxes, rule)]
-        if not weak:
-            return cells
-        chosen: set[Key] = set()
-        for key in weak:
-            options = _options(key, member_of, cells, primary, priority)
-            if not options:  # cannot happen with a consistent input
-                raise RuntimeError("secondary suppression found nothing to withhold")
-            if chosen & set(options):
-                continue  # already freed this round, perhaps: the next audit says
-            # The first option (in priority order) that frees this `*` within its own
-            # sums; else the first. The next round's full audit checks either way.
-            trials = (o for o in options[:TRIALS] if _frees(key, o, member_of, cells, rule))
-            chosen.add(next(trials, options[0]))
-        for key in chosen:
-            cells[key] = _withheld(cells[key])
+        if parent not in cells:
+            cells[parent] = zero
+        for key in children:
+            if key not in cells:
+                cells[key] = zero
+    return cells
 
 
-def _frees(key: Key, option: Key, member_of, cells: Mapping[Key, Cell], rule) -> bool:
-    """Would withholding ``option`` leave the `*` at ``key`` two values or more, judged by
-    the sums they are in alone (a quick guide; the full audit decides)."""
-    local = [r for r in member_of[key] if option in (r[0], *r[1])] or member_of[key]
-    trial = {**cells, option: _withheld(cells[option])}
-    keys = {k for parent, children in local for k in (parent, *children)}
-    boxes = propagate({k: box_of(trial[k], rule) for k in keys}, local)
-    return candidates(boxes[key], rule) >= MIN_CANDIDATES
+def withhold(
+    exact: Mapping[Key, int],
+    relations: Sequence[Relation],
+    rule: Disclosure,
+    *,
+    withheld: Sequence[Key],
+) -> dict[Key, Cell] | None:
+    """``protect``'s answer rebuilt from the cells an earlier audit withheld (e.g. one kept
+    in a shared cache), or None where those could not be its answer (a cell that is not
+    in the family or is not a rounded figure above 0)."""
+    relations = [(p, cs) for p, cs in relations if cs]
+    cells = _primary(exact, relations, rule)
+    for key in withheld:
+        cell = cells.get(key)
+        if cell is None or cell.suppressed or not cell.value:
+            return None
+        cells[key] = _withheld(cell)
+    return cells
+
+
+class _Audit:
+    """``protect``'s rounds on integer-indexed cells and sums (the keys are looked at only
+    to order them, once). Each round audits the whole family from the primary boxes and
+    the cells withheld so far; the weak `*` are taken in the order of their keys' repr.
+    Every choice is made from the primary disclosed cells alone."""
+
+    def __init__(self, cells: dict[Key, Cell], relations, rule: Disclosure, priority) -> None:
+        self.keys = keys = list(cells)
+        index = {key: i for i, key in enumerate(keys)}
+        self.rels = [(index[p], tuple(index[c] for c in cs)) for p, cs in relations]
+        self.member_of = _members(len(keys), self.rels)
+        self.rule = rule
+        memo: dict[Cell, Box] = {}  # most cells are the same few (0, `*`)
+        for cell in cells.values():
+            if cell not in memo:
+                memo[cell] = box_of(cell, rule)
+        boxes = [memo[cell] for cell in cells.values()]
+        self.base_lo = np.array([b.lo for b in boxes], dtype=np.int64)
+        self.base_hi = np.array([b.hi for b in boxes], dtype=np.int64)
+        self.withheld_lo = rule.suppress_up_to + 1
+        self.star = np.array([c.suppressed and not c.withheld for c in cells.values()], dtype=bool)
+        # what may be withheld: a rounded figure that is not 0 (and not withheld yet)
+        self.open = [not c.suppressed and bool(c.value) for c in cells.values()]
+        self.rank = [
+            (priority(key), cells[key].value, repr(key)) if self.open[i] else ()
+            for i, key in enumerate(keys)
+        ]
+        # weak `*` are taken in the order of their keys' repr: each `*`'s place in it
+        stars = np.flatnonzero(self.star).tolist()
+        self.place = np.zeros(len(keys), dtype=np.int64)
+        self.place[sorted(stars, key=lambda i: repr(keys[i]))] = np.arange(len(stars))
+        self.withheld: set[int] = set()
+        self.sweep = _Sweep(self.rels, len(keys))
+
+    def _start(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.base_lo.copy(), self.base_hi.copy()
+        if self.withheld:
+            at = list(self.withheld)
+            lo[at], hi[at] = self.withheld_lo, UNBOUNDED
+        return lo, hi
+
+    def _candidates(self, lo: int, hi: int) -> int:
+        return max(0, min(hi, self.rule.suppress_up_to) - max(lo, 1) + 1)
+
+    def run(self) -> set[int]:
+        while True:
+            self.lo, self.hi = self._start()  # the boxes before narrowing, for trials
+            lo, hi = self.sweep.propagate(self.lo.copy(), self.hi.copy(), self.keys)
+            top = np.minimum(hi, self.rule.suppress_up_to) - np.maximum(lo, 1) + 1
+            pinned = np.flatnonzero(self.star & (top < MIN_CANDIDATES))
+            weak = pinned[np.argsort(self.place[pinned])].tolist()
+            if not weak:
+                return self.withheld
+            chosen: set[int] = set()
+            for i in weak:
+                options = self._options(i)
+                if not options:  # cannot happen with a consistent input
+                    raise RuntimeError("secondary suppression found nothing to withhold")
+                if not chosen.isdisjoint(options):
+                    continue  # already freed this round, perhaps: the next audit says
+                # The first option (in priority order) that frees this `*` within its own
+                # sums; else the first. The next round's full audit checks either way.
+                trials = (o for o in options[:TRIALS] if self._frees(i, o))
+                chosen.add(next(trials, options[0]))
+            self.withheld |= chosen
+            for i in chosen:
+                self.open[i] = False
+
+    def _options(self, weak: int) -> list[int]:
+        """The rounded figures of the sums the weak `*` is in (or, failing any, of the sums
+        next to those: the pin came along a chain), in the order they would be withheld."""
+        rels, member_of, open_, rank = self.rels, self.member_of, self.open, self.rank
+        seen, frontier = {weak}, [weak]
+        while frontier:
+            found = [rels[r] for k in frontier for r in member_of[k]]
+            members = {k for parent, children in found for k in (parent, *children)}
+            options = [k for k in members if open_[k]]
+            if options:
+                parents = {parent for parent, _ in found}
+                return sorted(
+                    options, key=lambda k: (rank[k][0], k in parents, rank[k][1], rank[k][2])
+                )
+            frontier = [k for k in members if k not in seen]
+            seen.update(frontier)
+        return []
+
+    def _frees(self, weak: int, option: int) -> bool:
+        """Would withholding ``option`` leave the `*` at ``weak`` two values or more, judged
+        by the sums they are in alone (a quick guide; the full audit decides)."""
+        mine = self.member_of[weak]
+        local = [r for r in mine if _holds(self.rels[r], option)] or mine
+        rels = [self.rels[r] for r in local]
+        member_of: dict[int, list[int]] = defaultdict(list)
+        for j, (parent, children) in enumerate(rels):
+            member_of[parent].append(j)
+            for c in children:
+                member_of[c].append(j)
+        lo = {k: int(self.lo[k]) for k in member_of}
+        hi = {k: int(self.hi[k]) for k in member_of}
+        lo[option], hi[option] = self.withheld_lo, UNBOUNDED
+        _propagate(lo, hi, rels, member_of, self.keys)
+        return self._candidates(lo[weak], hi[weak]) >= MIN_CANDIDATES
+
+
+class _Sweep:
+    """The whole family's propagation as array operations: every sum narrows every box at
+    once, again until nothing changes. That reaches the same boxes as ``_propagate``
+    (each narrowing is monotone and keeps what every sum allows, so both stop at the
+    greatest boxes no sum can narrow), in a few dozen sweeps instead of a Python loop
+    over tens of thousands of sums."""
+
+    def __init__(self, rels: Sequence[IndexRelation], n: int) -> None:
+        sizes = np.array([len(children) for _, children in rels], dtype=np.int64)
+        self.parent = np.array([parent for parent, _ in rels], dtype=np.int64)
+        self.child = np.fromiter(
+            (c for _, children in rels for c in children), dtype=np.int64, count=int(sizes.sum())
+        )
+        self.child_rel = np.repeat(np.arange(len(rels), dtype=np.int64), sizes)
+        self.starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        # every bound a sum implies, grouped by the cell it bounds
+        cells = np.concatenate((self.parent, self.child))
+        self.by_cell = np.argsort(cells, kind="stable")
+        ordered = cells[self.by_cell]
+        first = np.ones(len(ordered), dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        self.groups = np.flatnonzero(first)
+        self.cells = ordered[self.groups]
+
+    def propagate(
+        self, lo_a: np.ndarray, hi_a: np.ndarray, keys: Sequence[Key]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Narrowed in place and returned."""
+        if not len(self.parent):
+            return lo_a, hi_a
+        parent, child, rel, cells = self.parent, self.child, self.child_rel, self.cells
+        while True:
+            lo_sum = np.add.reduceat(lo_a[child], self.starts)
+            hi_sum = np.add.reduceat(hi_a[child], self.starts)
+            implied_lo = np.concatenate((lo_sum, lo_a[parent][rel] - hi_sum[rel] + hi_a[child]))[
+                self.by_cell
+            ]
+            implied_hi = np.concatenate((hi_sum, hi_a[parent][rel] - lo_sum[rel] + lo_a[child]))[
+                self.by_cell
+            ]
+            new_lo = np.maximum(lo_a[cells], np.maximum.reduceat(implied_lo, self.groups))
+            new_hi = np.minimum(hi_a[cells], np.minimum.reduceat(implied_hi, self.groups))
+            empty = np.flatnonzero(new_lo > new_hi)
+            if len(empty):
+                key = keys[int(cells[empty[0]])]
+                raise FiguresInconsistent(f"{key!r} cannot keep every sum it is in")
+            if np.array_equal(new_lo, lo_a[cells]) and np.array_equal(new_hi, hi_a[cells]):
+                return lo_a, hi_a
+            lo_a[cells], hi_a[cells] = new_lo, new_hi
+
+
+def _holds(relation: IndexRelation, key: int) -> bool:
+    return relation[0] == key or key in relation[1]
 
 
 TRIALS = 6  # options tried one at a time before settling for the first
@@ -162,33 +367,3 @@ TRIALS = 6  # options tried one at a time before settling for the first
 
 def _withheld(cell: Cell) -> Cell:
     return Cell(None, suppressed=True, withheld=True, unit=cell.unit)
-
-
-def _is_weak(key: Key, cells: Mapping[Key, Cell], boxes: Mapping[Key, Box], rule) -> bool:
-    cell = cells[key]
-    return cell.suppressed and not cell.withheld and candidates(boxes[key], rule) < MIN_CANDIDATES
-
-
-def _options(
-    weak: Key,
-    member_of: Mapping[Key, list[Relation]],
-    cells: dict[Key, Cell],
-    primary: dict[Key, Cell],
-    priority: Callable[[Key], tuple],
-) -> list[Key]:
-    """The rounded figures of the sums the weak `*` is in (or, failing any, of the sums next
-    to those: the pin came along a chain), in the order they would be withheld."""
-    seen, frontier = {weak}, [weak]
-    while frontier:
-        relations = [r for k in frontier for r in member_of[k]]
-        members = {k for parent, children in relations for k in (parent, *children)}
-        options = [k for k in members if not cells[k].suppressed and cells[k].value]
-        if options:
-            parents = {parent for parent, _ in relations}
-            return sorted(
-                options,
-                key=lambda k: (priority(k), k in parents, primary[k].value, repr(k)),
-            )
-        frontier = [k for k in members if k not in seen]
-        seen.update(frontier)
-    return []

@@ -1,0 +1,92 @@
+"""Time the committee family's audit (secondary suppression) for N organisations.
+
+Synthetic monthly counts, no database: ``python benchmarks/disclosure_bench.py 40 10``
+(organisations, at most this many concerns per organisation and month, optional seed).
+Prints the size of the family, the `*` and `x` counts, the time of ``protect`` and a
+digest of the withheld cells (the same input must always give the same digest).
+"""
+
+import hashlib
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+
+import django
+
+django.setup()
+
+from reports import family as F  # noqa: E402
+from reports.disclosure import Disclosure  # noqa: E402
+from reports.periods import financial_year  # noqa: E402
+from reports.protection import protect  # noqa: E402
+
+ROUTES = ["open", "confidential", "anonymous"]
+ROLES = ["learner", "supervisor", "other_staff"]
+GROUPS = ["medical", "dental", "nursing_midwifery", "other"]
+STATUSES = ["received", "closed", "referred", "withdrawn"]
+CATEGORIES = ["a", "b", "c", "d", "e"]
+
+
+def synthetic(n_orgs: int, per_month: int, seed: int, fy: int = 2024) -> dict:
+    rnd = random.Random(seed)
+    exact: dict = defaultdict(int)
+    for org in range(1, n_orgs + 1):
+        for m in financial_year(fy).months:
+            q = (m.month - 4) % 12 // 3 + 1
+            for _ in range(rnd.randint(0, per_month)):
+                dims = [
+                    ("total", ""),
+                    ("route", rnd.choice(ROUTES)),
+                    ("role", rnd.choice(ROLES)),
+                    ("group", rnd.choice(GROUPS)),
+                    ("status", rnd.choice(STATUSES)),
+                    ("department", f"{org}-{rnd.randint(1, 6)}"),
+                    ("category", rnd.choice(CATEGORIES)),
+                ]
+                for p in (F.month_key(m), F.quarter_key(fy, q), F.year_key(fy)):
+                    for s in (org, F.ALL) if n_orgs > 1 else (org,):
+                        for d, v in dims:
+                            exact[(p, s, d, v)] += 1
+                            if d == "status" and v == "referred":
+                                exact[(p, s, "referral", "other")] += 1
+                                exact[(p, s, "referral", "*")] += 1
+                        if dims[4][1] == "received":
+                            exact[(p, s, "response", "open")] += 1
+    return dict(exact)
+
+
+def main() -> None:
+    n_orgs = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    per_month = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    fy = 2024
+    exact = synthetic(n_orgs, per_month, seed, fy)
+    keys = {(d, v) for (_, _, d, v), n in exact.items() if n}
+    orgs = list(range(1, n_orgs + 1))
+    started = time.perf_counter()
+    relations = [
+        r
+        for r in F.family_relations(organisation_ids=orgs, fy=fy, keys=keys)
+        if exact.get(r[0]) or any(exact.get(c) for c in r[1])
+    ]
+    cells = protect(exact, relations, Disclosure(), priority=F._priority)
+    elapsed = time.perf_counter() - started
+    withheld = sorted(repr(k) for k, c in cells.items() if c.withheld)
+    digest = hashlib.sha256("\n".join(withheld).encode()).hexdigest()[:16]
+    stars = sum(c.suppressed and not c.withheld for c in cells.values())
+    print(
+        f"{n_orgs} orgs, <= {per_month}/org-month, seed {seed}: {len(exact)} cells, "
+        f"{len(relations)} sums, {stars} *, {len(withheld)} x, {elapsed:.2f} s, "
+        f"withheld {digest}"
+    )
+
+
+if __name__ == "__main__":
+    main()

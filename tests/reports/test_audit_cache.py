@@ -1,0 +1,103 @@
+"""The family's audit is shared by every process through the cache: what is kept, how it
+is keyed, and that a bad or missing cache never changes a figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from reports import family as F
+from reports.disclosure import Disclosure
+
+FY = 2024
+APRIL = F.month_key(dt.date(2024, 4, 1))
+
+
+def _exact() -> tuple:
+    """One organisation, one month (so its quarter and year): a total of 22 shown as 20
+    over open 8 (10), confidential 13 (15) and anonymous 1 (*): the * is pinned to 1 unless
+    something else is withheld."""
+    exact = {}
+    for period in (APRIL, F.quarter_key(FY, 1), F.year_key(FY)):
+        for (dimension, value), n in {
+            ("total", ""): 22,
+            ("route", "open"): 8,
+            ("route", "confidential"): 13,
+            ("route", "anonymous"): 1,
+        }.items():
+            exact[(period, 1, dimension, value)] = n
+    return tuple(sorted(exact.items(), key=repr))
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    F._disclose.cache_clear()
+    cache.delete(F._audit_cache_key((1,), FY, _exact(), Disclosure()))
+    yield
+    F._disclose.cache_clear()
+    cache.delete(F._audit_cache_key((1,), FY, _exact(), Disclosure()))
+
+
+def _withheld(family) -> set:
+    return {key for key, cell in family.cells.items() if cell.withheld}
+
+
+def test_a_second_process_reads_the_audit_instead_of_repeating_it(monkeypatch):
+    first = F._disclose((1,), FY, _exact(), Disclosure())
+    assert _withheld(first), "the example must need secondary suppression"
+    F._disclose.cache_clear()  # another process: nothing in its memory
+
+    def no_audit(*args, **kwargs):
+        raise AssertionError("audited again")
+
+    monkeypatch.setattr(F, "protect", no_audit)
+    second = F._disclose((1,), FY, _exact(), Disclosure())
+    assert second.cells == first.cells
+    assert list(second.cells) == list(first.cells)
+
+
+def test_the_cache_key_is_a_keyed_hash_and_the_value_only_the_withheld_cells():
+    family = F._disclose((1,), FY, _exact(), Disclosure())
+    key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
+    assert key.startswith("reports:audit:") and len(key) == len("reports:audit:") + 64
+    assert set(key.removeprefix("reports:audit:")) <= set("0123456789abcdef")
+    with override_settings(SECRET_KEY="another-secret-key-entirely"):
+        assert F._audit_cache_key((1,), FY, _exact(), Disclosure()) != key
+    stored = cache.get(key)
+    assert set(stored) == _withheld(family)
+    assert all(family.cells[k].withheld for k in stored)
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        [("nowhere", 1, "total", "")],  # not a cell of the family
+        [(APRIL, 1, "route", "anonymous")],  # a *, never a withheld figure
+        "not a list",
+    ],
+)
+def test_a_cached_answer_that_cannot_be_the_audits_is_not_used(poison):
+    honest = F._disclose((1,), FY, _exact(), Disclosure())
+    F._disclose.cache_clear()
+    key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
+    cache.set(key, poison)
+    again = F._disclose((1,), FY, _exact(), Disclosure())
+    assert again.cells == honest.cells
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+)
+def test_a_cache_that_is_down_costs_an_audit_never_the_page():
+    with pytest.raises(Exception, match=r"(?i)connect"):
+        cache.get("anything")  # the cache really is down
+    family = F._disclose((1,), FY, _exact(), Disclosure())
+    assert _withheld(family)
