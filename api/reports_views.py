@@ -8,13 +8,14 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import APIException, NotFound, ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reports.disclosure import Cell, Disclosure
 from reports.periods import PeriodInvalid, period_parse, quarter_parse
+from reports.protection import DisclosureUnsafe
 from reports.selectors import (
     ReportNotFound,
     ReportScope,
@@ -228,6 +229,15 @@ def _org_ids(request: Request) -> list[int]:
         raise NotFound("Organisation not found.") from exc
 
 
+class FiguresWithheld(APIException):
+    status_code = 409
+    default_code = "figures_withheld"
+    default_detail = (
+        "These figures cannot be shown without risking that a small number could be worked "
+        "out. Choose a longer period or all of your organisations."
+    )
+
+
 class DashboardView(APIView):
     permission_classes = [permissions.IsAuthenticated, MayViewReports]
 
@@ -247,7 +257,10 @@ class DashboardView(APIView):
             raise ParseError(str(exc)) from exc
         except ReportNotFound as exc:
             raise NotFound(str(exc)) from exc
-        dashboard = dashboard_build(scope=scope, figures=report_figures(scope=scope))
+        try:
+            dashboard = dashboard_build(scope=scope, figures=report_figures(scope=scope))
+        except DisclosureUnsafe as exc:
+            raise FiguresWithheld from exc
         # _dashboard_data already yields plain JSON types in DashboardSerializer's shape (a
         # test holds it to the serializer); running ~500 cells through nested serializer
         # fields again cost more than all the queries.

@@ -32,8 +32,16 @@ Key = Hashable
 Relation = tuple[Key, tuple[Key, ...]]  # parent = sum of children
 
 
-class FiguresInconsistent(ValueError):
+class DisclosureUnsafe(Exception):
+    """The report cannot be published safely: nothing is shown rather than a pinned `*`."""
+
+
+class FiguresInconsistent(DisclosureUnsafe, ValueError):
     """The counts break a sum they must keep (a rollup bug): nothing is published unaudited."""
+
+
+class NothingToWithhold(DisclosureUnsafe):
+    """A `*` is pinned by sums of other `*`s and zeros alone: no rounded figure to withhold."""
 
 
 @dataclass(frozen=True)
@@ -259,8 +267,8 @@ class _Audit:
             chosen: set[int] = set()
             for i in weak:
                 options = self._options(i)
-                if not options:  # cannot happen with a consistent input
-                    raise RuntimeError("secondary suppression found nothing to withhold")
+                if not options:  # seen on some inputs: refuse to publish, never a 500
+                    raise NothingToWithhold("secondary suppression found nothing to withhold")
                 if not chosen.isdisjoint(options):
                     continue  # already freed this round, perhaps: the next audit says
                 # The first option (in priority order) that frees this `*` within its own

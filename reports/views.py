@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from reports import boardpack, charts, exports
 from reports.periods import PeriodInvalid, financial_year_of, period_parse, quarter_parse
+from reports.protection import DisclosureUnsafe
 from reports.selectors import (
     ReportNotFound,
     ReportScope,
@@ -31,6 +32,12 @@ from workflow.errors import NotPermitted
 View = Callable[..., HttpResponse]
 
 
+UNSAFE = (
+    "These figures cannot be shown without risking that a small number could be worked out. "
+    "Choose a longer period or all of your organisations."
+)
+
+
 def _guarded(view: View) -> View:
     """Sign-in required; domain refusals become 403 / 404 pages; bad periods a 400."""
 
@@ -44,6 +51,10 @@ def _guarded(view: View) -> View:
             raise Http404(str(exc)) from exc
         except PeriodInvalid as exc:
             return render(request, "reports/bad_period.html", {"error": str(exc)}, status=400)
+        except DisclosureUnsafe:
+            # Nothing published rather than a figure that could single a reporter out.
+            context = {"error": UNSAFE, "title": "These figures are withheld"}
+            return render(request, "reports/bad_period.html", context, status=409)
 
     return require_GET(login_required(wrapper))
 

@@ -156,3 +156,43 @@ def test_the_spc_limits_and_flags_come_from_the_months_as_shown(org):
     assert d.trend.mean == pytest.approx((4 + 11 * 20) / 12)
     assert d.tables["trend"].rows[0].cells[1] == "Not assessed (withheld month)"
     assert not d.trend.points[0].rules
+
+
+# --- a report that cannot be made safe is not published (never a 500) ---------------------
+
+
+def test_a_star_pinned_by_stars_alone_is_refused_not_published():
+    # given a total of `*` over seven parts of `*`: the total can only be 7, each part 1,
+    # and there is no rounded figure to withhold instead
+    from reports.disclosure import Disclosure
+    from reports.protection import NothingToWithhold, protect
+
+    parts = {f"p{i}": 1 for i in range(7)}
+    with pytest.raises(NothingToWithhold):
+        protect({"total": 7, **parts}, [("total", tuple(parts))], Disclosure())
+
+
+def test_an_unsafe_report_is_a_clear_refusal_on_the_page_and_in_the_api(
+    client, dataset, committee, monkeypatch
+):
+    # given figures the auditor cannot make safe (as the case above, on a member's family)
+    from django.core.cache import cache
+
+    from reports import family
+    from reports.protection import NothingToWithhold
+
+    def unsafe(*args, **kwargs):
+        raise NothingToWithhold("secondary suppression found nothing to withhold")
+
+    monkeypatch.setattr(family, "protect", unsafe)
+    monkeypatch.setattr(family, "withhold", unsafe)
+    cache.clear()  # (and the process's own memo of audits, if any)
+    for memo in [v for v in vars(family).values() if hasattr(v, "cache_clear")]:
+        memo.cache_clear()
+    client.force_login(committee)
+    # when the member opens the dashboard and the API
+    page = client.get("/reports/?period=year&year=2024")
+    api = client.get("/api/v1/reports/dashboard/?period=year&year=2024")
+    # then neither is a 500, and each says why nothing is shown
+    assert page.status_code == 409 and "cannot be shown" in page.content.decode()
+    assert api.status_code == 409 and "cannot be shown" in api.json()["detail"]
