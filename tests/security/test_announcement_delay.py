@@ -326,6 +326,8 @@ def test_with_the_broker_down_the_sweeper_still_announces_it_after_the_delay(
         if os.environ.get("SPEAKUP_REQUIRE_SERVICES") == "1":
             raise RuntimeError("Redis is required for this test")
         pytest.skip("needs Redis (the broker that is then made unreachable)")
+    # (a delay of at least 5 minutes, so that the sweep at 3 minutes is surely inside it)
+    settings.SPEAKUP_ANONYMOUS_NOTIFY_DELAY = (300, 600)
     # Given the broker unreachable (a closed port) when an anonymous concern is raised
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
