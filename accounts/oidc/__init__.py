@@ -233,7 +233,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         from accounts.models import SecurityEvent
 
         reason = str(exception) if isinstance(exception, OAuth2Error) else str(error or "error")
-        logger.warning("Provider sign-in refused (%s): %s", provider.id, reason)
+        # The log names the error's kind only: a provider's message can quote what it was sent.
+        kind = type(exception).__name__ if exception is not None else str(error or "error")
+        logger.warning("Provider sign-in refused (%s): %s", provider.id, kind)
         services.security_event_record(
             kind=SecurityEvent.Kind.SIGN_IN_FAILED,
             detail=f"oidc:{getattr(provider, 'sub_id', provider.id)}: {reason}",

@@ -21,7 +21,8 @@ from tests.accounts.conftest import MFA
 from tests.factories import make_user, totp_code
 from tests.idp.server import idp  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.django_db
+# One xdist worker runs them all: they share the one identity provider process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("idp")]
 
 START = "/accounts/oidc/testidp/login/"
 
