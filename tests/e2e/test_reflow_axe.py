@@ -68,6 +68,7 @@ def _pages(world) -> dict[str, list[str]]:
 
 
 def _problems(page, width: int) -> list[str]:
+    page.wait_for_load_state()
     found = []
     overflow = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -125,10 +126,12 @@ def test_error_states_reflow_and_pass_axe(browser_page, world, live_server):
         # the raise form sent empty, and a wrong receipt code
         _visit(browser_page, "/raise/")
         browser_page.get_by_role("button", name="Send my concern").click()
+        browser_page.wait_for_selector(".nhsuk-error-summary")
         problems += [f"{width}px raise errors: {p}" for p in _problems(browser_page, width)]
         _visit(browser_page, "/receipt/")
         browser_page.get_by_label("Your receipt code").fill("0000-0000-0000-0000-0000")
         browser_page.get_by_role("button", name="Continue").click()
+        browser_page.wait_for_selector(".nhsuk-error-summary, .nhsuk-error-message")
         problems += [f"{width}px receipt error: {p}" for p in _problems(browser_page, width)]
     assert not problems, "\n".join(problems)
 
