@@ -14,7 +14,7 @@ from accounts import context, services
 from accounts.models import SecurityEvent
 from accounts.policies import is_staff_member, mfa_required
 from accounts.receivers import MFA_OK, SEEN_AT, SIGNED_IN_AT
-from config import policies
+from config import rules
 
 
 class SessionLimitsMiddleware:
@@ -36,7 +36,7 @@ class SessionLimitsMiddleware:
 
     def _limit(self, request: HttpRequest, user: object) -> None:
         session = request.session
-        policy = policies.sessions()
+        policy = rules.sessions()
         now = int(time.time())
         signed_in = session.get(SIGNED_IN_AT)
         seen = session.get(SEEN_AT)

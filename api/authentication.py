@@ -22,7 +22,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from config import policies
+from config import rules
 from config.db import columns_of, model_from_row
 from workflow.models import Case
 from workflow.policies import ReceiptHolder
@@ -49,7 +49,7 @@ def receipt_token_issue(*, case: Case) -> str:
 
 def receipt_token_read(token: str) -> ReceiptSession:
     """The session behind a token; AuthenticationFailed if forged, altered or expired."""
-    max_age = dt.timedelta(minutes=policies.receipts().session_minutes)
+    max_age = dt.timedelta(minutes=rules.receipts().session_minutes)
     try:
         data = _signer().unsign_object(token.removeprefix(PREFIX), max_age=max_age)
     except signing.SignatureExpired as exc:

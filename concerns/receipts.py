@@ -22,21 +22,21 @@ import secrets
 
 from django.conf import settings
 
-from config import policies
+from config import rules
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
 
 
 def _check_characters(random_part: str) -> str:
-    policy = policies.receipts()
+    policy = rules.receipts()
     key = hmac.new(settings.SPEAKUP_PEPPER.encode(), b"receipt-check", "sha256").digest()
     mac = int.from_bytes(hmac.new(key, random_part.encode(), "sha256").digest()[:8], "big")
     return "".join(ALPHABET[(mac >> (5 * i)) & 31] for i in range(policy.check_length))
 
 
 def receipt_generate() -> str:
-    policy = policies.receipts()
+    policy = rules.receipts()
     raw = "".join(secrets.choice(ALPHABET) for _ in range(policy.length))
     raw += _check_characters(raw)
     return "-".join(raw[i : i + policy.group] for i in range(0, len(raw), policy.group))
@@ -46,7 +46,7 @@ def receipt_normalise(code: str) -> str | None:
     """Accept what a person types: any case, spaces or dashes, O for 0 and so on."""
     if not isinstance(code, str) or len(code) > 200:
         return None
-    policy = policies.receipts()
+    policy = rules.receipts()
     cleaned = "".join(ch for ch in code.upper() if ch.isalnum()).translate(_READ_AS)
     if len(cleaned) not in {policy.length, policy.length + policy.check_length}:
         return None  # a code with its check, or one issued before checks existed
@@ -59,7 +59,7 @@ def receipt_precheck(code: str) -> bool:
     """True if ``code`` carries a valid check: this service issued it (or, once in about a
     million, a guess was lucky). Costs one HMAC: no scrypt, no database."""
     normalised = receipt_normalise(code)
-    length = policies.receipts().length
+    length = rules.receipts().length
     if normalised is None or len(normalised) == length:
         return False
     return hmac.compare_digest(normalised[length:], _check_characters(normalised[:length]))
@@ -71,14 +71,14 @@ def receipt_worth_checking(code: str) -> bool:
     normalised = receipt_normalise(code)
     if normalised is None:
         return False
-    return len(normalised) == policies.receipts().length or receipt_precheck(code)
+    return len(normalised) == rules.receipts().length or receipt_precheck(code)
 
 
 def receipt_hash(code: str) -> str | None:
     normalised = receipt_normalise(code)
     if normalised is None:
         return None
-    policy = policies.receipts()
+    policy = rules.receipts()
     digest = hashlib.scrypt(
         normalised.encode(),
         salt=hmac.new(settings.SPEAKUP_PEPPER.encode(), b"receipt", "sha256").digest(),

@@ -18,7 +18,8 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
 
-from config.policies import (
+from config.proxies import parse_networks as _parse_networks
+from config.rules import (
     AttachmentPolicy,
     DisclosurePolicy,
     ReceiptPolicy,
@@ -26,9 +27,8 @@ from config.policies import (
     SessionPolicy,
     TimelinessPolicy,
 )
-from config.proxies import parse_networks as _parse_networks
 from ops.logs import logging_config
-from ops.policies import HealthPolicy, MetricsPolicy
+from ops.rules import HealthPolicy, MetricsPolicy
 from ops.sentry import init_from_env as init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from concerns.roles import Role
-from config import policies
+from config import rules
 from notifications import selectors, services
 from notifications.models import DueNotice, Topic
 from notifications.services import Pending
@@ -51,7 +51,7 @@ def reminders_record(*, now: dt.datetime | None = None) -> int:
     """Remind the assigned guardian (or the organisation's guardians if nobody is assigned)
     when acknowledgement or feedback falls due within the reminder window."""
     now = now or timezone.now()
-    horizon = timeliness.add_working_days(now, policies.timeliness().reminder_working_days)
+    horizon = timeliness.add_working_days(now, rules.timeliness().reminder_working_days)
     sent = 0
     for case in _without_notice(
         selectors.cases_due_before(moment=horizon), DueNotice.Kind.REMINDER

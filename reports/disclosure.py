@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from config import policies
+from config import rules
 
 SUPPRESSED = "*"
 WITHHELD = "x"  # secondary suppression: above 7, withheld so that no `*` can be worked out
@@ -60,7 +60,7 @@ class Disclosure:
 
     @classmethod
     def current(cls) -> Disclosure:
-        policy = policies.disclosure()
+        policy = rules.disclosure()
         return cls(suppress_up_to=policy.suppress_up_to, round_to=policy.round_to)
 
     def is_small(self, n: int) -> bool:

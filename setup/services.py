@@ -23,7 +23,7 @@ from accounts.models import SecurityEvent
 from accounts.policies import CASE_ROLES, may_change_roles
 from concerns.models import Category, Department, Membership, Organisation
 from concerns.roles import Role
-from config.policies import RetentionPolicy
+from config.rules import RetentionPolicy
 from setup.models import CategoryWording, RetentionSetting
 
 Kind = SecurityEvent.Kind

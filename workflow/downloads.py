@@ -7,7 +7,7 @@ import mimetypes
 
 from django.http import FileResponse, Http404
 
-from config import policies as config_policies
+from config import rules as config_rules
 from workflow.models import Case
 
 
@@ -17,7 +17,7 @@ def attachment_response(case: Case, attachment_id: int) -> FileResponse:
     attachment = case.concern.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("Attachment not found.")
-    allowed = config_policies.attachments().allowed_types
+    allowed = config_rules.attachments().allowed_types
     content_type = (
         attachment.content_type
         if attachment.content_type in allowed

@@ -24,7 +24,7 @@ from concerns.models import (
     Route,
 )
 from concerns.selectors import category_list, organisation_list
-from config import policies
+from config import rules
 from workflow.models import DetrimentAnswer, SpeakUpAgain
 from workflow.services import NewAttachment
 
@@ -174,7 +174,7 @@ def _magic_ok(head: bytes, extension: str, magics: tuple[bytes, ...]) -> bool:
 
 def attachment_check(upload: UploadedFile) -> NewAttachment:
     """One uploaded file -> NewAttachment, or a ValidationError saying what is wrong."""
-    policy = policies.attachments()
+    policy = rules.attachments()
     name = os.path.basename((upload.name or "").replace("\\", "/"))[:200] or "attachment"
     extension = os.path.splitext(name)[1].lower()
     allowed = {ext: t for ext, t in FILE_TYPES.items() if t[0] in policy.allowed_types}
@@ -326,7 +326,7 @@ class RaiseConcernForm(NhsForm):
 
     def clean_attachments(self) -> list[NewAttachment]:
         files = self.cleaned_data.get("attachments") or []
-        policy = policies.attachments()
+        policy = rules.attachments()
         if len(files) > policy.max_files:
             raise forms.ValidationError(
                 f"You can attach up to {policy.max_files} files. Remove "

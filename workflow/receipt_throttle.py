@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from concerns.receipts import receipt_precheck, receipt_worth_checking
-from config import policies
+from config import rules
 from config.proxies import client_address as _client_address
 from workflow import selectors
 from workflow.models import Case
@@ -67,7 +67,7 @@ def _bump(key: str, seconds: int) -> int:
 
 def receipt_attempt(request: HttpRequest, *, code: str = "") -> Verdict:
     """Count an attempt to use a receipt code and say whether it may be checked."""
-    policy = policies.receipts()
+    policy = rules.receipts()
     verdict = Verdict.ALLOWED
     if _bump(client_key(request), HOUR) > policy.attempts_per_client_per_hour:
         # Refused attempts do not count globally, so one client cannot lock everyone out.
@@ -98,5 +98,5 @@ def receipt_sign_in(request: HttpRequest, *, code: str) -> ReceiptCheck:
 
 def anonymous_raise_allowed(request: HttpRequest) -> bool:
     """Count an anonymous concern from this client; False once over the hourly limit."""
-    limit = policies.receipts().anonymous_raises_per_client_per_hour
+    limit = rules.receipts().anonymous_raises_per_client_per_hour
     return _bump(client_key(request, "anonymous-raise"), HOUR) <= limit

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from concerns.models import Attachment, Concern
-from config import policies as config_policies
+from config import rules as config_rules
 from workflow.events import case_event_record, case_log_reseal, case_log_verify
 from workflow.models import (
     Case,
@@ -41,7 +41,7 @@ ENDED_STATES = (Status.CLOSED, Status.REFERRED, Status.WITHDRAWN)
 
 def retention_cutoff(now: dt.datetime) -> dt.datetime | None:
     """Cases that ended before this have had their time; None when content is kept."""
-    months = config_policies.retention().months_after_end
+    months = config_rules.retention().months_after_end
     if months is None:
         return None
     local = timezone.localtime(now)

@@ -29,7 +29,7 @@ from concerns.models import (
     Route,
 )
 from concerns.receipts import receipt_generate, receipt_hash
-from config import policies as config_policies
+from config import rules as config_rules
 from workflow import policies, timeliness
 from workflow.errors import (
     CaseChanged,
@@ -85,7 +85,7 @@ def _require_text(value: str, what: str) -> None:
 
 
 def _check_attachments(attachments: Sequence[NewAttachment]) -> None:
-    policy = config_policies.attachments()
+    policy = config_rules.attachments()
     if len(attachments) > policy.max_files:
         raise InvalidInput(f"Attach at most {policy.max_files} files.")
     for a in attachments:

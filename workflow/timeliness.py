@@ -14,7 +14,7 @@ import holidays
 from django.db.models import Q
 from django.utils import timezone
 
-from config import policies
+from config import rules
 
 
 @functools.cache
@@ -23,7 +23,7 @@ def _bank_holidays(country: str, subdivision: str, year: int) -> frozenset[dt.da
 
 
 def is_working_day(day: dt.date) -> bool:
-    policy = policies.timeliness()
+    policy = rules.timeliness()
     if day.weekday() >= 5:
         return False
     return day not in _bank_holidays(policy.holiday_country, policy.holiday_subdivision, day.year)
@@ -56,11 +56,11 @@ def add_months(start: dt.datetime, months: int) -> dt.datetime:
 
 
 def acknowledge_due(raised_at: dt.datetime) -> dt.datetime:
-    return add_working_days(raised_at, policies.timeliness().acknowledge_working_days)
+    return add_working_days(raised_at, rules.timeliness().acknowledge_working_days)
 
 
 def feedback_due(acknowledged_at: dt.datetime) -> dt.datetime:
-    return add_months(acknowledged_at, policies.timeliness().feedback_months)
+    return add_months(acknowledged_at, rules.timeliness().feedback_months)
 
 
 # Database filters on Case (stored ``due_at``), so queues and sweeps never loop in Python.

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from concerns.roles import Role, has_role, is_committee, is_guardian, is_lead_guardian
-from config import policies
+from config import rules
 
 
 @require_safe
@@ -39,5 +39,5 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pages/privacy.html",
-        {"retention": policies.retention(), "receipts": policies.receipts()},
+        {"retention": rules.retention(), "receipts": rules.receipts()},
     )

@@ -26,9 +26,8 @@ from django.views.decorators.http import require_POST, require_safe
 from concerns.crypto import encrypt_bytes, fernet
 from concerns.models import Route
 from concerns.receipts import receipt_normalise
-from config import policies
-from workflow import policies as policies_
-from workflow import selectors, services
+from config import rules
+from workflow import policies, selectors, services
 from workflow.downloads import attachment_response
 from workflow.errors import CaseError, CaseNotFound
 from workflow.forms_reporter import (
@@ -46,7 +45,7 @@ from workflow.socket_tokens import socket_path_for
 from workflow.standing import concern_standing
 
 RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
-HOLDER = policies_.RECEIPT_SESSION_KEY
+HOLDER = policies.RECEIPT_SESSION_KEY
 RECEIPT_DISPLAY_SECONDS = 15 * 60
 
 
@@ -54,7 +53,7 @@ RECEIPT_DISPLAY_SECONDS = 15 * 60
 
 
 def start(request: HttpRequest) -> HttpResponse:
-    return render(request, "workflow/start.html", {"timeliness": policies.timeliness()})
+    return render(request, "workflow/start.html", {"timeliness": rules.timeliness()})
 
 
 TOO_MANY_ANONYMOUS = (
@@ -95,7 +94,7 @@ def raise_concern(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "login_next": f"{reverse('login')}?next={reverse('raise')}",
-            "timeliness": policies.timeliness(),
+            "timeliness": rules.timeliness(),
         },
         status=status,
     )
@@ -153,7 +152,7 @@ def _receipt_page(
             "code": code,
             "reference": reference,
             "saved_error": error,
-            "timeliness": policies.timeliness(),
+            "timeliness": rules.timeliness(),
         },
         status=400 if error else 200,
     )
@@ -172,7 +171,7 @@ def _receipt_keep(request: HttpRequest) -> HttpResponse:
     normalised = receipt_normalise(request.POST.get("code", ""))
     if normalised is None:
         return _receipt_page(request, None, None)
-    group = policies.receipts().group
+    group = rules.receipts().group
     code = "-".join(normalised[i : i + group] for i in range(0, len(normalised), group))
     if request.POST.get("action") == "download":
         url = request.build_absolute_uri(reverse("receipt"))
@@ -199,7 +198,7 @@ def raise_sent(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "workflow/reporter/sent.html",
-        {"case": case, "timeliness": policies.timeliness()},
+        {"case": case, "timeliness": rules.timeliness()},
     )
 
 
@@ -226,12 +225,12 @@ def receipt_enter(request: HttpRequest) -> HttpResponse:
                 "There have been too many attempts to use a receipt code. "
                 "Wait an hour, then try again.",
             )
-    context = {"form": form, "session_minutes": policies.receipts().session_minutes}
+    context = {"form": form, "session_minutes": rules.receipts().session_minutes}
     return render(request, "workflow/reporter/receipt_enter.html", context, status=status)
 
 
 def _receipt_sign_in(request: HttpRequest, case: Case) -> HttpResponse:
-    minutes = policies.receipts().session_minutes
+    minutes = rules.receipts().session_minutes
     request.session.cycle_key()  # a new session id, so a planted one cannot ride along
     request.session[HOLDER] = {"concern": case.concern_id, "until": time.time() + minutes * 60}
     if not request.user.is_authenticated:
@@ -249,7 +248,7 @@ def receipt_sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def _holder(request: HttpRequest) -> ReceiptHolder | None:
-    holder = policies_.receipt_holder_from_session(request.session)
+    holder = policies.receipt_holder_from_session(request.session)
     if holder is None:
         request.session.pop(HOLDER, None)
     return holder
@@ -342,7 +341,7 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "again_form": forms.get("again_form") or SpeakUpAgainForm(),
         "detriment_form": forms.get("detriment_form") or DetrimentForm(),
-        "timeliness": policies.timeliness(),
+        "timeliness": rules.timeliness(),
     }
     bad = any(f.errors for f in forms.values())
     return render(request, "workflow/reporter/concern.html", context, status=400 if bad else 200)

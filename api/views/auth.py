@@ -36,7 +36,7 @@ from api.serializers.auth import (
     TokenOut,
 )
 from api.throttles import TokenSignInThrottle
-from config import policies
+from config import rules
 from workflow.receipt_throttle import Verdict, receipt_sign_in
 
 REFUSED = "Unable to sign in with those details."
@@ -195,6 +195,6 @@ class ReceiptSessionView(APIView):
         out = {
             "token": receipt_token_issue(case=case),
             "reference": case.reference,
-            "expires_in": policies.receipts().session_minutes * 60,
+            "expires_in": rules.receipts().session_minutes * 60,
         }
         return Response(ReceiptSessionOut(out).data, status=201)

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import SecurityEvent, SignedInSession
 from accounts.services import token_issue
 from concerns.roles import Role
-from config.policies import SessionPolicy
+from config.rules import SessionPolicy
 from tests.accounts.conftest import post_password, sign_in
 from tests.factories import make_user
 

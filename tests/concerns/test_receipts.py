@@ -89,7 +89,7 @@ def test_the_hash_uses_the_configured_work_factor(settings):
 
 
 def test_production_strength_is_the_default():
-    from config.policies import ReceiptPolicy
+    from config.rules import ReceiptPolicy
 
     assert ReceiptPolicy().scrypt_n >= 2**14
     assert ReceiptPolicy().length * 5 >= 80

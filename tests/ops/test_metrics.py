@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from concerns.roles import Role
 from notifications.models import Channel, Delivery, Topic
-from ops.policies import MetricsPolicy
+from ops.rules import MetricsPolicy
 from tests.factories import make_user, raise_concern
 from workflow.models import Case
 

@@ -82,7 +82,7 @@ def test_any_policy_never_shows_a_suppressible_count(suppress_up_to, round_to, n
 
 
 def test_policy_comes_from_settings(settings):
-    from config.policies import DisclosurePolicy
+    from config.rules import DisclosurePolicy
 
     settings.SPEAKUP_DISCLOSURE = DisclosurePolicy(suppress_up_to=10, round_to=10)
     rule = Disclosure.current()

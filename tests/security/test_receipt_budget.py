@@ -20,8 +20,8 @@ from rest_framework.test import APIClient
 
 from concerns import receipts
 from concerns.models import Concern
-from config.policies import ReceiptPolicy
 from config.proxies import client_address, parse_networks
+from config.rules import ReceiptPolicy
 from tests.factories import raise_concern
 
 pytestmark = pytest.mark.django_db

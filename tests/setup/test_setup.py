@@ -13,7 +13,7 @@ from django.test import Client
 from accounts.models import SecurityEvent
 from concerns.models import Category, Department, Organisation
 from concerns.roles import Role
-from config import policies
+from config import rules
 from setup import services
 from tests.factories import make_user, raise_concern
 
@@ -251,13 +251,13 @@ def test_a_concern_keeps_the_wording_it_was_raised_under(admin_client, org):
 
 
 def test_the_retention_period_set_here_overrides_the_environment(admin_client, settings):
-    assert policies.retention() == settings.SPEAKUP_RETENTION
+    assert rules.retention() == settings.SPEAKUP_RETENTION
     admin_client.post("/setup/retention/", {"months_after_end": "24"})
-    assert policies.retention().months_after_end == 24
+    assert rules.retention().months_after_end == 24
     admin_client.post("/setup/retention/", {"keep_for_ever": "on"})
-    assert policies.retention().months_after_end is None
+    assert rules.retention().months_after_end is None
     bad = admin_client.post("/setup/retention/", {"months_after_end": "-3"})
-    assert bad.status_code == 200 and policies.retention().months_after_end is None
+    assert bad.status_code == 200 and rules.retention().months_after_end is None
     empty = admin_client.post("/setup/retention/", {})
     assert "Enter a number of months" in empty.content.decode()
     details = [e.detail for e in events("config_changed")]

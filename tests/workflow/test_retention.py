@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from concerns.models import Attachment, Concern
-from config.policies import RetentionPolicy
+from config.rules import RetentionPolicy
 from notifications import tasks
 from notifications.models import Delivery
 from notifications.schedule import BEAT_SCHEDULE

@@ -1,4 +1,4 @@
-"""Typed, frozen policy objects.
+"""Typed, frozen settings: the rules the product runs by (timeliness, disclosure, receipts …).
 
 Settings hold instances of these; code asks for them through the accessors below at call
 time (never at import time), so tests can override them with ``override_settings``.

@@ -1,4 +1,4 @@
-"""Typed, frozen operations policies (settings hold instances; read at call time)."""
+"""Typed, frozen operations settings (settings hold instances; read at call time)."""
 
 from __future__ import annotations
 
