@@ -214,7 +214,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "landing"  # each role's own workspace (workflow.views_pages)
+LOGIN_REDIRECT_URL = "landing"  # each role's own workspace (workflow.pages.views)
 LOGOUT_REDIRECT_URL = "home"
 
 # (h15's adapter, extended by issue 18 with the provider's MFA and sign-out: accounts/oidc.)

@@ -30,9 +30,9 @@ from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
 
 from tests.security.world import ROLES, World, build_world, client_for, row_counts
-from workflow import forms_guardian as gf
-from workflow import forms_reporter as fr
 from workflow import policies
+from workflow.pages.guardian import forms as gf
+from workflow.pages.reporter import forms as fr
 
 pytestmark = pytest.mark.django_db
 

@@ -30,11 +30,11 @@ from django.views.decorators.http import require_POST, require_safe
 from concerns.models import Category, Organisation, Route
 from concerns.roles import is_guardian, is_lead_guardian
 from concerns.selectors import organisation_ids_for_user
-from workflow import forms_guardian as gf
 from workflow import policies, selectors, services
-from workflow.downloads import attachment_response
 from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
 from workflow.models import Case, CaseEvent, Side, Status
+from workflow.pages.downloads import attachment_response
+from workflow.pages.guardian import forms as gf
 
 # The queue's "due soon" window, the same as selectors' ``due=soon`` filter.
 SOON_DAYS = 3

@@ -4,7 +4,7 @@ through the session."""
 
 from django.urls import path
 
-from workflow import views_reporter as views
+from workflow.pages.reporter import views
 
 urlpatterns = [
     path("", views.start, name="home"),

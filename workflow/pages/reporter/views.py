@@ -28,9 +28,10 @@ from concerns.models import Route
 from concerns.receipts import receipt_normalise
 from config import rules
 from workflow import policies, selectors, services
-from workflow.downloads import attachment_response
 from workflow.errors import CaseError, CaseNotFound
-from workflow.forms_reporter import (
+from workflow.models import Case, MessageKind, Status
+from workflow.pages.downloads import attachment_response
+from workflow.pages.reporter.forms import (
     DetrimentForm,
     RaiseConcernForm,
     ReceiptForm,
@@ -38,7 +39,6 @@ from workflow.forms_reporter import (
     SpeakUpAgainForm,
     WithdrawForm,
 )
-from workflow.models import Case, MessageKind, Status
 from workflow.policies import Actor, ReceiptHolder
 from workflow.receipt_throttle import Verdict, anonymous_raise_allowed, receipt_sign_in
 from workflow.socket_tokens import socket_path_for

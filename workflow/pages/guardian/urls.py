@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow import views_guardian as views
+from workflow.pages.guardian import views
 
 app_name = "cases"
 

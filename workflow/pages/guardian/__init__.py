@@ -1,0 +1,1 @@
+"""The guardian's workspace: the queue, a case, the workload."""

@@ -1,0 +1,1 @@
+"""The reporter's pages: raise a concern, the receipt, my concerns and the conversation."""
