@@ -1,3 +1,8 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
 class CaseError(Exception):
     """A request about a case that cannot be carried out; the message is safe to show."""
 
@@ -24,8 +29,21 @@ class CaseChanged(CaseError):
 
 
 class InvalidInput(TransitionRefused):
-    """Input a form or serializer should have caught (a blank text, an unknown choice).
+    """Input the service refuses: a blank text, an unknown choice, a rule of raising.
 
     A subclass of TransitionRefused so existing handlers answer 4xx, never 500; handlers
-    that know it may answer 400.
+    that know it may answer 400. ``problems`` names the input each message is about ("" for
+    none), so a page can show it on its field and the API name the field in its 400.
     """
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.problems: dict[str, str] = {field: message}
+
+    @classmethod
+    def of(cls, problems: Mapping[str, str]) -> InvalidInput:
+        """Several problems at once (a form shows them all, not one per try)."""
+        field, message = next(iter(problems.items()))
+        error = cls(message, field=field)
+        error.problems = dict(problems)
+        return error
