@@ -48,7 +48,7 @@ from accounts.services import token_issue
 from concerns.models import Category
 from concerns.roles import Role
 from concerns.services import organisation_create, user_create
-from workflow import services
+from workflow.services import handling, raising
 
 # Seeding is not what is measured: a cheap receipt hash here keeps it quick.
 settings.SPEAKUP_RECEIPTS = replace(settings.SPEAKUP_RECEIPTS, scrypt_n=2**10)
@@ -66,16 +66,19 @@ from django.db import transaction
 with transaction.atomic():
   for i in range({n}):
       route = rng.choice(["anonymous", "anonymous", "confidential", "open"])
-      raised = services.concern_raise(
+      concern = raising.NewConcern(
           organisation=org if i % 5 else other,
           categories=rng.sample(categories, 2),
           description="Seeded concern %d: the rota leaves learners unsupervised." % i,
           route=route,
-          reporter_role="learner",
-          reporter=None if route == "anonymous" else reporter,
+          reporter_name="Bench Reporter",
+          reporter_contact="bench@example.nhs.uk",
+      )
+      raised = raising.concern_raise(
+          concern=concern, reporter=None if route == "anonymous" else reporter
       )
       if i % 2 and raised.case.organisation_id == org.pk:
-          services.case_assign(case=raised.case, guardian=guardian, actor=lead)
+          handling.case_assign(case=raised.case, guardian=guardian, actor=lead)
 print(json.dumps({{
     "lead": token_issue(user=lead)[1],
     "reporter": token_issue(user=reporter)[1],

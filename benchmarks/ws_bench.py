@@ -70,7 +70,7 @@ def make_guardians(n: int):
     from django.contrib.sessions.backends.db import SessionStore
 
     from concerns.models import Category, Membership, Organisation
-    from workflow import services
+    from workflow.services import raising
 
     org, _ = Organisation.objects.get_or_create(code="BENCH", defaults={"name": "Bench Trust"})
     group, _ = Group.objects.get_or_create(name="guardian")
@@ -92,12 +92,13 @@ def make_guardians(n: int):
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)
-    raised = services.concern_raise(
-        organisation=org,
-        categories=[Category.objects.get(slug="other")],
-        description="Benchmark concern",
-        route="anonymous",
-        reporter_role="learner",
+    raised = raising.concern_raise(
+        concern=raising.NewConcern(
+            organisation=org,
+            categories=[Category.objects.get(slug="other")],
+            description="Benchmark concern",
+            route="anonymous",
+        )
     )
     return lead, raised.case, sessions
 
@@ -161,7 +162,7 @@ async def run(lead, case, sessions, server_pids: list[int]) -> dict:
     from asgiref.sync import sync_to_async
     from django.db import transaction
 
-    from workflow import services
+    from workflow.services import handling
 
     arrivals: dict[int, list[float]] = {}
 
@@ -183,7 +184,7 @@ async def run(lead, case, sessions, server_pids: list[int]) -> dict:
         with transaction.atomic():
             # Registered first, so it runs before the event's own post-commit hook.
             transaction.on_commit(lambda: committed.append(time.perf_counter()))
-            services.case_note_add(case=case, actor=lead, body="benchmark")
+            handling.case_note_add(case=case, actor=lead, body="benchmark")
         event_id = case.events.order_by("-seq").values_list("pk", flat=True).first()
         return event_id, committed[0]
 

@@ -21,9 +21,9 @@ from config import rules
 from notifications import selectors, services
 from notifications.models import DueNotice, Topic
 from notifications.services import Pending
-from workflow import services as workflow_services
 from workflow import timeliness
 from workflow.models import Case, EventKind
+from workflow.services import notices
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def reminders_record(*, now: dt.datetime | None = None) -> int:
             case=case,
             kind=DueNotice.Kind.REMINDER,
             due_at=case.due_at,
-            record=lambda c=case: workflow_services.case_due_notice_record(
+            record=lambda c=case: notices.case_due_notice_record(
                 case=c, kind=EventKind.REMINDER, due_kind=c.due_kind, due_at=c.due_at
             ),
         )
@@ -76,7 +76,7 @@ def escalations_record(*, now: dt.datetime | None = None) -> int:
             case=case,
             kind=DueNotice.Kind.ESCALATION,
             due_at=case.due_at,
-            record=lambda c=case: workflow_services.case_due_notice_record(
+            record=lambda c=case: notices.case_due_notice_record(
                 case=c, kind=EventKind.ESCALATION, due_kind=c.due_kind, due_at=c.due_at
             ),
         )
@@ -109,7 +109,7 @@ def follow_ups_record(*, now: dt.datetime | None = None) -> int:
                         due_at=earlier,
                         defaults={"sent": False},
                     )
-                workflow_services.case_follow_up_ask(case=c, months=m)
+                notices.case_follow_up_ask(case=c, months=m)
 
             asked += _once(case=case, kind=kind, due_at=due_at, record=record)
     return asked

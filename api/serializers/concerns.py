@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.fields import Lookup, ManyLookup, SlugList, Text
-from concerns.models import ProfessionalGroup, RaisedElsewhere, ReporterRole, Route
+from concerns.models import Department, ProfessionalGroup, RaisedElsewhere, ReporterRole, Route
 from concerns.selectors import (
     categories_active_by_slug,
     category_list,
@@ -53,17 +53,27 @@ class ConcernRaiseIn(serializers.Serializer):
     )
     department = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     outcome_hoped = Text(max_length=MAX_TEXT, required=False, allow_blank=True)
+    reporter_name = Text(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Open and confidential only; the account's name if left out.",
+    )
+    reporter_contact = Text(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Open and confidential only: an email address or phone number; the "
+        "account's email if left out.",
+    )
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        department_id = attrs.pop("department", None)
-        if department_id is not None:
-            department = attrs["organisation"].departments.filter(pk=department_id).first()
-            if department is None:
-                raise serializers.ValidationError(
-                    {"department": ["That department is not part of the organisation chosen."]}
-                )
-            attrs["department"] = department
-        return attrs
+    def validate_department(self, value: int) -> Department:
+        """Only that the department exists: whether it belongs to the organisation is the
+        service's rule (workflow.services.raising), as for the page."""
+        department = Department.objects.filter(pk=value).first()
+        if department is None:
+            raise serializers.ValidationError("Choose a department from the list.")
+        return department
 
 
 class ConcernRaisedOut(serializers.Serializer):

@@ -33,11 +33,12 @@ from api.serializers.cases import (
 from api.serializers.concerns import MessageIn
 from api.views._common import REFERENCE
 from concerns.selectors import category_slugs_for_concerns
-from workflow import selectors, services
+from workflow import selectors
 from workflow.models import Case
+from workflow.services import handling, transitions
 
 # Withdrawing is the reporter's, through /concerns/{reference}/withdraw/.
-GUARDIAN_TRANSITIONS = tuple(t for t in services.TRANSITIONS if t != "withdraw")
+GUARDIAN_TRANSITIONS = tuple(t for t in transitions.BY_NAME if t != "withdraw")
 TRANSITION = OpenApiParameter(
     "name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(GUARDIAN_TRANSITIONS)
 )
@@ -104,7 +105,7 @@ def _case(request: Request, reference: str) -> Case:
 
 
 def _detail(case: Case, request: Request) -> dict[str, Any]:
-    available = services.case_available_transitions(case=case, actor=request.user)
+    available = transitions.case_available_transitions(case=case, actor=request.user)
     context = {"available_transitions": [t for t in available if t in GUARDIAN_TRANSITIONS]}
     return CaseDetailOut(case, context=context).data
 
@@ -171,7 +172,7 @@ class CaseAssignView(APIView):
         guardian = selectors.guardians_for_case(case=case).filter(username=username).first()
         if guardian is None:
             raise ValidationError({"guardian": ["No guardian of this organisation has that name."]})
-        case = services.case_assign(
+        case = handling.case_assign(
             case=case,
             guardian=guardian,
             actor=request.user,
@@ -197,15 +198,18 @@ class CaseTransitionView(APIView):
         case = _case(request, reference)
         given = TransitionIn(data=request.data)
         given.is_valid(raise_exception=True)
-        case = services.case_transition(
+        data = given.validated_data
+        case = transitions.case_transition_named(
             case=case,
             name=name,
             actor=request.user,
-            note=given.validated_data.get("note", ""),
-            expected_version=given.validated_data.get("version"),
-            referral_destination=given.validated_data.get("referral_destination", ""),
-            referral_name_shared=given.validated_data.get("referral_name_shared", False),
-            message=given.validated_data.get("message", ""),
+            given=transitions.TransitionInput(
+                note=data.get("note", ""),
+                message=data.get("message", ""),
+                destination=data.get("referral_destination", ""),
+                name_shared=data.get("referral_name_shared", False),
+                expected_version=data.get("version"),
+            ),
         )
         return Response(_detail(case, request))
 
@@ -226,7 +230,7 @@ class CaseMessagesView(APIView):
         case = _case(request, reference)
         given = MessageIn(data=request.data)
         given.is_valid(raise_exception=True)
-        message = services.case_message_send(
+        message = handling.case_message_send(
             case=case, actor=request.user, body=given.validated_data["body"]
         )
         return Response(CaseMessageOut(message, context={"case": case}).data, status=201)
@@ -248,7 +252,7 @@ class CaseNotesView(APIView):
         case = _case(request, reference)
         given = MessageIn(data=request.data)
         given.is_valid(raise_exception=True)
-        note = services.case_note_add(
+        note = handling.case_note_add(
             case=case, actor=request.user, body=given.validated_data["body"]
         )
         return Response(NoteOut(note).data, status=201)
@@ -262,7 +266,7 @@ class CaseOutcomeView(APIView):
         case = _case(request, reference)
         given = OutcomeIn(data=request.data)
         given.is_valid(raise_exception=True)
-        outcome = services.case_outcome_record(
+        outcome = handling.case_outcome_record(
             case=case, actor=request.user, **given.validated_data
         )
         return Response(OutcomeOut(outcome).data)
@@ -279,7 +283,7 @@ class CaseIdentityRevealView(APIView):
         case = _case(request, reference)
         given = RevealIn(data=request.data)
         given.is_valid(raise_exception=True)
-        revealed = services.case_identity_reveal(
+        revealed = handling.case_identity_reveal(
             case=case, actor=request.user, reason=given.validated_data["reason"]
         )
         return Response(RevealOut(revealed).data)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,10 +35,12 @@ from api.serializers.concerns import (
 from api.throttles import AnonymousRaiseThrottle
 from api.views._common import REFERENCE
 from concerns.models import Route
-from workflow import selectors, services
-from workflow.errors import CaseNotFound
+from workflow import selectors
+from workflow.errors import CaseNotFound, InvalidInput
 from workflow.models import Case, EventKind
 from workflow.policies import ReceiptHolder
+from workflow.services import raising, transitions
+from workflow.services import reporter as reporter_actions
 
 RECEIPT_ROUTES = "Concern not found. With a receipt session, use /api/v1/anonymous/concern/."
 
@@ -116,18 +119,35 @@ class ConcernsView(APIView):
     def post(self, request: Request) -> Response:
         given = ConcernRaiseIn(data=request.data)
         given.is_valid(raise_exception=True)
-        data = dict(given.validated_data)
         reporter = _signed_in_user(request)
-        if reporter is not None and data["route"] != Route.ANONYMOUS:
-            data["reporter_name"] = reporter.get_full_name() or reporter.get_username()
-            data["reporter_contact"] = getattr(reporter, "email", "")
-        raised = services.concern_raise(reporter=reporter, **data)
+        data = _with_account_details(dict(given.validated_data), reporter)
+        try:
+            raised = raising.concern_raise(concern=raising.NewConcern(**data), reporter=reporter)
+        except InvalidInput as refusal:
+            raise ValidationError(
+                {field or "non_field_errors": [text] for field, text in refusal.problems.items()}
+            ) from refusal
         out = {
             "reference": raised.case.reference,
             "status": raised.case.status,
             "receipt_code": raised.receipt_code,
         }
         return Response(ConcernRaisedOut(out).data, status=201)
+
+
+def _with_account_details(
+    data: dict[str, Any], reporter: AbstractBaseUser | None
+) -> dict[str, Any]:
+    """An open or confidential concern needs the reporter's name and a contact (the service
+    refuses it without). Through the API they may be left out: they default, here and only
+    here, to the account's name and email, as the page prefills its form with them. An
+    account without an email must give a contact."""
+    if reporter is None or data["route"] == Route.ANONYMOUS:
+        return data
+    full_name = getattr(reporter, "get_full_name", lambda: "")()
+    data.setdefault("reporter_name", full_name or reporter.get_username())
+    data.setdefault("reporter_contact", getattr(reporter, "email", ""))
+    return data
 
 
 # Each action once, for both kinds of route below.
@@ -148,7 +168,7 @@ def _reply(request: Request, reference: str | None) -> Response:
     case = _own_concern(request, reference)
     given = MessageIn(data=request.data)
     given.is_valid(raise_exception=True)
-    message = services.concern_message_reply(
+    message = reporter_actions.concern_message_reply(
         case=case, actor=request.user, body=given.validated_data["body"]
     )
     return Response(ReporterMessageOut(message).data, status=201)
@@ -158,11 +178,8 @@ def _withdraw(request: Request, reference: str | None) -> Response:
     case = _own_concern(request, reference)
     given = WithdrawIn(data=request.data)
     given.is_valid(raise_exception=True)
-    case = services.case_transition(
-        case=case,
-        name="withdraw",
-        actor=request.user,
-        note=given.validated_data.get("reason", ""),
+    case = transitions.case_withdraw(
+        case=case, actor=request.user, reason=given.validated_data.get("reason", "")
     )
     return Response(ConcernRowOut(case).data)
 
@@ -171,7 +188,7 @@ def _feedback(request: Request, reference: str | None) -> Response:
     case = _own_concern(request, reference)
     given = SpeakUpAgainIn(data=request.data)
     given.is_valid(raise_exception=True)
-    answer = services.concern_speak_up_again_answer(
+    answer = reporter_actions.concern_speak_up_again_answer(
         case=case,
         actor=request.user,
         answer=given.validated_data["answer"],

@@ -51,10 +51,10 @@ def test_sign_in_with_a_wrong_password_is_a_json_400(guardian):
 def test_a_token_acts_as_its_own_user_with_their_details(guardian, lead):
     # Given a case assigned to one of two guardians
     from tests.factories import raise_concern
-    from workflow import services
+    from workflow.services import handling
 
     case = raise_concern(guardian.memberships.first().organisation).case
-    services.case_assign(case=case, guardian=guardian, actor=lead)
+    handling.case_assign(case=case, guardian=guardian, actor=lead)
 
     # When each reads, with their own token, the queue of what is assigned to them
     # Then each is the user their token was issued to

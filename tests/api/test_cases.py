@@ -363,9 +363,9 @@ def test_a_guardian_who_left_the_organisation_keeps_only_their_case_in_the_queue
     org, guardian, lead
 ):
     # (the scope's "keeps a case elsewhere" comes with the roles, in the same read)
-    from workflow import services
+    from workflow.services import handling
 
-    theirs = services.case_assign(case=raise_concern(org).case, guardian=guardian, actor=lead)
+    theirs = handling.case_assign(case=raise_concern(org).case, guardian=guardian, actor=lead)
     raise_concern(org)
     client = client_for(guardian)
     assert len(client.get(CASES).json()["results"]) == 2

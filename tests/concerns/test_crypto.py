@@ -16,9 +16,9 @@ from concerns.crypto import encrypted_fields
 from concerns.management.commands.rotate_encryption_keys import models_with_encrypted_fields
 from concerns.models import Attachment, Concern, KeyRotationCheckpoint
 from tests.factories import case_in_state, raise_concern
-from workflow import services
 from workflow.events import case_log_verify
 from workflow.models import CaseEvent
+from workflow.services import handling
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
@@ -102,7 +102,7 @@ def test_encrypted_fields_are_listed_for_rotation():
 @pytest.fixture
 def history(old_key, org, reporter, guardian):
     """Concerns, a conversation, an attachment and events, all written under the OLD key."""
-    from workflow.services import NewAttachment
+    from workflow.services.raising import NewAttachment
 
     raised = raise_concern(
         org,
@@ -112,7 +112,7 @@ def history(old_key, org, reporter, guardian):
         attachments=[NewAttachment("rota.pdf", "application/pdf", b"%PDF-1.4 rota")],
     )
     case = case_in_state(raised.case, "closed", guardian=guardian)
-    services.case_note_add(case=case, actor=guardian, body="Spoke to the matron.")
+    handling.case_note_add(case=case, actor=guardian, body="Spoke to the matron.")
     others = [raise_concern(org, description=f"Concern {i}").concern for i in range(4)]
     return raised.concern, case, others
 

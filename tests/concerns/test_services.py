@@ -13,9 +13,9 @@ from concerns import services as concern_services
 from concerns.models import Attachment, Category, Concern, Membership, Organisation
 from concerns.roles import Role, roles_of
 from tests.factories import DepartmentFactory, OrganisationFactory, category, raise_concern
-from workflow import services
 from workflow.errors import InvalidInput, NotPermitted
 from workflow.models import Case, CaseEvent, DueKind, Status
+from workflow.services import raising
 
 # --- organisations and users ------------------------------------------------------------------
 
@@ -151,7 +151,7 @@ def test_attachments_are_stored_encrypted(org, reporter):
         org,
         route="open",
         reporter=reporter,
-        attachments=[services.NewAttachment("rota.pdf", "application/pdf", b"%PDF-1.7")],
+        attachments=[raising.NewAttachment("rota.pdf", "application/pdf", b"%PDF-1.7")],
     )
     attachment = Attachment.objects.get(concern=raised.concern)
     assert (attachment.filename, bytes(attachment.data), attachment.size) == (
@@ -169,16 +169,16 @@ BAD_INPUT = {
     "blank description": {"description": "   "},
     "no categories": {"categories": ()},
     "executable attachment": {
-        "attachments": [services.NewAttachment("x.exe", "application/x-msdownload", b"MZ")]
+        "attachments": [raising.NewAttachment("x.exe", "application/x-msdownload", b"MZ")]
     },
     "oversized attachment": {
         "attachments": [
-            services.NewAttachment("big.pdf", "application/pdf", b"0" * (10 * 1024 * 1024 + 1))
+            raising.NewAttachment("big.pdf", "application/pdf", b"0" * (10 * 1024 * 1024 + 1))
         ]
     },
     "too many attachments": {
         "attachments": [
-            services.NewAttachment(f"{i}.pdf", "application/pdf", b"%") for i in "123456"
+            raising.NewAttachment(f"{i}.pdf", "application/pdf", b"%") for i in "123456"
         ]
     },
 }

@@ -7,8 +7,8 @@ import pytest
 
 from concerns.models import Concern
 from tests.factories import OrganisationFactory, make_user
-from workflow import services
 from workflow.models import Case, Message
+from workflow.services import handling
 
 CODE_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4,5}")
 
@@ -40,8 +40,8 @@ def test_anonymous_reporter_raises_comes_back_with_receipt_and_reads_reply(brows
 
     # And a guardian replies
     case = Case.objects.get()
-    services.case_assign(case=case, guardian=guardian, actor=guardian)
-    services.case_message_send(case=case, actor=guardian, body="Thank you. Which ward was it?")
+    handling.case_assign(case=case, guardian=guardian, actor=guardian)
+    handling.case_message_send(case=case, actor=guardian, body="Thank you. Which ward was it?")
 
     # Then a reload does not show the code again
     page.reload()

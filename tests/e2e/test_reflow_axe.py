@@ -18,7 +18,7 @@ from django.test import Client
 
 from concerns.roles import Role
 from tests.factories import OrganisationFactory, case_in_state, make_user, raise_concern
-from workflow import services
+from workflow.services import reporter as reporter_actions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,7 @@ def world():
     }
     mine = raise_concern(org, route="open", reporter=people["reporter"], reporter_name="R").case
     mine = case_in_state(mine, "feedback_given", guardian=people["guardian"])
-    services.concern_message_reply(case=mine, actor=people["reporter"], body="Thank you.")
+    reporter_actions.concern_message_reply(case=mine, actor=people["reporter"], body="Thank you.")
     open_case = case_in_state(raise_concern(org).case, "investigating", guardian=people["guardian"])
     raise_concern(org)  # unassigned
     return {"people": people, "mine": mine, "open": open_case}

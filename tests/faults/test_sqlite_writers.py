@@ -33,13 +33,13 @@ import json
 from accounts.services import token_issue
 from concerns.roles import Role
 from tests.factories import OrganisationFactory, make_user, raise_concern
-from workflow import services
+from workflow.services import handling
 org = OrganisationFactory(code="RX1", name="North Placement Trust")
 lead = make_user(Role.LEAD_GUARDIAN, org, username="lena")
 refs = []
 for _ in range(WRITERS_N):
     raised = raise_concern(org)
-    services.case_assign(case=raised.case, guardian=lead, actor=lead)
+    handling.case_assign(case=raised.case, guardian=lead, actor=lead)
     refs.append(raised.case.reference)
 print(json.dumps({"token": token_issue(user=lead)[1], "refs": refs}))
 """.replace("WRITERS_N", str(WRITERS))

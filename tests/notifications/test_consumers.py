@@ -12,8 +12,8 @@ from django.test import Client
 
 from config.asgi import application
 from tests.factories import case_in_state, raise_concern
-from workflow import services as workflow
 from workflow.policies import RECEIPT_SESSION_KEY
+from workflow.services import handling
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -115,7 +115,7 @@ def test_a_guardian_of_the_organisation_may_follow_a_case(org, guardian, other_g
     heard = hears_after(
         f"/ws/cases/{case.reference}/",
         session_for(other_guardian),
-        lambda: workflow.case_note_add(case=case, actor=guardian, body="Called the ward"),
+        lambda: handling.case_note_add(case=case, actor=guardian, body="Called the ward"),
     )
     assert [h["kind"] for h in heard] == ["note"]
 
@@ -141,8 +141,8 @@ def test_the_signed_in_reporter_hears_a_guardian_message_but_not_internal_notes(
     case = case_in_state(case, "acknowledged", guardian=guardian)
 
     def act():
-        workflow.case_note_add(case=case, actor=guardian, body="Internal")
-        workflow.case_message_send(case=case, actor=guardian, body="Hello")
+        handling.case_note_add(case=case, actor=guardian, body="Internal")
+        handling.case_message_send(case=case, actor=guardian, body="Hello")
 
     session = session_for(reporter)
     heard = hears_after(concern_path(session, case), session, act)
@@ -155,7 +155,7 @@ def test_an_anonymous_reporter_holding_the_receipt_hears_their_conversation(org,
     heard = hears_after(
         concern_path(session, case),
         session,
-        lambda: workflow.case_message_send(case=case, actor=guardian, body="Hello"),
+        lambda: handling.case_message_send(case=case, actor=guardian, body="Hello"),
     )
     assert [h["kind"] for h in heard] == ["message_to_reporter"]
 

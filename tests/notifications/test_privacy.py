@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from notifications import receivers, scheduling, services
 from tests.factories import category, raise_concern
-from workflow import services as workflow
 from workflow.models import Case, CaseEvent
 from workflow.selectors import receipt_holder_for
+from workflow.services import handling
+from workflow.services import reporter as reporter_actions
 from workflow.signals import CASE_ROW_FIELDS
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +62,14 @@ def test_an_anonymous_submission_leaks_nothing(
         categories=(bullying.slug,),
     )
     case = raised.case
-    committed(workflow.case_assign, case=case, guardian=guardian, actor=lead)
-    committed(workflow.case_message_send, case=case, actor=guardian, body="Thank you")
-    committed(workflow.concern_message_reply, case=case, actor=receipt_holder_for(case), body=REPLY)
+    committed(handling.case_assign, case=case, guardian=guardian, actor=lead)
+    committed(handling.case_message_send, case=case, actor=guardian, body="Thank you")
+    committed(
+        reporter_actions.concern_message_reply,
+        case=case,
+        actor=receipt_holder_for(case),
+        body=REPLY,
+    )
     later = timezone.now() + dt.timedelta(days=30)
     committed(scheduling.reminders_record, now=later)
     committed(scheduling.escalations_record, now=later)

@@ -13,8 +13,9 @@ from notifications import services
 from notifications.models import Channel, Delivery, Notification, PlannedEvent, Topic
 from tests.factories import case_in_state, raise_concern
 from tests.notifications.conftest import mail_to
-from workflow import services as workflow
 from workflow.models import CaseEvent, EventKind
+from workflow.services import handling, notices
+from workflow.services import reporter as reporter_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_a_reporter_reply_tells_the_assigned_guardian_only(
     case = case_in_state(raised.case, "acknowledged", guardian=guardian)
     mail.outbox.clear()
 
-    committed(workflow.concern_message_reply, case=case, actor=reporter, body="More detail")
+    committed(reporter_actions.concern_message_reply, case=case, actor=reporter, body="More detail")
 
     assert len(mail_to(guardian.email)) == 1
     assert mail_to(other_guardian.email) == [] and mail_to(lead.email) == []
@@ -72,7 +73,7 @@ def test_a_guardian_message_emails_a_reporter_who_opted_in_saying_your_concern(
     case = case_in_state(raised.case, "acknowledged", guardian=guardian)
     mail.outbox.clear()
 
-    committed(workflow.case_message_send, case=case, actor=guardian, body="We have news")
+    committed(handling.case_message_send, case=case, actor=guardian, body="We have news")
 
     [email] = mail_to(reporter.email)
     assert "your concern" in email.body
@@ -87,14 +88,14 @@ def test_a_reporter_who_did_not_opt_in_gets_no_email(committed, org, guardian, r
     raised = raise_concern(org, route="open", reporter=reporter, email_updates=False)
     case = case_in_state(raised.case, "acknowledged", guardian=guardian)
     mail.outbox.clear()
-    committed(workflow.case_message_send, case=case, actor=guardian, body="We have news")
+    committed(handling.case_message_send, case=case, actor=guardian, body="We have news")
     assert mail_to(reporter.email) == []
 
 
 def test_an_anonymous_reporter_never_gets_email_even_if_asked(committed, org, guardian):
     raised = raise_concern(org, route="anonymous", email_updates=True)
     case = case_in_state(raised.case, "acknowledged", guardian=guardian)
-    committed(workflow.case_message_send, case=case, actor=guardian, body="We have news")
+    committed(handling.case_message_send, case=case, actor=guardian, body="We have news")
     assert not Delivery.objects.filter(to_reporter=True).exists()
 
 
@@ -230,7 +231,7 @@ def test_an_overdue_escalation_goes_to_lead_guardians(committed, org, guardian, 
     raised = raise_concern(org)
     case = raised.case
     committed(
-        workflow.case_due_notice_record,
+        notices.case_due_notice_record,
         case=case,
         kind=EventKind.ESCALATION,
         due_kind=case.due_kind,

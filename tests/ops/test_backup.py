@@ -16,7 +16,7 @@ from django.db import connection
 
 from concerns.roles import Role
 from tests.factories import make_user, raise_concern
-from workflow import services
+from workflow.services import handling
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
@@ -56,7 +56,7 @@ def backed_up(tmp_path, org, lead, guardian):
     reporter = make_user(Role.REPORTER, username="rhea")
     for i in range(4):
         raised = raise_concern(org, route="anonymous", description=f"Anonymous concern {i}")
-        services.case_assign(case=raised.case, guardian=guardian, actor=lead)
+        handling.case_assign(case=raised.case, guardian=guardian, actor=lead)
     raise_concern(
         org,
         route="confidential",

@@ -11,7 +11,7 @@ from reports.periods import month_of
 from reports.services import rollups_refresh_stale
 from reports.tasks import refresh_stale_rollups
 from tests.factories import case_in_state, raise_concern
-from workflow import services
+from workflow.services import reporter as reporter_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_raising_and_handling_a_concern_updates_rollups_on_commit(
     from workflow.policies import ReceiptHolder
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.concern_speak_up_again_answer(
+        reporter_actions.concern_speak_up_again_answer(
             case=case, actor=ReceiptHolder(case.concern_id), answer="yes"
         )
     assert count(org, "speak_up_again", "yes") == 1

@@ -20,7 +20,6 @@ from concerns.models import Attachment, Concern, Department, Organisation
 from concerns.roles import Role
 from notifications.models import Notification
 from tests.factories import OrganisationFactory, category, make_user, raise_concern
-from workflow import services
 from workflow.models import (
     Case,
     CaseEvent,
@@ -30,7 +29,8 @@ from workflow.models import (
     Outcome,
     SpeakUpAgainResponse,
 )
-from workflow.services import NewAttachment
+from workflow.services import handling, transitions
+from workflow.services.raising import NewAttachment
 
 PDF = b"%PDF-1.4\n% a tiny test file\n"
 
@@ -149,12 +149,12 @@ def build_world(
     other_anon = raise_concern(other_org, route="anonymous", description=description)
 
     g, g2, o = users["guardian"], users["second_guardian"], users["outsider_guardian"]
-    open_case = services.case_assign(case=open_case, guardian=g, actor=g)
-    open_case = services.case_transition(case=open_case, name="acknowledge", actor=g)
-    services.case_message_send(case=open_case, actor=g, body="Thank you for raising this.")
-    conf_case = services.case_assign(case=conf_case, guardian=g2, actor=users["lead"])
-    other_case = services.case_assign(case=other_case, guardian=o, actor=o)
-    services.case_message_send(case=other_case, actor=o, body="Thank you, Otto.")
+    open_case = handling.case_assign(case=open_case, guardian=g, actor=g)
+    open_case = transitions.case_acknowledge(case=open_case, actor=g)
+    handling.case_message_send(case=open_case, actor=g, body="Thank you for raising this.")
+    conf_case = handling.case_assign(case=conf_case, guardian=g2, actor=users["lead"])
+    other_case = handling.case_assign(case=other_case, guardian=o, actor=o)
+    handling.case_message_send(case=other_case, actor=o, body="Thank you, Otto.")
     for case in (open_case, conf_case, other_case):
         case.refresh_from_db()
 

@@ -13,10 +13,10 @@ import pytest
 from django.db import connection, connections
 
 from tests.factories import case_in_state, raise_concern
-from workflow import services
 from workflow.errors import CaseChanged, TransitionRefused
 from workflow.events import case_log_verify
 from workflow.models import Case, CaseEvent, EventKind, Message, Status
+from workflow.services import handling, transitions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 needs_postgresql = pytest.mark.skipif(
@@ -50,7 +50,7 @@ def _race(*actions: Callable[[], object]) -> list[object]:
 @pytest.fixture
 def assigned(org, guardian, lead):
     case = raise_concern(org).case
-    return services.case_assign(case=case, guardian=guardian, actor=lead)
+    return handling.case_assign(case=case, guardian=guardian, actor=lead)
 
 
 @needs_postgresql
@@ -61,11 +61,11 @@ def test_two_guardians_acknowledge_at_once_one_wins_one_is_told_to_reload(assign
     version = seen_by_guardian.version
     # When both acknowledge at the same moment
     results = _race(
-        lambda: services.case_transition(
-            case=seen_by_guardian, name="acknowledge", actor=guardian, expected_version=version
+        lambda: transitions.case_acknowledge(
+            case=seen_by_guardian, actor=guardian, expected_version=version
         ),
-        lambda: services.case_transition(
-            case=seen_by_lead, name="acknowledge", actor=lead, expected_version=version
+        lambda: transitions.case_acknowledge(
+            case=seen_by_lead, actor=lead, expected_version=version
         ),
     )
     # Then exactly one succeeded and the other was told the case changed
@@ -89,12 +89,10 @@ def test_different_actions_on_the_same_version_do_not_overwrite_each_other(
     seen = Case.objects.get(pk=assigned.pk)
     version = seen.version
     results = _race(
-        lambda: services.case_assign(
+        lambda: handling.case_assign(
             case=seen, guardian=other_guardian, actor=lead, expected_version=version
         ),
-        lambda: services.case_transition(
-            case=seen, name="acknowledge", actor=guardian, expected_version=version
-        ),
+        lambda: transitions.case_acknowledge(case=seen, actor=guardian, expected_version=version),
     )
     assert sum(isinstance(r, Case) for r in results) == 1, results
     assert sum(isinstance(r, CaseChanged) for r in results) == 1, results
@@ -111,8 +109,8 @@ def test_different_actions_on_the_same_version_do_not_overwrite_each_other(
 def test_without_a_version_the_second_sees_the_new_state_and_is_refused(assigned, guardian, lead):
     # A caller that does not say which version it saw still never double-applies a transition.
     results = _race(
-        lambda: services.case_transition(case=assigned, name="acknowledge", actor=guardian),
-        lambda: services.case_transition(case=assigned, name="acknowledge", actor=lead),
+        lambda: transitions.case_acknowledge(case=assigned, actor=guardian),
+        lambda: transitions.case_acknowledge(case=assigned, actor=lead),
     )
     assert sum(isinstance(r, Case) for r in results) == 1, results
     assert sum(isinstance(r, TransitionRefused) for r in results) == 1, results
@@ -124,8 +122,8 @@ def test_without_a_version_the_second_sees_the_new_state_and_is_refused(assigned
 @needs_postgresql
 def test_simultaneous_messages_are_both_kept_and_chained(assigned, guardian, lead):
     results = _race(
-        lambda: services.case_message_send(case=assigned, actor=guardian, body="From Gina"),
-        lambda: services.case_message_send(case=assigned, actor=lead, body="From Lena"),
+        lambda: handling.case_message_send(case=assigned, actor=guardian, body="From Gina"),
+        lambda: handling.case_message_send(case=assigned, actor=lead, body="From Lena"),
     )
     assert all(isinstance(r, Message) for r in results), results
     assert sorted(m.body for m in Message.objects.filter(case=assigned)) == [
@@ -148,20 +146,15 @@ def test_simultaneous_concerns_get_distinct_references(org):
 def test_a_stale_form_is_refused_and_nothing_is_written(assigned, guardian, lead):
     # Given the guardian loaded the case, then the lead acknowledged it
     seen = Case.objects.get(pk=assigned.pk)
-    services.case_transition(case=assigned, name="acknowledge", actor=lead)
+    transitions.case_acknowledge(case=assigned, actor=lead)
     events = CaseEvent.objects.filter(case=assigned).count()
     # When the guardian submits an action from the page they loaded earlier
     with pytest.raises(CaseChanged):
-        services.case_transition(
-            case=seen,
-            name="refer",
-            actor=guardian,
-            note="HR",
-            referral_destination="hr",
-            expected_version=seen.version,
+        transitions.case_refer(
+            case=seen, actor=guardian, reason="HR", destination="hr", expected_version=seen.version
         )
     with pytest.raises(CaseChanged):
-        services.case_assign(
+        handling.case_assign(
             case=seen, guardian=guardian, actor=lead, expected_version=seen.version
         )
     # Then nothing was written
@@ -174,8 +167,8 @@ def test_a_stale_form_is_refused_and_nothing_is_written(assigned, guardian, lead
 def test_a_closed_case_cannot_be_reopened_twice_at_once(org, guardian, lead):
     case = case_in_state(raise_concern(org).case, "closed", guardian=guardian)
     results = _race(
-        lambda: services.case_transition(case=case, name="reopen", actor=guardian, note="A"),
-        lambda: services.case_transition(case=case, name="reopen", actor=lead, note="B"),
+        lambda: transitions.case_reopen(case=case, actor=guardian, reason="A"),
+        lambda: transitions.case_reopen(case=case, actor=lead, reason="B"),
     )
     assert sum(isinstance(r, Case) for r in results) == 1, results
     assert Case.objects.get(pk=case.pk).status == Status.REOPENED

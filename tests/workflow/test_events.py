@@ -10,17 +10,18 @@ from django.db import connection
 
 from concerns.models import Category
 from tests.factories import case_in_state, raise_concern
-from workflow import services
 from workflow.events import case_log_verify
 from workflow.models import Case, CaseEvent, EventKind
 from workflow.policies import ReceiptHolder
+from workflow.services import handling, transitions
+from workflow.services import reporter as reporter_actions
 from workflow.signals import CASE_ROW_FIELDS, case_event_recorded
 
 
 @pytest.fixture
 def case(org, reporter, guardian):
     raised = raise_concern(org, route="confidential", reporter=reporter, reporter_name="Rita")
-    return services.case_assign(case=raised.case, guardian=guardian, actor=guardian)
+    return handling.case_assign(case=raised.case, guardian=guardian, actor=guardian)
 
 
 def _last(case: Case) -> CaseEvent:
@@ -45,45 +46,43 @@ def test_an_anonymous_concern_records_no_actor(org):
 ACTIONS = {
     "assign": (
         EventKind.ASSIGNED,
-        lambda c, g, r, lead: services.case_assign(case=c, guardian=lead, actor=lead),
+        lambda c, g, r, lead: handling.case_assign(case=c, guardian=lead, actor=lead),
     ),
     "transition": (
         EventKind.TRANSITION,
-        lambda c, g, r, lead: services.case_transition(
-            case=c, name="acknowledge", actor=g, note="On it"
-        ),
+        lambda c, g, r, lead: transitions.case_acknowledge(case=c, actor=g, note="On it"),
     ),
     "message": (
         EventKind.MESSAGE_TO_REPORTER,
-        lambda c, g, r, lead: services.case_message_send(case=c, actor=g, body="Hello"),
+        lambda c, g, r, lead: handling.case_message_send(case=c, actor=g, body="Hello"),
     ),
     "reply": (
         EventKind.MESSAGE_FROM_REPORTER,
-        lambda c, g, r, lead: services.concern_message_reply(case=c, actor=r, body="Hi"),
+        lambda c, g, r, lead: reporter_actions.concern_message_reply(case=c, actor=r, body="Hi"),
     ),
     "note": (
         EventKind.NOTE,
-        lambda c, g, r, lead: services.case_note_add(case=c, actor=g, body="Private"),
+        lambda c, g, r, lead: handling.case_note_add(case=c, actor=g, body="Private"),
     ),
     "outcome": (
         EventKind.OUTCOME,
-        lambda c, g, r, lead: services.case_outcome_record(
+        lambda c, g, r, lead: handling.case_outcome_record(
             case=c, actor=g, upheld="partly", findings="Partly so"
         ),
     ),
     "detriment": (
         EventKind.DETRIMENT,
-        lambda c, g, r, lead: services.case_detriment_record(case=c, actor=g, suffered="yes"),
+        lambda c, g, r, lead: handling.case_detriment_record(case=c, actor=g, suffered="yes"),
     ),
     "reporter_detriment": (
         EventKind.DETRIMENT,
-        lambda c, g, r, lead: services.case_detriment_record(
-            case=c, actor=r, suffered="no", source="reporter"
+        lambda c, g, r, lead: reporter_actions.concern_detriment_report(
+            case=c, actor=r, suffered="no"
         ),
     ),
     "triage": (
         EventKind.TRIAGE,
-        lambda c, g, r, lead: services.case_triage_update(
+        lambda c, g, r, lead: handling.case_triage_update(
             case=c,
             actor=g,
             categories=[Category.objects.get(slug="bullying-harassment")],
@@ -93,17 +92,17 @@ ACTIONS = {
     ),
     "reveal": (
         EventKind.IDENTITY_VIEWED,
-        lambda c, g, r, lead: services.case_identity_reveal(case=c, actor=g, reason="Meeting"),
+        lambda c, g, r, lead: handling.case_identity_reveal(case=c, actor=g, reason="Meeting"),
     ),
     "refer": (
         EventKind.REFERRAL,
-        lambda c, g, r, lead: services.case_transition(
-            case=c, name="refer", actor=g, note="HR matter", referral_destination="hr"
+        lambda c, g, r, lead: transitions.case_refer(
+            case=c, actor=g, reason="HR matter", destination="hr"
         ),
     ),
     "withdraw": (
         EventKind.TRANSITION,
-        lambda c, g, r, lead: services.case_transition(case=c, name="withdraw", actor=r),
+        lambda c, g, r, lead: transitions.case_withdraw(case=c, actor=r),
     ),
 }
 
@@ -169,13 +168,13 @@ def test_the_speak_up_again_answer_writes_an_event(org, guardian):
     raised = raise_concern(org)
     case = case_in_state(raised.case, "closed", guardian=guardian)
     holder = ReceiptHolder(concern_id=raised.concern.pk)
-    services.concern_speak_up_again_answer(case=case, actor=holder, answer="yes")
+    reporter_actions.concern_speak_up_again_answer(case=case, actor=holder, answer="yes")
     event = _last(case)
     assert (event.kind, event.note, event.actor_id) == (EventKind.SPEAK_UP_AGAIN, "Yes", None)
 
 
 def test_event_notes_are_encrypted_at_rest(case, guardian):
-    services.case_transition(case=case, name="acknowledge", actor=guardian, note="Secret words")
+    transitions.case_acknowledge(case=case, actor=guardian, note="Secret words")
     event = _last(case)
     with connection.cursor() as cursor:
         cursor.execute("SELECT note FROM workflow_caseevent WHERE id = %s", [event.pk])
@@ -198,9 +197,9 @@ def test_events_cannot_be_changed_or_deleted_through_the_model(case):
 
 @pytest.fixture
 def busy_case(case, guardian):
-    services.case_transition(case=case, name="acknowledge", actor=guardian, note="Acknowledged")
-    services.case_message_send(case=case, actor=guardian, body="Hello")
-    services.case_note_add(case=case, actor=guardian, body="Private")
+    transitions.case_acknowledge(case=case, actor=guardian, note="Acknowledged")
+    handling.case_message_send(case=case, actor=guardian, body="Hello")
+    handling.case_note_add(case=case, actor=guardian, body="Private")
     return case
 
 

@@ -19,10 +19,10 @@ from reports.periods import financial_year, financial_year_of, month_of
 from reports.selectors import ReportScope, report_figures
 from reports.services import rollups_rebuild
 from tests.factories import case_in_state, raise_concern
-from workflow import services
 from workflow.events import case_log_verify
 from workflow.models import Case, CaseEvent, InternalNote, Message, Outcome
 from workflow.policies import ReceiptHolder
+from workflow.services import handling, raising, transitions
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +49,10 @@ def closed_case(org, reporter, guardian):
         reporter_name="Rita Patel",
         reporter_contact="rita@example.org",
         outcome_hoped="A registrar on every night shift.",
-        attachments=[services.NewAttachment("rota.pdf", "application/pdf", b"%PDF-1.7 rota")],
+        attachments=[raising.NewAttachment("rota.pdf", "application/pdf", b"%PDF-1.7 rota")],
     )
     case = case_in_state(raised.case, "closed", guardian=guardian)
-    services.case_note_add(case=case, actor=guardian, body="Spoke to the rota lead, Dr Jones.")
+    handling.case_note_add(case=case, actor=guardian, body="Spoke to the rota lead, Dr Jones.")
     return _ended(case, LONG_AGO)
 
 
@@ -106,13 +106,12 @@ def test_what_is_kept_leaves_every_governance_figure_as_it_was(closed_case, org)
 
 
 def test_a_referred_case_loses_its_reasons_and_notes_too(org, guardian):
-    case = services.case_assign(case=raise_concern(org).case, guardian=guardian, actor=guardian)
-    case = services.case_transition(
+    case = handling.case_assign(case=raise_concern(org).case, guardian=guardian, actor=guardian)
+    case = transitions.case_refer(
         case=case,
-        name="refer",
         actor=guardian,
-        note="To HR: the ward manager, Mr Smith, is named.",
-        referral_destination="hr",
+        reason="To HR: the ward manager, Mr Smith, is named.",
+        destination="hr",
     )
     case = _ended(case, LONG_AGO)
 
@@ -139,9 +138,9 @@ def test_open_and_recently_ended_cases_are_left_alone(org, guardian, reporter):
 def test_an_erased_concern_opens_for_no_one(org, reporter):
     mine = raise_concern(org, route="open", reporter=reporter)
     anonymous = raise_concern(org)
-    services.case_transition(case=mine.case, name="withdraw", actor=reporter)
+    transitions.case_withdraw(case=mine.case, actor=reporter)
     holder_of = ReceiptHolder(concern_id=anonymous.concern.pk)
-    services.case_transition(case=anonymous.case, name="withdraw", actor=holder_of)
+    transitions.case_withdraw(case=anonymous.case, actor=holder_of)
     _ended(Case.objects.get(pk=mine.case.pk), LONG_AGO)
     _ended(Case.objects.get(pk=anonymous.case.pk), LONG_AGO)
 
@@ -228,14 +227,12 @@ def test_without_beat_the_tick_command_applies_the_rule(closed_case):
 def test_an_erased_case_cannot_be_reopened(closed_case, guardian):
     from workflow.errors import TransitionRefused
 
-    assert "reopen" in services.case_available_transitions(case=closed_case, actor=guardian)
+    assert "reopen" in transitions.case_available_transitions(case=closed_case, actor=guardian)
     retention_sweep()
     case = Case.objects.get(pk=closed_case.pk)
 
-    assert "reopen" not in services.case_available_transitions(case=case, actor=guardian)
+    assert "reopen" not in transitions.case_available_transitions(case=case, actor=guardian)
     with pytest.raises(TransitionRefused, match="retention rule"):
-        services.case_transition(
-            case=case, name="reopen", actor=guardian, note="New information came to light."
-        )
+        transitions.case_reopen(case=case, actor=guardian, reason="New information came to light.")
     case.refresh_from_db()
     assert case.status == "closed"

@@ -10,8 +10,9 @@ from django.db import connection
 from concerns.models import Membership
 from concerns.roles import Role
 from tests.factories import case_in_state, make_user, raise_concern
-from workflow import selectors, services
+from workflow import selectors
 from workflow.selectors import QueueFilters, case_list_for_user, case_queue_values
+from workflow.services import handling
 
 FIELDS = ("reference", "status", "raised_at", "due_at", "assigned_guardian__username")
 
@@ -77,7 +78,7 @@ def test_a_kept_statement_reads_what_is_there_now(org, guardian, lead):
 
     # When a concern is raised and the first is assigned
     second = raise_concern(org).case
-    services.case_assign(case=first, guardian=guardian, actor=lead)
+    handling.case_assign(case=first, guardian=guardian, actor=lead)
 
     # Then the same read shows both, as they are now
     page = case_queue_values(user=lead, filters=QueueFilters(), fields=FIELDS, offset=0, limit=50)

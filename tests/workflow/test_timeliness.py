@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import case_in_state, raise_concern
-from workflow import selectors, services, timeliness
+from workflow import selectors, timeliness
 from workflow.models import Case, DueKind
 from workflow.selectors import QueueFilters
+from workflow.services import transitions
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -115,7 +116,7 @@ def test_acknowledging_starts_the_feedback_clock(org, guardian):
 def test_feedback_stops_the_clock_and_reopening_restarts_it(org, guardian):
     case = case_in_state(raise_concern(org).case, "closed", guardian=guardian)
     assert (case.due_kind, case.due_at) == (DueKind.NONE, None)
-    case = services.case_transition(case=case, name="reopen", actor=guardian, note="New facts")
+    case = transitions.case_reopen(case=case, actor=guardian, reason="New facts")
     assert case.due_kind == DueKind.FEEDBACK
     assert case.due_at == timeliness.feedback_due(case.reopened_at)
 

@@ -8,13 +8,16 @@ not exist; a person who may see it but not do this gets NotPermitted.
 from __future__ import annotations
 
 import pytest
+from django_fsm import can_proceed
 
 from concerns.roles import Role
 from tests.factories import case_in_state, make_user, raise_concern
-from workflow import selectors, services
+from workflow import selectors
 from workflow.errors import CaseChanged, CaseNotFound, InvalidInput, NotPermitted, TransitionRefused
 from workflow.models import Case, CaseEvent, EventKind, Message, MessageKind, Status
 from workflow.policies import ReceiptHolder
+from workflow.services import handling, transitions
+from workflow.services import reporter as reporter_actions
 
 ACTORS = [
     "reporter",
@@ -61,24 +64,24 @@ def _at(case: Case, state: str, guardian) -> Case:
 def _prepare(name: str, case: Case, guardian) -> tuple[Case, dict]:
     """The case in the source state of ``name`` with its condition met, and the call's extras."""
     if name == "acknowledge":
-        return services.case_assign(case=case, guardian=guardian, actor=guardian), {}
+        return handling.case_assign(case=case, guardian=guardian, actor=guardian), {}
     if name == "start_investigation":
         return _at(case, "acknowledged", guardian), {}
     if name == "give_feedback":
         return _at(case, "investigating", guardian), {"message": "Here is our feedback."}
     if name == "close":
         case = _at(case, "feedback_given", guardian)
-        services.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Found.")
+        handling.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Found.")
         return case, {}
     if name == "refer":
         return _at(case, "investigating", guardian), {
-            "referral_destination": "safeguarding",
-            "note": "A safeguarding matter.",
+            "destination": "safeguarding",
+            "reason": "A safeguarding matter.",
         }
     if name == "reopen":
-        return _at(case, "closed", guardian), {"note": "The reporter has new information."}
+        return _at(case, "closed", guardian), {"reason": "The reporter has new information."}
     if name == "withdraw":
-        return _at(case, "acknowledged", guardian), {"note": "I no longer wish to pursue it."}
+        return _at(case, "acknowledged", guardian), {"reason": "I no longer wish to pursue it."}
     raise AssertionError(name)
 
 
@@ -87,6 +90,15 @@ def _snapshot(case: Case) -> tuple:
     return fresh.status, fresh.version, CaseEvent.objects.filter(case=case).count()
 
 
+FUNCTIONS = {
+    "acknowledge": transitions.case_acknowledge,
+    "start_investigation": transitions.case_investigate,
+    "give_feedback": transitions.case_give_feedback,
+    "close": transitions.case_close,
+    "refer": transitions.case_refer,
+    "reopen": transitions.case_reopen,
+    "withdraw": transitions.case_withdraw,
+}
 GUARDIAN_TRANSITIONS = ["acknowledge", "start_investigation", "give_feedback", "close", "refer"]
 TARGET = {
     "acknowledge": Status.ACKNOWLEDGED,
@@ -116,7 +128,7 @@ def test_transition_by_role(name, who, new_case, people, guardian):
     expected = _expected(name, who)
     # When this person attempts it
     if expected is None:
-        result = services.case_transition(case=case, name=name, actor=people[who], **extra)
+        result = FUNCTIONS[name](case=case, actor=people[who], **extra)
         # Then it happens, and leaves an event naming the transition
         assert result.status == TARGET[name]
         event = CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION).last()
@@ -124,7 +136,7 @@ def test_transition_by_role(name, who, new_case, people, guardian):
         assert Case.objects.get(pk=case.pk).version == before[1] + 1
     else:
         with pytest.raises(expected):
-            services.case_transition(case=case, name=name, actor=people[who], **extra)
+            FUNCTIONS[name](case=case, actor=people[who], **extra)
         # Then nothing about the case changed
         assert _snapshot(case) == before
 
@@ -134,7 +146,7 @@ def test_transition_by_role(name, who, new_case, people, guardian):
 
 def test_acknowledge_needs_an_assigned_guardian(new_case, lead):
     with pytest.raises(TransitionRefused, match="Assign a guardian"):
-        services.case_transition(case=new_case, name="acknowledge", actor=lead)
+        transitions.case_acknowledge(case=new_case, actor=lead)
     assert Case.objects.get(pk=new_case.pk).status == Status.RECEIVED
 
 
@@ -142,7 +154,7 @@ def test_give_feedback_needs_the_feedback_written_to_the_reporter(new_case, guar
     case = _at(new_case, "investigating", guardian)
     for blank in ("", "   \n "):
         with pytest.raises(TransitionRefused, match="Write your feedback to the reporter"):
-            services.case_transition(case=case, name="give_feedback", actor=guardian, message=blank)
+            transitions.case_give_feedback(case=case, actor=guardian, message=blank)
     assert Case.objects.get(pk=case.pk).status == Status.INVESTIGATING
     assert not case.messages.filter(kind=MessageKind.FEEDBACK).exists()
 
@@ -150,17 +162,17 @@ def test_give_feedback_needs_the_feedback_written_to_the_reporter(new_case, guar
 def test_an_earlier_message_to_the_reporter_is_not_feedback(new_case, guardian):
     # Behaviour changed on purpose (issue 17): any earlier message used to count as feedback.
     case = _at(new_case, "investigating", guardian)
-    services.case_message_send(case=case, actor=guardian, body="Can you tell us the ward?")
+    handling.case_message_send(case=case, actor=guardian, body="Can you tell us the ward?")
+    # The condition itself: the earlier message does not meet it
+    assert not can_proceed(Case.objects.get(pk=case.pk).give_feedback)
     with pytest.raises(TransitionRefused, match="Write your feedback"):
-        services.case_transition(case=case, name="give_feedback", actor=guardian)
+        transitions.case_give_feedback(case=case, actor=guardian, message="")
 
 
 def test_feedback_is_a_message_to_the_reporter_and_an_event_to_deliver(new_case, guardian):
     case = _at(new_case, "investigating", guardian)
 
-    case = services.case_transition(
-        case=case, name="give_feedback", actor=guardian, message="We changed the rota."
-    )
+    case = transitions.case_give_feedback(case=case, actor=guardian, message="We changed the rota.")
 
     feedback = case.messages.get(kind=MessageKind.FEEDBACK)
     assert (feedback.side, feedback.body, feedback.author) == (
@@ -180,20 +192,18 @@ def test_a_refused_feedback_leaves_no_message_behind(new_case, guardian, other_g
     before = Message.objects.filter(case=case).count()
     for who in (guardian, other_guardian):
         with pytest.raises((TransitionRefused, NotPermitted)):
-            services.case_transition(case=case, name="give_feedback", actor=who, message="x")
+            transitions.case_give_feedback(case=case, actor=who, message="x")
     with pytest.raises(CaseChanged):
-        services.case_transition(
-            case=case, name="give_feedback", actor=guardian, message="x", expected_version=1
-        )
+        transitions.case_give_feedback(case=case, actor=guardian, message="x", expected_version=1)
     assert Message.objects.filter(case=case).count() == before
 
 
 def test_closing_can_share_an_outcome_summary_with_the_reporter(new_case, guardian):
     case = _at(new_case, "feedback_given", guardian)
-    services.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Found.")
+    handling.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Found.")
 
-    case = services.case_transition(
-        case=case, name="close", actor=guardian, message="Upheld: the rota now has two nurses."
+    case = transitions.case_close(
+        case=case, actor=guardian, message="Upheld: the rota now has two nurses."
     )
 
     outcome = case.messages.get(kind=MessageKind.OUTCOME)
@@ -212,13 +222,12 @@ def test_closing_without_a_summary_writes_nothing_but_the_question(new_case, gua
 def test_a_referral_records_whether_the_name_went_with_it(new_case, guardian, shared):
     case = _at(new_case, "investigating", guardian)
 
-    case = services.case_transition(
+    case = transitions.case_refer(
         case=case,
-        name="refer",
         actor=guardian,
-        note="HR matter",
-        referral_destination="hr",
-        referral_name_shared=shared,
+        reason="HR matter",
+        destination="hr",
+        name_shared=shared,
         message="HR will write to you within a week.",
     )
 
@@ -232,39 +241,32 @@ def test_a_referral_records_whether_the_name_went_with_it(new_case, guardian, sh
 def test_an_anonymous_reporters_name_cannot_go_with_a_referral(org, guardian):
     case = _at(raise_concern(org).case, "investigating", guardian)
     with pytest.raises(InvalidInput, match="anonymous"):
-        services.case_transition(
-            case=case,
-            name="refer",
-            actor=guardian,
-            note="HR",
-            referral_destination="hr",
-            referral_name_shared=True,
+        transitions.case_refer(
+            case=case, actor=guardian, reason="HR", destination="hr", name_shared=True
         )
     assert Case.objects.get(pk=case.pk).status == Status.INVESTIGATING
 
 
 def test_speak_up_again_is_asked_once_even_after_a_reopen(new_case, guardian):
     case = _at(new_case, "closed", guardian)
-    case = services.case_transition(case=case, name="reopen", actor=guardian, note="New facts")
-    case = services.case_transition(case=case, name="start_investigation", actor=guardian)
-    case = services.case_transition(
-        case=case, name="give_feedback", actor=guardian, message="Again."
-    )
-    case = services.case_transition(case=case, name="close", actor=guardian)
+    case = transitions.case_reopen(case=case, actor=guardian, reason="New facts")
+    case = transitions.case_investigate(case=case, actor=guardian)
+    case = transitions.case_give_feedback(case=case, actor=guardian, message="Again.")
+    case = transitions.case_close(case=case, actor=guardian)
     assert case.messages.filter(kind=MessageKind.SPEAK_UP_AGAIN).count() == 1
 
 
 def test_close_needs_a_recorded_outcome(new_case, guardian):
     case = _at(new_case, "feedback_given", guardian)
     with pytest.raises(TransitionRefused, match="Record the outcome"):
-        services.case_transition(case=case, name="close", actor=guardian)
+        transitions.case_close(case=case, actor=guardian)
 
 
 def test_reopen_needs_a_reason(new_case, guardian):
     case = _at(new_case, "closed", guardian)
     for blank in ["", "   "]:
         with pytest.raises(TransitionRefused, match="reason"):
-            services.case_transition(case=case, name="reopen", actor=guardian, note=blank)
+            transitions.case_reopen(case=case, actor=guardian, reason=blank)
     assert Case.objects.get(pk=case.pk).status == Status.CLOSED
 
 
@@ -275,18 +277,14 @@ def test_reopen_needs_a_reason(new_case, guardian):
 def test_refer_needs_a_known_destination_and_a_reason(new_case, guardian, destination, note):
     case = _at(new_case, "acknowledged", guardian)
     with pytest.raises(TransitionRefused, match="referred to"):
-        services.case_transition(
-            case=case, name="refer", actor=guardian, note=note, referral_destination=destination
-        )
+        transitions.case_refer(case=case, actor=guardian, reason=note, destination=destination)
     fresh = Case.objects.get(pk=case.pk)
     assert (fresh.status, fresh.referral_destination) == (Status.ACKNOWLEDGED, "")
 
 
 def test_refer_records_where_it_went(new_case, guardian):
     case = _at(new_case, "acknowledged", guardian)
-    case = services.case_transition(
-        case=case, name="refer", actor=guardian, note="GMC", referral_destination="regulator"
-    )
+    case = transitions.case_refer(case=case, actor=guardian, reason="GMC", destination="regulator")
     assert case.status == Status.REFERRED
     assert case.closed_at is not None
     assert (
@@ -300,7 +298,7 @@ def test_refer_records_where_it_went(new_case, guardian):
 def test_a_transition_from_the_wrong_state_is_refused(new_case, guardian, state):
     case = _at(new_case, state, guardian) if state != "received" else new_case
     with pytest.raises(TransitionRefused):
-        services.case_transition(case=case, name="give_feedback", actor=guardian)
+        transitions.case_give_feedback(case=case, actor=guardian, message="Our feedback.")
 
 
 @pytest.mark.parametrize("state", ["closed", "received"])
@@ -310,28 +308,49 @@ def test_the_reporter_cannot_withdraw_a_closed_case_but_can_a_new_one(
     case = _at(new_case, state, guardian) if state != "received" else new_case
     if state == "closed":
         with pytest.raises(TransitionRefused):
-            services.case_transition(case=case, name="withdraw", actor=reporter)
+            transitions.case_withdraw(case=case, actor=reporter)
     else:
-        case = services.case_transition(case=case, name="withdraw", actor=reporter)
+        case = transitions.case_withdraw(case=case, actor=reporter)
         assert case.status == Status.WITHDRAWN
 
 
 def test_an_unknown_action_is_invalid_input(new_case, guardian):
     with pytest.raises(InvalidInput):
-        services.case_transition(case=new_case, name="delete", actor=guardian)
+        transitions.case_transition_named(case=new_case, name="delete", actor=guardian)
+
+
+def test_every_transition_of_the_case_has_one_function_by_its_name():
+    # The page's actions/<name>/ and the API's endpoint choose through BY_NAME alone.
+    declared = {t.name for t in Case._meta.get_field("status").get_all_transitions(Case)}
+    assert set(transitions.BY_NAME) == declared
+    assert {n: t.function for n, t in transitions.BY_NAME.items()} == FUNCTIONS
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_by_name_passes_each_transition_only_what_it_takes(new_case, guardian, reporter, name):
+    # Given everything a form could carry, for a transition that takes less
+    case, extra = _prepare(name, new_case, guardian)
+    given = transitions.TransitionInput(
+        note=extra.get("reason", "A note."),
+        message=extra.get("message", "For the reporter."),
+        destination=extra.get("destination", "hr"),
+    )
+    actor = reporter if name == "withdraw" else guardian
+    # When it is chosen by name, Then it happens with what it needs
+    result = transitions.case_transition_named(case=case, name=name, actor=actor, given=given)
+    assert result.status == TARGET[name]
 
 
 def test_a_reopened_case_goes_back_to_investigation_and_can_close_again(new_case, guardian):
     case = _at(new_case, "closed", guardian)
-    case = services.case_transition(case=case, name="reopen", actor=guardian, note="New facts")
-    case = services.case_transition(case=case, name="start_investigation", actor=guardian)
+    case = transitions.case_reopen(case=case, actor=guardian, reason="New facts")
+    case = transitions.case_investigate(case=case, actor=guardian)
     # feedback given before reopening does not count again
+    assert not can_proceed(Case.objects.get(pk=case.pk).give_feedback)
     with pytest.raises(TransitionRefused):
-        services.case_transition(case=case, name="give_feedback", actor=guardian)
-    case = services.case_transition(
-        case=case, name="give_feedback", actor=guardian, message="We looked again."
-    )
-    case = services.case_transition(case=case, name="close", actor=guardian)
+        transitions.case_give_feedback(case=case, actor=guardian, message=" ")
+    case = transitions.case_give_feedback(case=case, actor=guardian, message="We looked again.")
+    case = transitions.case_close(case=case, actor=guardian)
     assert case.status == Status.CLOSED
 
 
@@ -342,8 +361,8 @@ def test_the_receipt_holder_may_withdraw_their_anonymous_concern(org, guardian):
     raised = raise_concern(org)
     holder = ReceiptHolder(concern_id=raised.concern.pk)
     with pytest.raises(NotPermitted):
-        services.case_transition(case=raised.case, name="acknowledge", actor=holder)
-    case = services.case_transition(case=raised.case, name="withdraw", actor=holder)
+        transitions.case_acknowledge(case=raised.case, actor=holder)
+    case = transitions.case_withdraw(case=raised.case, actor=holder)
     assert case.status == Status.WITHDRAWN
     event = CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION).get()
     assert (event.actor_id, event.actor_role) == (None, "reporter")
@@ -354,7 +373,7 @@ def test_a_signed_in_user_is_never_the_reporter_of_an_anonymous_concern(org, rep
     raised = raise_concern(org, reporter=reporter)
     assert raised.concern.reporter_id is None
     with pytest.raises(CaseNotFound):
-        services.case_transition(case=raised.case, name="withdraw", actor=reporter)
+        transitions.case_withdraw(case=raised.case, actor=reporter)
 
 
 # --- what each person is offered ----------------------------------------------------------
@@ -374,7 +393,7 @@ def test_a_signed_in_user_is_never_the_reporter_of_an_anonymous_concern(org, rep
 )
 def test_available_transitions_are_those_permitted_now(new_case, guardian, people, who, offered):
     case = _at(new_case, "acknowledged", guardian)
-    assert services.case_available_transitions(case=case, actor=people[who]) == offered
+    assert transitions.case_available_transitions(case=case, actor=people[who]) == offered
 
 
 # --- not yours looks exactly like not there -----------------------------------------------
@@ -397,51 +416,51 @@ def test_a_guardian_may_take_an_unassigned_case_but_not_give_it_to_someone_else(
     new_case, other_guardian, guardian
 ):
     with pytest.raises(NotPermitted):
-        services.case_assign(case=new_case, guardian=guardian, actor=other_guardian)
-    case = services.case_assign(case=new_case, guardian=other_guardian, actor=other_guardian)
+        handling.case_assign(case=new_case, guardian=guardian, actor=other_guardian)
+    case = handling.case_assign(case=new_case, guardian=other_guardian, actor=other_guardian)
     assert case.assigned_guardian == other_guardian
     # once taken, another guardian cannot take it over
     with pytest.raises(NotPermitted):
-        services.case_assign(case=case, guardian=guardian, actor=guardian)
+        handling.case_assign(case=case, guardian=guardian, actor=guardian)
 
 
 def test_a_lead_reassigns_but_only_to_a_guardian_of_the_organisation(
     new_case, guardian, other_guardian, lead, outsider_guardian, committee
 ):
-    case = services.case_assign(case=new_case, guardian=guardian, actor=lead)
-    case = services.case_assign(case=case, guardian=other_guardian, actor=lead)
+    case = handling.case_assign(case=new_case, guardian=guardian, actor=lead)
+    case = handling.case_assign(case=case, guardian=other_guardian, actor=lead)
     assert case.assigned_guardian == other_guardian
     assert "→" in CaseEvent.objects.filter(case=case, kind=EventKind.ASSIGNED).last().note
     for wrong in (outsider_guardian, committee):
         with pytest.raises(NotPermitted):
-            services.case_assign(case=case, guardian=wrong, actor=lead)
+            handling.case_assign(case=case, guardian=wrong, actor=lead)
 
 
 def test_an_outsider_cannot_assign(new_case, outsider_guardian):
     with pytest.raises(CaseNotFound):
-        services.case_assign(case=new_case, guardian=outsider_guardian, actor=outsider_guardian)
+        handling.case_assign(case=new_case, guardian=outsider_guardian, actor=outsider_guardian)
 
 
 @pytest.mark.parametrize("who", ACTORS)
 def test_any_guardian_who_sees_the_case_may_add_a_note(new_case, guardian, people, who):
     # A colleague covering leave may add to the notes; nobody else may, or learn it exists.
-    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    case = handling.case_assign(case=new_case, guardian=guardian, actor=guardian)
     if who in VISIBLE_TO - {"reporter"}:
-        note = services.case_note_add(case=case, actor=people[who], body="Private")
+        note = handling.case_note_add(case=case, actor=people[who], body="Private")
         assert note.case_id == case.pk
     else:
         with pytest.raises(CaseNotFound):
-            services.case_note_add(case=case, actor=people[who], body="Private")
+            handling.case_note_add(case=case, actor=people[who], body="Private")
 
 
 @pytest.mark.parametrize("who", ACTORS)
 def test_only_handlers_message_record_outcomes_and_reveal(new_case, guardian, people, who):
-    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    case = handling.case_assign(case=new_case, guardian=guardian, actor=guardian)
     actions = [
-        lambda a: services.case_message_send(case=case, actor=a, body="Hello"),
-        lambda a: services.case_outcome_record(case=case, actor=a, upheld="upheld", findings="F"),
-        lambda a: services.case_detriment_record(case=case, actor=a, suffered="no"),
-        lambda a: services.case_identity_reveal(case=case, actor=a, reason="To meet them"),
+        lambda a: handling.case_message_send(case=case, actor=a, body="Hello"),
+        lambda a: handling.case_outcome_record(case=case, actor=a, upheld="upheld", findings="F"),
+        lambda a: handling.case_detriment_record(case=case, actor=a, suffered="no"),
+        lambda a: handling.case_identity_reveal(case=case, actor=a, reason="To meet them"),
     ]
     for action in actions:
         if who in HANDLERS:
@@ -455,46 +474,46 @@ def test_only_handlers_message_record_outcomes_and_reveal(new_case, guardian, pe
 def test_revealing_an_identity_needs_a_reason_and_a_confidential_route(
     org, new_case, guardian, reporter
 ):
-    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    case = handling.case_assign(case=new_case, guardian=guardian, actor=guardian)
     with pytest.raises(TransitionRefused):
-        services.case_identity_reveal(case=case, actor=guardian, reason="  ")
-    revealed = services.case_identity_reveal(case=case, actor=guardian, reason="Meeting")
+        handling.case_identity_reveal(case=case, actor=guardian, reason="  ")
+    revealed = handling.case_identity_reveal(case=case, actor=guardian, reason="Meeting")
     assert revealed.name == "Rita Reporter"
     event = CaseEvent.objects.filter(case=case, kind=EventKind.IDENTITY_VIEWED).get()
     assert (event.actor_id, event.note) == (guardian.pk, "Meeting")
     anonymous = raise_concern(org).case
-    anonymous = services.case_assign(case=anonymous, guardian=guardian, actor=guardian)
+    anonymous = handling.case_assign(case=anonymous, guardian=guardian, actor=guardian)
     with pytest.raises(NotPermitted):
-        services.case_identity_reveal(case=anonymous, actor=guardian, reason="Curious")
+        handling.case_identity_reveal(case=anonymous, actor=guardian, reason="Curious")
 
 
 def test_an_outcome_cannot_be_recorded_on_a_withdrawn_case(new_case, guardian, reporter):
-    case = services.case_assign(case=new_case, guardian=guardian, actor=guardian)
-    services.case_transition(case=case, name="withdraw", actor=reporter)
+    case = handling.case_assign(case=new_case, guardian=guardian, actor=guardian)
+    transitions.case_withdraw(case=case, actor=reporter)
     with pytest.raises(TransitionRefused):
-        services.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="F")
+        handling.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="F")
 
 
 def test_the_reporter_answers_in_their_conversation_and_strangers_cannot(
     new_case, reporter, people
 ):
-    services.concern_message_reply(case=new_case, actor=reporter, body="More detail")
+    reporter_actions.concern_message_reply(case=new_case, actor=reporter, body="More detail")
     for who in ["other_reporter", "other_receipt_holder", "assigned_guardian", "committee"]:
         with pytest.raises(CaseNotFound):
-            services.concern_message_reply(case=new_case, actor=people[who], body="x")
+            reporter_actions.concern_message_reply(case=new_case, actor=people[who], body="x")
 
 
 def test_speak_up_again_is_asked_on_closing_and_answered_once_closed(new_case, guardian, reporter):
     with pytest.raises(TransitionRefused):
-        services.concern_speak_up_again_answer(case=new_case, actor=reporter, answer="yes")
+        reporter_actions.concern_speak_up_again_answer(case=new_case, actor=reporter, answer="yes")
     case = _at(new_case, "closed", guardian)
     assert case.messages.filter(kind="speak_up_again").count() == 1
-    response = services.concern_speak_up_again_answer(
+    response = reporter_actions.concern_speak_up_again_answer(
         case=case, actor=reporter, answer="maybe", comment="It took long"
     )
     assert response.get_answer_display() == "Maybe"
     with pytest.raises(InvalidInput):
-        services.concern_speak_up_again_answer(case=case, actor=reporter, answer="perhaps")
+        reporter_actions.concern_speak_up_again_answer(case=case, actor=reporter, answer="perhaps")
 
 
 # --- a guardian who raises a concern is its reporter, not its handler ----------------------
@@ -508,13 +527,13 @@ def test_a_guardian_cannot_see_or_handle_their_own_concern(org, guardian, other_
     with pytest.raises(CaseNotFound):
         selectors.case_get_for_user(user=guardian, reference=own.reference)
     with pytest.raises(CaseNotFound):
-        services.case_assign(case=own, guardian=guardian, actor=guardian)
+        handling.case_assign(case=own, guardian=guardian, actor=guardian)
     # But as its reporter they may still withdraw it, and colleagues handle it as usual
     assert selectors.case_list_for_user(user=other_guardian).filter(pk=own.pk).exists()
     with pytest.raises(NotPermitted):
-        services.case_assign(case=own, guardian=guardian, actor=lead)
-    services.case_assign(case=own, guardian=other_guardian, actor=lead)
-    case = services.case_transition(case=own, name="withdraw", actor=guardian)
+        handling.case_assign(case=own, guardian=guardian, actor=lead)
+    handling.case_assign(case=own, guardian=other_guardian, actor=lead)
+    case = transitions.case_withdraw(case=own, actor=guardian)
     assert case.status == Status.WITHDRAWN
 
 
@@ -523,7 +542,7 @@ def test_a_guardian_cannot_see_or_handle_their_own_concern(org, guardian, other_
 
 def test_a_guardian_who_leaves_the_organisation_keeps_only_their_assigned_case(org, guardian, lead):
     # Given a case assigned to a guardian, and another case of the same organisation
-    theirs = services.case_assign(case=raise_concern(org).case, guardian=guardian, actor=lead)
+    theirs = handling.case_assign(case=raise_concern(org).case, guardian=guardian, actor=lead)
     other = raise_concern(org).case
     assert {c.pk for c in selectors.case_list_for_user(user=guardian)} == {theirs.pk, other.pk}
 

@@ -12,8 +12,11 @@ from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import case_in_state, raise_concern
-from workflow import services
+from workflow.errors import InvalidInput
 from workflow.models import MessageKind, Status
+from workflow.policies import ReceiptHolder
+from workflow.services import handling, transitions
+from workflow.services import reporter as reporter_actions
 
 CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4,5}\b")
 
@@ -96,7 +99,7 @@ def test_the_guardian_page_refuses_feedback_without_text(client, open_case, guar
 
 def test_closing_shares_the_outcome_summary(client, open_case, guardian, reporter):
     case = case_in_state(open_case, "feedback_given", guardian=guardian)
-    services.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Unsafe.")
+    handling.case_outcome_record(case=case, actor=guardian, upheld="upheld", findings="Unsafe.")
     client.force_login(guardian)
     response = client.post(
         f"/cases/{case.reference}/actions/close/",
@@ -179,14 +182,14 @@ def test_every_state_reads_in_plain_words(client, open_case, guardian, reporter,
 
 def test_withdrawn_and_reopened_read_in_plain_words(client, org, reporter, guardian):
     withdrawn = raise_concern(org, route="open", reporter=reporter).case
-    services.case_transition(case=withdrawn, name="withdraw", actor=reporter)
+    transitions.case_withdraw(case=withdrawn, actor=reporter)
     assert "You withdrew this concern" in section(
         reporter_page(client, reporter, withdrawn), "standing"
     )
     reopened = case_in_state(
         raise_concern(org, route="open", reporter=reporter).case, "closed", guardian=guardian
     )
-    services.case_transition(case=reopened, name="reopen", actor=guardian, note="New facts")
+    transitions.case_reopen(case=reopened, actor=guardian, reason="New facts")
     page = reporter_page(client, reporter, reopened)
     assert "reopened" in section(page, "standing")
     # after a reopen the page does not ask "would you speak up again?" again
@@ -197,11 +200,11 @@ def test_an_answered_question_is_not_asked_again_after_closing_twice(
     client, open_case, guardian, reporter
 ):
     case = case_in_state(open_case, "closed", guardian=guardian)
-    services.concern_speak_up_again_answer(case=case, actor=reporter, answer="yes")
-    services.case_transition(case=case, name="reopen", actor=guardian, note="New facts")
-    services.case_transition(case=case, name="start_investigation", actor=guardian)
-    services.case_transition(case=case, name="give_feedback", actor=guardian, message="Same.")
-    services.case_transition(case=case, name="close", actor=guardian)
+    reporter_actions.concern_speak_up_again_answer(case=case, actor=reporter, answer="yes")
+    transitions.case_reopen(case=case, actor=guardian, reason="New facts")
+    transitions.case_investigate(case=case, actor=guardian)
+    transitions.case_give_feedback(case=case, actor=guardian, message="Same.")
+    transitions.case_close(case=case, actor=guardian)
 
     page = reporter_page(client, reporter, case)
     assert "Would you speak up again?" not in page
@@ -262,9 +265,9 @@ def test_an_anonymous_concern_has_no_email_updates(org):
     reporter, case = anonymous_client_on_its_concern(org)
     page = reporter.get("/receipt/concern/").content.decode()
     assert "email updates" not in page.lower()
-    with pytest.raises(services.InvalidInput):
-        services.concern_email_updates_set(
+    with pytest.raises(InvalidInput):
+        reporter_actions.concern_email_updates_set(
             case=case,
-            actor=services.ReceiptHolder(concern_id=case.concern_id),
+            actor=ReceiptHolder(concern_id=case.concern_id),
             email_updates=True,
         )

@@ -12,9 +12,10 @@ from django.utils import timezone
 from concerns.models import Membership
 from concerns.roles import Role
 from tests.factories import OrganisationFactory, case_in_state, make_user, raise_concern
-from workflow import services
 from workflow.models import Case, CaseEvent, EventKind, InternalNote, Message, Outcome
-from workflow.services import NewAttachment
+from workflow.services import handling
+from workflow.services import reporter as reporter_actions
+from workflow.services.raising import NewAttachment
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def case(org):
 
 @pytest.fixture
 def assigned(case, guardian):
-    return services.case_assign(case=case, guardian=guardian, actor=guardian)
+    return handling.case_assign(case=case, guardian=guardian, actor=guardian)
 
 
 # --- queue -------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def test_queue_filters_by_status_route_and_assignment(client, org, guardian, oth
     # and an unassigned one
     acknowledged = case_in_state(raise_concern(org).case, "acknowledged", guardian=guardian)
     colleagues = raise_concern(org, route="confidential", reporter=make_user(Role.REPORTER)).case
-    services.case_assign(case=colleagues, guardian=other_guardian, actor=other_guardian)
+    handling.case_assign(case=colleagues, guardian=other_guardian, actor=other_guardian)
     unassigned = raise_concern(org).case
     client.force_login(guardian)
     # Then each filter narrows the queue
@@ -148,7 +149,7 @@ def test_queue_query_count_does_not_grow_with_page_size(
     for i in range(51):
         raised = raise_concern(org, categories=("patient-safety", "worker-safety"))
         if i % 2:
-            services.case_assign(case=raised.case, guardian=other_guardian, actor=other_guardian)
+            handling.case_assign(case=raised.case, guardian=other_guardian, actor=other_guardian)
     client.force_login(guardian)
     with CaptureQueriesContext(connection) as small:
         response = client.get("/cases/?per_page=5")
@@ -176,8 +177,8 @@ def test_queue_sends_anonymous_visitors_to_sign_in(client, db):
 
 def test_workload_shows_open_and_overdue_cases_per_guardian(client, org, guardian, lead):
     # Given two cases assigned to the guardian (one overdue) and one unassigned
-    first = services.case_assign(case=raise_concern(org).case, guardian=guardian, actor=guardian)
-    services.case_assign(case=raise_concern(org).case, guardian=guardian, actor=guardian)
+    first = handling.case_assign(case=raise_concern(org).case, guardian=guardian, actor=guardian)
+    handling.case_assign(case=raise_concern(org).case, guardian=guardian, actor=guardian)
     raise_concern(org)
     Case.objects.filter(pk=first.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
     client.force_login(lead)
@@ -201,8 +202,8 @@ def test_workload_is_not_found_for_anyone_but_leads(client, request, who):
 
 def test_case_page_shows_the_concern_timeline_and_conversation(client, assigned, guardian):
     # Given a message and an internal note on the case
-    services.case_message_send(case=assigned, actor=guardian, body="Thank you for telling us.")
-    services.case_note_add(case=assigned, actor=guardian, body="Check the rota for March.")
+    handling.case_message_send(case=assigned, actor=guardian, body="Thank you for telling us.")
+    handling.case_note_add(case=assigned, actor=guardian, body="Check the rota for March.")
     client.force_login(guardian)
     # When the guardian opens the case
     response = client.get(url(assigned))
@@ -259,12 +260,12 @@ def confidential(org, guardian, reporter):
         reporter_name="Rita Hidden",
         reporter_contact="rita.hidden@example.org",
     ).case
-    return services.case_assign(case=case, guardian=guardian, actor=guardian)
+    return handling.case_assign(case=case, guardian=guardian, actor=guardian)
 
 
 def test_confidential_identity_is_hidden_until_revealed(client, confidential, guardian, reporter):
     # Given the confidential reporter has written in their conversation
-    services.concern_message_reply(case=confidential, actor=reporter, body="Any news?")
+    reporter_actions.concern_message_reply(case=confidential, actor=reporter, body="Any news?")
     client.force_login(guardian)
     body = client.get(url(confidential)).content.decode()
     assert "Rita Hidden" not in body
@@ -460,7 +461,7 @@ def test_a_stale_page_is_told_the_case_changed_and_nothing_is_applied(
 ):
     # Given a page rendered at this version, then someone else changes the case
     stale = fresh(assigned)
-    services.case_note_add(case=assigned, actor=lead, body="Meanwhile")
+    handling.case_note_add(case=assigned, actor=lead, body="Meanwhile")
     before = fresh(assigned)
     client.force_login(guardian)
     # When the stale form is posted

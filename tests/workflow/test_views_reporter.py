@@ -27,8 +27,8 @@ from tests.factories import (
     make_user,
     raise_concern,
 )
-from workflow import services
 from workflow.models import Case, CaseEvent, Detriment, Message, SpeakUpAgainResponse, Status
+from workflow.services import handling, notices, raising
 
 CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4,5}\b")
 PDF = b"%PDF-1.7\n% a tiny test document\n"
@@ -363,8 +363,8 @@ def test_coming_back_with_the_receipt_opens_the_concern(client, org, guardian):
     raise_anonymously(client, org)
     code = read_receipt(client)
     case = Case.objects.get()
-    services.case_assign(case=case, guardian=guardian, actor=guardian)
-    services.case_message_send(case=case, actor=guardian, body="Thank you: can you say which ward?")
+    handling.case_assign(case=case, guardian=guardian, actor=guardian)
+    handling.case_message_send(case=case, actor=guardian, body="Thank you: can you say which ward?")
     other = Client()
     other.get("/receipt/")
     before = other.session.session_key
@@ -506,9 +506,9 @@ def test_my_concerns_lists_reference_status_and_date(client, reporter, rita_case
 def test_a_reporter_reads_the_conversation_but_not_internal_notes(
     client, reporter, rita_case, guardian
 ):
-    services.case_assign(case=rita_case, guardian=guardian, actor=guardian)
-    services.case_message_send(case=rita_case, actor=guardian, body="We are looking into it.")
-    services.case_note_add(case=rita_case, actor=guardian, body="INTERNAL: speak to the matron")
+    handling.case_assign(case=rita_case, guardian=guardian, actor=guardian)
+    handling.case_message_send(case=rita_case, actor=guardian, body="We are looking into it.")
+    handling.case_note_add(case=rita_case, actor=guardian, body="INTERNAL: speak to the matron")
     client.force_login(reporter)
     page = client.get(f"/my-concerns/{rita_case.reference}/").content.decode()
     assert "We are looking into it." in page
@@ -641,12 +641,12 @@ def test_answers_to_the_follow_up_questions_become_follow_up_detriment_records(
 ):
     # Given a closed concern whose reporter has been asked the 3-month follow-up question
     case = case_in_state(rita_case, "closed", guardian=guardian)
-    services.case_follow_up_ask(case=case, months=3)
+    notices.case_follow_up_ask(case=case, months=3)
     client.force_login(reporter)
     url = f"/my-concerns/{case.reference}/detriment/"
     # When they answer it, then after the 6-month question, then once more unprompted
     client.post(url, {"detriment-suffered": "no"})
-    services.case_follow_up_ask(case=case, months=6)
+    notices.case_follow_up_ask(case=case, months=6)
     client.post(url, {"detriment-suffered": "yes", "detriment-note": "Left off the rota."})
     client.post(url, {"detriment-suffered": "yes"})
     # Then each answer is recorded against the question it answers
@@ -662,7 +662,7 @@ PDF = b"%PDF-1.7 the rota for March"
 def _with_file(org, **kwargs):
     return raise_concern(
         org,
-        attachments=[services.NewAttachment("rota-dr-jones.pdf", "application/pdf", PDF)],
+        attachments=[raising.NewAttachment("rota-dr-jones.pdf", "application/pdf", PDF)],
         **kwargs,
     )
 

@@ -13,7 +13,8 @@ from django.test import Client
 
 from concerns.roles import Role
 from tests.factories import case_in_state, make_user, raise_concern
-from workflow import services
+from workflow.services import handling, transitions
+from workflow.services import reporter as reporter_actions
 
 CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4,5}\b")
 ROW_RE = re.compile(r'<a href="/cases/(SU-\d{4}-\d{5})/">')
@@ -68,7 +69,7 @@ def queue_world(org, guardian, reporter):
         "closed": case_in_state(raise_concern(org).case, "closed", guardian=guardian),
     }
     withdrawn = raise_concern(org, route="open", reporter=reporter).case
-    services.case_transition(case=withdrawn, name="withdraw", actor=reporter)
+    transitions.case_withdraw(case=withdrawn, actor=reporter)
     cases["withdrawn"] = withdrawn
     return cases
 
@@ -98,12 +99,12 @@ def test_the_queue_marks_a_case_the_reporter_has_replied_on(client, org, guardia
     case = case_in_state(
         raise_concern(org, route="open", reporter=reporter).case, "investigating", guardian=guardian
     )
-    services.case_message_send(case=case, actor=guardian, body="Which ward?")
+    handling.case_message_send(case=case, actor=guardian, body="Which ward?")
     client.force_login(guardian)
     assert "Reporter replied" not in client.get("/cases/").content.decode()
-    services.concern_message_reply(case=case, actor=reporter, body="Ward 7.")
+    reporter_actions.concern_message_reply(case=case, actor=reporter, body="Ward 7.")
     assert "Reporter replied" in client.get("/cases/").content.decode()
-    services.case_message_send(case=case, actor=guardian, body="Thank you.")
+    handling.case_message_send(case=case, actor=guardian, body="Thank you.")
     assert "Reporter replied" not in client.get("/cases/").content.decode()
 
 
@@ -130,7 +131,7 @@ def test_every_workload_count_matches_the_list_it_links_to(
 ):
     case_in_state(raise_concern(org).case, "acknowledged", guardian=other_guardian)
     cancelled = raise_concern(org, route="open", reporter=reporter).case
-    services.case_transition(case=cancelled, name="withdraw", actor=reporter)  # not open
+    transitions.case_withdraw(case=cancelled, actor=reporter)  # not open
     client.force_login(lead)
     page = client.get("/cases/workload/").content.decode()
     links = re.findall(r'<a href="(/cases/[^"]*)"[^>]*>(?:<strong[^>]*>)?(\d+)', page)

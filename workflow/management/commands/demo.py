@@ -43,7 +43,7 @@ from concerns.models import (
 )
 from concerns.roles import Role
 from concerns.services import organisation_create, user_create
-from workflow import services, timeliness
+from workflow import timeliness
 from workflow.events import GENESIS, event_digest
 from workflow.management.demo_data import (
     DESCRIPTIONS,
@@ -72,6 +72,8 @@ from workflow.models import (
     Status,
 )
 from workflow.policies import ReceiptHolder
+from workflow.services import handling, notices, raising, transitions
+from workflow.services import reporter as reporter_actions
 from workflow.signals import case_event_recorded
 
 # Demo staff sign in with a second step, as all staff must: one TOTP key for all of them,
@@ -83,7 +85,7 @@ def demo_totp_secret() -> str:
     return os.environ.get("SPEAKUP_DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET_DEFAULT
 
 
-DEMO_ATTACHMENT = services.NewAttachment(
+DEMO_ATTACHMENT = raising.NewAttachment(
     filename="rota-week-14.pdf",
     content_type="application/pdf",
     data=b"%PDF-1.4\n% Speak Up demo attachment: a placeholder rota\n%%EOF\n",
@@ -315,14 +317,13 @@ def _one_concern(
     slugs = rng.sample(list(DESCRIPTIONS), k=rng.choice([1, 1, 1, 2]))
     route = _route(index, rng)
     reporter = None if route == Route.ANONYMOUS else rng.choice(cast.reporters)
-    raised = services.concern_raise(
+    new = raising.NewConcern(
         organisation=organisation,
         department=department,
         categories=[categories[s] for s in slugs],
         description=rng.choice(DESCRIPTIONS[slugs[0]]).format(dept=department.name),
         route=route,
         reporter_role=rng.choice(ReporterRole.values + [ReporterRole.LEARNER] * 3),
-        reporter=reporter,
         professional_group=rng.choice(ProfessionalGroup.values),
         raised_elsewhere=rng.choice(RaisedElsewhere.values),
         outcome_hoped=rng.choice(OUTCOMES_HOPED),
@@ -330,6 +331,7 @@ def _one_concern(
         reporter_contact=reporter.email if reporter else "",
         attachments=[DEMO_ATTACHMENT] if rng.random() < 0.07 else [],
     )
+    raised = raising.concern_raise(concern=new, reporter=reporter)
     case = raised.case
     self_actor = ReceiptHolder(concern_id=raised.concern.pk) if reporter is None else reporter
     guardian = rng.choice(cast.guardians[code])
@@ -340,30 +342,29 @@ def _one_concern(
 def _drive(case: Case, state: str, guardian: Any, lead: Any, reporter: Any, rng: random.Random):
     """Move the case to ``state`` through the services, with conversation along the way."""
 
-    def move(name: str, note: str = "", **kw: Any) -> None:
-        services.case_transition(case=case, name=name, actor=guardian, note=note, **kw)
-
     if state == "received":
         if rng.random() < 0.4:
-            services.case_assign(case=case, guardian=guardian, actor=lead)
+            handling.case_assign(case=case, guardian=guardian, actor=lead)
         return
     if state == "withdrawn":
         if rng.random() < 0.5:
-            services.case_assign(case=case, guardian=guardian, actor=lead)
-            move("acknowledge", "Acknowledged.")
-        services.case_transition(
-            case=case, name="withdraw", actor=reporter, note="I no longer wish to pursue this."
+            handling.case_assign(case=case, guardian=guardian, actor=lead)
+            transitions.case_acknowledge(case=case, actor=guardian, note="Acknowledged.")
+        transitions.case_withdraw(
+            case=case, actor=reporter, reason="I no longer wish to pursue this."
         )
         return
-    services.case_assign(case=case, guardian=guardian, actor=rng.choice([lead, guardian]))
-    move("acknowledge", "Thank you, we have received your concern.")
+    handling.case_assign(case=case, guardian=guardian, actor=rng.choice([lead, guardian]))
+    transitions.case_acknowledge(
+        case=case, actor=guardian, note="Thank you, we have received your concern."
+    )
     if case.route == Route.CONFIDENTIAL and rng.random() < 0.3:
-        services.case_identity_reveal(
+        handling.case_identity_reveal(
             case=case, actor=guardian, reason="Needed to arrange a confidential meeting."
         )
     if rng.random() < 0.15:
         extra = Category.objects.get(slug="education-quality")
-        services.case_triage_update(
+        handling.case_triage_update(
             case=case,
             actor=guardian,
             categories=[*case.concern.categories.all(), extra],
@@ -373,46 +374,46 @@ def _drive(case: Case, state: str, guardian: Any, lead: Any, reporter: Any, rng:
     if state == "acknowledged":
         return
     if state == "referred":
-        move(
-            "refer",
-            "Better handled through this route; the reporter agreed.",
-            referral_destination=rng.choice(ReferralDestination.values),
+        transitions.case_refer(
+            case=case,
+            actor=guardian,
+            destination=rng.choice(ReferralDestination.values),
+            reason="Better handled through this route; the reporter agreed.",
         )
         return
-    move("start_investigation", "Gathering information.")
+    transitions.case_investigate(case=case, actor=guardian, note="Gathering information.")
     _converse(case, guardian, reporter, rng)
     if state == "investigating":
         return
     _close_the_loop(case, guardian, reporter, rng, close=state != "feedback_given")
     if state in {"feedback_given", "closed"}:
         return
-    move("reopen", "New information from the reporter.")
+    transitions.case_reopen(case=case, actor=guardian, reason="New information from the reporter.")
     if state == "reopened":
         return
-    move("start_investigation", "Looking again.")
+    transitions.case_investigate(case=case, actor=guardian, note="Looking again.")
     if state == "reopened_investigating":
         return
-    services.case_transition(
+    transitions.case_give_feedback(
         case=case,
-        name="give_feedback",
         actor=guardian,
         note="Feedback after reopening.",
         message="We looked again and our findings stand.",
     )
-    move("close", "Closed again.")
+    transitions.case_close(case=case, actor=guardian, note="Closed again.")
 
 
 def _converse(case: Case, guardian: Any, reporter: Any, rng: random.Random) -> None:
     for _ in range(rng.randint(1, 3)):
-        services.case_message_send(case=case, actor=guardian, body=rng.choice(GUARDIAN_MESSAGES))
+        handling.case_message_send(case=case, actor=guardian, body=rng.choice(GUARDIAN_MESSAGES))
         if rng.random() < 0.7:
-            services.concern_message_reply(
+            reporter_actions.concern_message_reply(
                 case=case, actor=reporter, body=rng.choice(REPORTER_REPLIES)
             )
     if rng.random() < 0.6:
-        services.case_note_add(case=case, actor=guardian, body=rng.choice(NOTES))
+        handling.case_note_add(case=case, actor=guardian, body=rng.choice(NOTES))
     if rng.random() < 0.2:
-        services.case_detriment_record(
+        handling.case_detriment_record(
             case=case,
             actor=guardian,
             suffered=rng.choice(["yes", "no", "unsure"]),
@@ -424,7 +425,7 @@ def _close_the_loop(
     case: Case, guardian: Any, reporter: Any, rng: random.Random, *, close: bool
 ) -> None:
     upheld, findings, actions = rng.choice(OUTCOME_TEXT)
-    services.case_outcome_record(
+    handling.case_outcome_record(
         case=case,
         actor=guardian,
         upheld=upheld,
@@ -432,35 +433,26 @@ def _close_the_loop(
         actions=actions,
         lessons=rng.choice(LESSONS),
     )
-    services.case_transition(
-        case=case,
-        name="give_feedback",
-        actor=guardian,
-        note="Fed back.",
-        message=GUARDIAN_MESSAGES[-1],
+    transitions.case_give_feedback(
+        case=case, actor=guardian, note="Fed back.", message=GUARDIAN_MESSAGES[-1]
     )
     if not close:
         return
-    services.case_transition(
-        case=case,
-        name="close",
-        actor=guardian,
-        note="Closed.",
-        message=f"{findings} {actions}".strip(),
+    transitions.case_close(
+        case=case, actor=guardian, note="Closed.", message=f"{findings} {actions}".strip()
     )
     if rng.random() < 0.7:
-        services.concern_speak_up_again_answer(
+        reporter_actions.concern_speak_up_again_answer(
             case=case,
             actor=reporter,
             answer=rng.choice(["yes", "yes", "yes", "maybe", "no", "dont_know"]),
             comment=rng.choice(["", "It took a while but I felt listened to.", ""]),
         )
     if rng.random() < 0.25:
-        services.case_detriment_record(
-            case=case,
-            actor=reporter,
-            suffered=rng.choice(["no", "no", "yes", "unsure"]),
-            source="follow_up_3m",
+        # The answer to the 3-month follow-up question, asked as the schedule would.
+        notices.case_follow_up_ask(case=case, months=3)
+        reporter_actions.concern_detriment_report(
+            case=case, actor=reporter, suffered=rng.choice(["no", "no", "yes", "unsure"])
         )
 
 

@@ -13,53 +13,12 @@ from django.db.models import QuerySet
 
 from concerns.models import Category, QualityStandard, Route
 from workflow.models import DetrimentAnswer, ReferralDestination, Status, Upheld
+from workflow.pages.forms import NhsForm
 
 MAX_TEXT = 10_000
 
-WIDGET_CLASSES = {
-    forms.Textarea: "nhsuk-textarea",
-    forms.Select: "nhsuk-select",
-    forms.TextInput: "nhsuk-input",
-    forms.RadioSelect: "nhsuk-radios__input",
-    forms.CheckboxSelectMultiple: "nhsuk-checkboxes__input",
-}
 
-
-class NHSFormMixin:
-    """Adds the NHS.UK design-system classes and links each error to its field for
-    screen readers (aria-describedby / aria-invalid)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            for widget_type, css in WIDGET_CLASSES.items():
-                if isinstance(field.widget, widget_type):
-                    field.widget.attrs.setdefault("class", css)
-            if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 3)
-        for name in self.fields:
-            self._describe(name)
-
-    def _describe(self, name: str, *, error: bool = False) -> None:
-        field = self.fields[name]
-        if isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-            return  # described on their fieldset by the template
-        auto_id = self[name].auto_id
-        ids = [f"{auto_id}-hint"] if field.help_text else []
-        if error:
-            ids.append(f"{auto_id}-error")
-            field.widget.attrs["aria-invalid"] = "true"
-        if ids:
-            field.widget.attrs["aria-describedby"] = " ".join(ids)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self._describe(name, error=True)
-
-
-class VersionedForm(NHSFormMixin, forms.Form):
+class VersionedForm(NhsForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
@@ -76,7 +35,7 @@ def _text(
     )
 
 
-class QueueFilterForm(NHSFormMixin, forms.Form):
+class QueueFilterForm(NhsForm):
     q = forms.CharField(
         label="Find a case by reference",
         required=False,
@@ -266,7 +225,7 @@ class AssignForm(VersionedForm):
         self.fields["guardian"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 
-class MessageForm(NHSFormMixin, forms.Form):
+class MessageForm(NhsForm):
     body = _text(
         "Message to the reporter",
         help_text="The reporter sees this in their conversation, even if they are anonymous.",
@@ -274,7 +233,7 @@ class MessageForm(NHSFormMixin, forms.Form):
     )
 
 
-class NoteForm(NHSFormMixin, forms.Form):
+class NoteForm(NhsForm):
     body = _text(
         "Internal note",
         help_text="Only guardians see this. Never shown to the reporter.",
@@ -316,7 +275,10 @@ class OutcomeForm(VersionedForm):
     lessons = _text("Lessons for the organisation", required=False)
 
 
-class DetrimentForm(NHSFormMixin, forms.Form):
+class DetrimentRecordForm(NhsForm):
+    """The guardian records what the reporter told them (the reporter's own account is
+    reporter.forms.DetrimentReportForm)."""
+
     suffered = forms.ChoiceField(
         label="Does the reporter say they suffered detriment for speaking up?",
         choices=DetrimentAnswer.choices,
@@ -326,7 +288,7 @@ class DetrimentForm(NHSFormMixin, forms.Form):
     note = _text("Note (optional)", required=False)
 
 
-class RevealForm(NHSFormMixin, forms.Form):
+class RevealForm(NhsForm):
     reason = _text(
         "Why do you need to see the reporter's identity?",
         help_text="Your reason is recorded in the case timeline.",

@@ -30,11 +30,12 @@ from django.views.decorators.http import require_POST, require_safe
 from concerns.models import Category, Organisation, Route
 from concerns.roles import is_guardian, is_lead_guardian
 from concerns.selectors import organisation_ids_for_user
-from workflow import policies, selectors, services
+from workflow import policies, selectors
 from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
 from workflow.models import Case, CaseEvent, Side, Status
 from workflow.pages.downloads import attachment_response
 from workflow.pages.guardian import forms as gf
+from workflow.services import handling, transitions
 
 # The queue's "due soon" window, the same as selectors' ``due=soon`` filter.
 SOON_DAYS = 3
@@ -176,7 +177,7 @@ def _blank_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
     built: dict[str, forms.Form] = {
         "message": gf.MessageForm(prefix="message"),
         "note": gf.NoteForm(prefix="note"),
-        "detriment": gf.DetrimentForm(prefix="detriment"),
+        "detriment": gf.DetrimentRecordForm(prefix="detriment"),
         "reveal": gf.RevealForm(prefix="reveal"),
         "triage": gf.TriageForm(
             prefix="triage",
@@ -224,11 +225,11 @@ def _render_case(
     status: int = 200,
     bound: dict[str, forms.Form] | None = None,
     problem: tuple[str, str] | None = None,
-    revealed: services.RevealedIdentity | None = None,
+    revealed: handling.RevealedIdentity | None = None,
 ) -> HttpResponse:
     user = request.user
     all_forms = {**_blank_forms(request, case), **(bound or {})}
-    available = services.case_available_transitions(case=case, actor=user)
+    available = transitions.case_available_transitions(case=case, actor=user)
     concern = case.concern
     context = {
         "case": case,
@@ -320,16 +321,14 @@ def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResp
         raise Http404("No such action.")
 
     def action(case: Case, data: dict[str, Any]) -> str:
-        services.case_transition(
-            case=case,
-            name=name,
-            actor=request.user,
+        given = transitions.TransitionInput(
             note=data.get("note", ""),
-            expected_version=data["version"],
-            referral_destination=data.get("destination", ""),
-            referral_name_shared=data.get("name_shared", False),
             message=data.get("message", ""),
+            destination=data.get("destination", ""),
+            name_shared=data.get("name_shared", False),
+            expected_version=data["version"],
         )
+        transitions.case_transition_named(case=case, name=name, actor=request.user, given=given)
         return TRANSITION_DONE[name]
 
     return _act(
@@ -346,7 +345,7 @@ def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResp
 def case_assign(request: HttpRequest, reference: str) -> HttpResponse:
     def action(case: Case, data: dict[str, Any]) -> str:
         guardian = data["guardian"]
-        services.case_assign(
+        handling.case_assign(
             case=case, guardian=guardian, actor=request.user, expected_version=data["version"]
         )
         if guardian.pk == request.user.pk:
@@ -369,7 +368,7 @@ def case_assign(request: HttpRequest, reference: str) -> HttpResponse:
 @guardian_required
 def case_message(request: HttpRequest, reference: str) -> HttpResponse:
     def action(case: Case, data: dict[str, Any]) -> str:
-        services.case_message_send(case=case, actor=request.user, body=data["body"])
+        handling.case_message_send(case=case, actor=request.user, body=data["body"])
         return "Message sent to the reporter."
 
     return _act(
@@ -385,7 +384,7 @@ def case_message(request: HttpRequest, reference: str) -> HttpResponse:
 @guardian_required
 def case_note(request: HttpRequest, reference: str) -> HttpResponse:
     def action(case: Case, data: dict[str, Any]) -> str:
-        services.case_note_add(case=case, actor=request.user, body=data["body"])
+        handling.case_note_add(case=case, actor=request.user, body=data["body"])
         return "Internal note added."
 
     return _act(
@@ -402,7 +401,7 @@ def case_note(request: HttpRequest, reference: str) -> HttpResponse:
 @guardian_required
 def case_triage(request: HttpRequest, reference: str) -> HttpResponse:
     def action(case: Case, data: dict[str, Any]) -> str:
-        services.case_triage_update(
+        handling.case_triage_update(
             case=case,
             actor=request.user,
             categories=list(data["categories"]),
@@ -425,7 +424,7 @@ def case_triage(request: HttpRequest, reference: str) -> HttpResponse:
 @guardian_required
 def case_outcome(request: HttpRequest, reference: str) -> HttpResponse:
     def action(case: Case, data: dict[str, Any]) -> str:
-        services.case_outcome_record(
+        handling.case_outcome_record(
             case=case,
             actor=request.user,
             upheld=data["upheld"],
@@ -449,7 +448,7 @@ def case_outcome(request: HttpRequest, reference: str) -> HttpResponse:
 @guardian_required
 def case_detriment(request: HttpRequest, reference: str) -> HttpResponse:
     def action(case: Case, data: dict[str, Any]) -> str:
-        services.case_detriment_record(
+        handling.case_detriment_record(
             case=case, actor=request.user, suffered=data["suffered"], note=data["note"]
         )
         return "Detriment recorded."
@@ -458,7 +457,7 @@ def case_detriment(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         reference,
         section="detriment",
-        make_form=lambda case, data: gf.DetrimentForm(data, prefix="detriment"),
+        make_form=lambda case, data: gf.DetrimentRecordForm(data, prefix="detriment"),
         action=action,
     )
 
@@ -474,7 +473,7 @@ def case_reveal(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _render_case(request, case, status=400, bound={"reveal": form})
     try:
-        revealed = services.case_identity_reveal(
+        revealed = handling.case_identity_reveal(
             case=case, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except CaseNotFound as exc:

@@ -1,13 +1,13 @@
 """Forms for the reporter's pages, styled for the NHS.UK design system.
 
-Forms only parse and check input; raising a concern and everything after it is done by
-workflow.services.
+Forms only parse input (and check that an uploaded file is what it says it is); every rule
+of raising a concern is ``workflow.services.raising.concern_raise``'s, and its refusals come
+back onto these fields (``NhsForm.add_refusal``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -26,7 +26,8 @@ from concerns.models import (
 from concerns.selectors import category_list, organisation_list
 from config import rules
 from workflow.models import DetrimentAnswer, SpeakUpAgain
-from workflow.services import NewAttachment
+from workflow.pages.forms import NhsForm
+from workflow.services.raising import NewAttachment, NewConcern
 
 # --- NHS.UK styling ------------------------------------------------------------------------
 
@@ -70,63 +71,6 @@ class MultipleFileField(forms.FileField):
             return []
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
-
-
-_GROUPED = (forms.RadioSelect, forms.CheckboxSelectMultiple)
-_CLASSES = {
-    forms.Textarea: "nhsuk-textarea",
-    forms.Select: "nhsuk-select",
-    forms.ClearableFileInput: "nhsuk-file-upload",
-    forms.TextInput: "nhsuk-input",
-    forms.EmailInput: "nhsuk-input",
-}
-
-
-@dataclass(frozen=True)
-class SummaryItem:
-    href: str
-    text: str
-
-
-class NhsForm(forms.Form):
-    """Adds NHS.UK classes, hint/error descriptions and an error summary to a form."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            widget = field.widget
-            for kind, css in _CLASSES.items():
-                if isinstance(widget, kind) and not isinstance(widget, _GROUPED):
-                    widget.attrs.setdefault("class", css)
-                    break
-            if field.help_text and not isinstance(widget, _GROUPED):
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            widget = self.fields[name].widget
-            if isinstance(widget, _GROUPED):
-                continue
-            css = widget.attrs.get("class", "")
-            if css and "--error" not in css:
-                widget.attrs["class"] = f"{css} {css}--error"
-            described = widget.attrs.get("aria-describedby", "")
-            widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
-
-    def error_summary(self) -> list[SummaryItem]:
-        """Each error once, linking to the field (the first option of a group)."""
-        items = [SummaryItem("", str(e)) for e in self.non_field_errors()]
-        for name in self.fields:
-            if name not in self.errors:
-                continue
-            bound = self[name]
-            grouped = isinstance(bound.field.widget, _GROUPED)
-            anchor = f"#{bound.auto_id}_0" if grouped else f"#{bound.id_for_label}"
-            items.extend(SummaryItem(anchor, str(e)) for e in bound.errors)
-        return items
 
 
 # --- Raising a concern ---------------------------------------------------------------------
@@ -342,29 +286,24 @@ class RaiseConcernForm(NhsForm):
             raise forms.ValidationError(problems)
         return checked
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        organisation, department = data.get("organisation"), data.get("department")
-        if organisation and department and department.organisation_id != organisation.pk:
-            self.add_error(
-                "department", f"Choose a department of {organisation.name}, or leave it blank"
-            )
-        route = data.get("route")
-        if route in {Route.OPEN, Route.CONFIDENTIAL}:
-            if not self.user.is_authenticated:
-                self.add_error(
-                    "route",
-                    "Sign in to raise a concern openly or confidentially, or choose anonymous",
-                )
-            else:
-                if not (data.get("reporter_name") or "").strip():
-                    self.add_error("reporter_name", "Enter your name")
-                if not (data.get("reporter_contact") or "").strip():
-                    self.add_error("reporter_contact", "Enter an email address or phone number")
-        else:
-            data["reporter_name"], data["reporter_contact"] = "", ""
-            data["email_updates"] = False
-        return data
+    def new_concern(self) -> NewConcern:
+        """What was raised, as the service takes it (call once the form is valid)."""
+        data = self.cleaned_data
+        return NewConcern(
+            organisation=data["organisation"],
+            department=data["department"],
+            categories=list(data["categories"]),
+            description=data["description"],
+            outcome_hoped=data["outcome_hoped"],
+            raised_elsewhere=data["raised_elsewhere"],
+            reporter_role=data["reporter_role"],
+            professional_group=data["professional_group"],
+            route=data["route"],
+            reporter_name=data["reporter_name"],
+            reporter_contact=data["reporter_contact"],
+            email_updates=data["email_updates"],
+            attachments=data["attachments"],
+        )
 
 
 # --- Coming back and the conversation ------------------------------------------------------
@@ -433,7 +372,9 @@ class SpeakUpAgainForm(NhsForm):
     )
 
 
-class DetrimentForm(NhsForm):
+class DetrimentReportForm(NhsForm):
+    """The reporter tells us, in their own words (a guardian's record is another form)."""
+
     prefix = "detriment"
     suffered = forms.ChoiceField(
         choices=DetrimentAnswer.choices,

@@ -27,12 +27,12 @@ from concerns.crypto import encrypt_bytes, fernet
 from concerns.models import Route
 from concerns.receipts import receipt_normalise
 from config import rules
-from workflow import policies, selectors, services
-from workflow.errors import CaseError, CaseNotFound
+from workflow import policies, selectors
+from workflow.errors import CaseError, CaseNotFound, InvalidInput, NotPermitted
 from workflow.models import Case, MessageKind, Status
 from workflow.pages.downloads import attachment_response
 from workflow.pages.reporter.forms import (
-    DetrimentForm,
+    DetrimentReportForm,
     RaiseConcernForm,
     ReceiptForm,
     ReplyForm,
@@ -41,6 +41,8 @@ from workflow.pages.reporter.forms import (
 )
 from workflow.policies import Actor, ReceiptHolder
 from workflow.receipt_throttle import Verdict, anonymous_raise_allowed, receipt_sign_in
+from workflow.services import raising, transitions
+from workflow.services import reporter as reporter_actions
 from workflow.socket_tokens import socket_path_for
 from workflow.standing import concern_standing
 
@@ -79,7 +81,11 @@ def raise_concern(request: HttpRequest) -> HttpResponse:
         status = 429
     if bound and form.is_valid():
         try:
-            raised = _raise(form.cleaned_data, request.user)
+            raised = raising.concern_raise(concern=form.new_concern(), reporter=request.user)
+        except NotPermitted as error:  # an open or confidential route, not signed in
+            form.add_error("route", str(error))
+        except InvalidInput as error:
+            form.add_refusal(error)
         except CaseError as error:
             form.add_error(None, str(error))
         else:
@@ -97,27 +103,6 @@ def raise_concern(request: HttpRequest) -> HttpResponse:
             "timeliness": rules.timeliness(),
         },
         status=status,
-    )
-
-
-def _raise(data: dict[str, Any], user: Actor) -> services.RaisedConcern:
-    anonymous = data["route"] == Route.ANONYMOUS
-    return services.concern_raise(
-        organisation=data["organisation"],
-        department=data["department"],
-        categories=list(data["categories"]),
-        description=data["description"],
-        outcome_hoped=data["outcome_hoped"],
-        raised_elsewhere=data["raised_elsewhere"],
-        reporter_role=data["reporter_role"],
-        professional_group=data["professional_group"],
-        route=data["route"],
-        # An anonymous concern is never linked to the account of whoever is signed in.
-        reporter=None if anonymous else user,
-        reporter_name=data["reporter_name"],
-        reporter_contact=data["reporter_contact"],
-        email_updates=data["email_updates"],
-        attachments=data["attachments"],
     )
 
 
@@ -340,7 +325,7 @@ def _detail(request: HttpRequest, rep: Reporting, **forms: Any) -> HttpResponse:
         "answer": answer,
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "again_form": forms.get("again_form") or SpeakUpAgainForm(),
-        "detriment_form": forms.get("detriment_form") or DetrimentForm(),
+        "detriment_form": forms.get("detriment_form") or DetrimentReportForm(),
         "timeliness": rules.timeliness(),
     }
     bad = any(f.errors for f in forms.values())
@@ -367,7 +352,7 @@ def _email_updates(request: HttpRequest, rep: Reporting) -> HttpResponse:
     if rep.anonymous or wanted not in {"on", "off"}:
         return _detail(request, rep)
     try:
-        services.concern_email_updates_set(
+        reporter_actions.concern_email_updates_set(
             case=rep.case, actor=rep.actor, email_updates=wanted == "on"
         )
     except CaseNotFound as exc:
@@ -412,7 +397,9 @@ def concern_reply(request: HttpRequest, rep: Reporting) -> HttpResponse:
         rep,
         ReplyForm(request.POST),
         "reply_form",
-        lambda d: services.concern_message_reply(case=rep.case, actor=rep.actor, body=d["body"]),
+        lambda d: reporter_actions.concern_message_reply(
+            case=rep.case, actor=rep.actor, body=d["body"]
+        ),
         "Your reply has been sent to the guardian.",
     )
 
@@ -426,7 +413,7 @@ def concern_speak_up_again(request: HttpRequest, rep: Reporting) -> HttpResponse
         rep,
         SpeakUpAgainForm(request.POST),
         "again_form",
-        lambda d: services.concern_speak_up_again_answer(
+        lambda d: reporter_actions.concern_speak_up_again_answer(
             case=rep.case, actor=rep.actor, answer=d["answer"], comment=d["comment"]
         ),
         "Thank you for your answer.",
@@ -440,14 +427,10 @@ def concern_detriment(request: HttpRequest, rep: Reporting) -> HttpResponse:
     return _act(
         request,
         rep,
-        DetrimentForm(request.POST),
+        DetrimentReportForm(request.POST),
         "detriment_form",
-        lambda d: services.case_detriment_record(
-            case=rep.case,
-            actor=rep.actor,
-            suffered=d["suffered"],
-            note=d["note"],
-            source=selectors.concern_detriment_source(case=rep.case),
+        lambda d: reporter_actions.concern_detriment_report(
+            case=rep.case, actor=rep.actor, suffered=d["suffered"], note=d["note"]
         ),
         "Thank you for telling us. The guardian will see what you said.",
     )
@@ -460,8 +443,8 @@ def concern_withdraw(request: HttpRequest, rep: Reporting) -> HttpResponse:
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.case_transition(
-                case=rep.case, name="withdraw", actor=rep.actor, note=form.cleaned_data["note"]
+            transitions.case_withdraw(
+                case=rep.case, actor=rep.actor, reason=form.cleaned_data["note"]
             )
         except CaseNotFound as exc:
             raise Http404("Concern not found.") from exc
