@@ -91,16 +91,20 @@ def case_event_record(
     # The head moves with every event, here and nowhere else, so no caller can forget it.
     case.log_head = event.hash
     Case.objects.filter(pk=case.pk).update(log_head=event.hash)
-    event_id, case_id = event.pk, case.pk
-    # A case raised in this transaction is exactly as the raise built it, so its fields go
-    # along rather than being read again after the commit. (Should an enclosing transaction
-    # change it further, each change records its own event, announced after this one with
-    # the fields read afresh.)
+    _announce_on_commit(event, case, first=first)
+    return event
+
+
+def _announce_on_commit(event: CaseEvent, case: Case, *, first: bool) -> None:
+    """A case raised in this transaction is exactly as the raise built it, so its fields go
+    along rather than being read again after the commit. (Should an enclosing transaction
+    change it further, each change records its own event, announced after this one with
+    the fields read afresh.)"""
+    event_id, case_id, kind = event.pk, case.pk, event.kind
     row = {f: getattr(case, f) for f in CASE_ROW_FIELDS} if first else None
     transaction.on_commit(
         lambda: _announce(event_id=event_id, case_id=case_id, kind=kind, case_row=row)
     )
-    return event
 
 
 def _announce(

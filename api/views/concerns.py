@@ -113,8 +113,9 @@ class ConcernsView(APIView):
             )
         ],
         description="Anyone may raise a concern anonymously; open and confidential concerns "
-        "need a signed-in reporter. The receipt code of an anonymous concern is in this "
-        "response only.",
+        "need a signed-in reporter, a name and a contact (reporter_name and reporter_contact "
+        "default to the account's name and email). The receipt code of an anonymous concern "
+        "is in this response only.",
     )
     def post(self, request: Request) -> Response:
         given = ConcernRaiseIn(data=request.data)
