@@ -104,9 +104,7 @@ def test_a_raise_costs_a_known_number_of_statements(org, reporter):
     new = _new(org)
     with CaptureQueriesContext(connection) as queries:
         raising.concern_raise(concern=new, reporter=reporter)
-    statements = [
-        q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"].upper()
-    ]
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
     assert len(statements) == 9, statements
 
 
