@@ -555,3 +555,20 @@ def test_a_guardian_who_leaves_the_organisation_keeps_only_their_assigned_case(o
     assert selectors.case_get_for_user(user=guardian, reference=theirs.reference).pk == theirs.pk
     with pytest.raises(CaseNotFound):
         selectors.case_get_for_user(user=guardian, reference=other.reference)
+
+
+# --- the order of the checks: state, then who may, then conditions --------------------------
+
+
+def test_someone_who_may_not_act_is_not_told_what_the_case_is_missing(
+    new_case, guardian, other_guardian
+):
+    # Given a case ready to close but for its outcome, which only its handlers may close
+    case = _at(new_case, "feedback_given", guardian)
+    # When a colleague who may see it, but not move it, tries
+    with pytest.raises(NotPermitted) as refused:
+        transitions.case_close(case=case, actor=other_guardian)
+    # Then they learn only that it is not theirs, not that an outcome is missing
+    assert "outcome" not in str(refused.value).lower()
+    with pytest.raises(TransitionRefused, match="Record the outcome"):
+        transitions.case_close(case=case, actor=guardian)
