@@ -125,6 +125,8 @@ class TaggedPDF(FPDF):
 
     def text_height(self, width: float, line_height: float, text: str) -> float:
         """How tall ``text`` is when wrapped to ``width`` in the current font."""
+        if "\n" not in text and self.get_string_width(text) <= width - 2 * self.c_margin - 0.5:
+            return line_height  # one line: no need to lay it out to know
         lines = self.multi_cell(
             width, line_height, text, dry_run=True, output=MethodReturnValue.LINES
         )
@@ -163,15 +165,15 @@ class TaggedPDF(FPDF):
         """A table: a header row of column headers, then rows whose first cell heads the row.
         A header row repeated on a new page is furniture (the tree has it once)."""
         with self.group("Table"):
-            first = [self._row_height(columns, widths, style, True)]
-            first += [self._row_height(r, widths, style, False) for r in rows[:1]]
-            self.fits(sum(first))
-            self._row(columns, widths, align, style, header=True, tagged=True)
-            for row in rows:
-                if self.will_page_break(self._row_height(row, widths, style, False)):
+            head = self._row_height(columns, widths, style, True)
+            heights = [self._row_height(r, widths, style, False) for r in rows]
+            self.fits(head + sum(heights[:1]))
+            self._row(columns, widths, align, style, head, header=True, tagged=True)
+            for row, height in zip(rows, heights, strict=True):
+                if self.will_page_break(height):
                     self.add_page()
-                    self._row(columns, widths, align, style, header=True, tagged=False)
-                self._row(row, widths, align, style, header=False, tagged=True)
+                    self._row(columns, widths, align, style, head, header=True, tagged=False)
+                self._row(row, widths, align, style, height, header=False, tagged=True)
 
     def _row_height(
         self, cells: Sequence[str], widths: Sequence[float], style: TableStyle, header: bool
@@ -187,11 +189,11 @@ class TaggedPDF(FPDF):
         widths: Sequence[float],
         align: Sequence[str],
         style: TableStyle,
+        height: float,
         *,
         header: bool,
         tagged: bool,
     ) -> None:
-        height = self._row_height(cells, widths, style, header)
         x, y, width = self.l_margin, self.y, sum(widths)
         with self.artifact():
             self.set_draw_color(*style.rule)
