@@ -11,7 +11,6 @@ import datetime as dt
 import html
 import io
 import re
-from pathlib import Path
 
 from django.utils import timezone
 from fpdf.enums import XPos, YPos
@@ -21,10 +20,8 @@ from reports import charts
 from reports.disclosure import Cell
 from reports.keymessages import KeyMessages, key_messages_for
 from reports.tables import Dashboard, Table
-from reports.tagged import TableStyle, TaggedPDF
+from reports.tagged import FONT, FONTS, TableStyle, TaggedPDF
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-FONT = "DejaVu"
 INK, MUTED, RULE = (33, 43, 50), (66, 85, 99), (216, 221, 224)
 NHS_BLUE = (0, 94, 184)
 KEEP_WITH_HEADING = 60  # mm: a heading starts a new page rather than end this one alone

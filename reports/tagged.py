@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
@@ -23,6 +24,9 @@ from fpdf.output import OutputProducer
 from fpdf.structure_tree import StructElem, StructureTreeBuilder
 from fpdf.syntax import PDFObject
 
+# Bundled fonts (DejaVu), so any organisation, department or person's name prints as written.
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
 COLUMN_HEADER = "<</O /Table /Scope /Column>>"
 ROW_HEADER = "<</O /Table /Scope /Row>>"
 
@@ -145,8 +149,28 @@ class TaggedPDF(FPDF):
             self.add_page()
 
     def tagged_text(self, kind: str, text: str, line_height: float, **kwargs: Any) -> None:
-        """A heading or paragraph, whole on one page."""
-        self.fits(self.text_height(self.epw, line_height, text))
+        """A heading or paragraph: whole on one page when it fits on one, otherwise in parts
+        of whole lines, one element per page (a marked block cannot cross a page)."""
+        height = self.text_height(self.epw, line_height, text)
+        if height <= self.eph:
+            self.fits(height)
+            self._text_block(kind, text, line_height, **kwargs)
+            return
+        lines = self.multi_cell(
+            self.epw, line_height, text, dry_run=True, output=MethodReturnValue.LINES
+        )
+        assert isinstance(lines, list)
+        while lines:
+            room = int((self.page_break_trigger - self.y) // line_height)
+            if room < 1:
+                self.add_page()
+                continue
+            part, lines = lines[:room], lines[room:]
+            self._text_block(kind, "\n".join(line.rstrip() for line in part), line_height)
+            if lines:
+                self.add_page()
+
+    def _text_block(self, kind: str, text: str, line_height: float, **kwargs: Any) -> None:
         with self.marked(kind):
             self.multi_cell(0, line_height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, **kwargs)
 
