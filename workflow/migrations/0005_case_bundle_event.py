@@ -4,15 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflow', '0004_h17_feedback_messages'),
+        ("workflow", "0004_h17_feedback_messages"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('raised', 'Concern raised'), ('transition', 'Status changed'), ('assigned', 'Assigned'), ('message_to_reporter', 'Message to reporter'), ('message_from_reporter', 'Message from reporter'), ('note', 'Internal note'), ('outcome', 'Outcome recorded'), ('referral', 'Referred'), ('detriment', 'Detriment recorded'), ('triage', 'Categories or standards corrected'), ('identity_viewed', 'Confidential identity revealed'), ('speak_up_again', "Answered 'would you speak up again?'"), ('reminder', 'Reminder sent'), ('escalation', 'Escalated to lead guardian'), ('follow_up', 'Detriment follow-up asked'), ('content_erased', 'Content erased under the retention rule'), ('bundle_downloaded', 'Case bundle downloaded')], max_length=30),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("raised", "Concern raised"),
+                    ("transition", "Status changed"),
+                    ("assigned", "Assigned"),
+                    ("message_to_reporter", "Message to reporter"),
+                    ("message_from_reporter", "Message from reporter"),
+                    ("note", "Internal note"),
+                    ("outcome", "Outcome recorded"),
+                    ("referral", "Referred"),
+                    ("detriment", "Detriment recorded"),
+                    ("triage", "Categories or standards corrected"),
+                    ("identity_viewed", "Confidential identity revealed"),
+                    ("speak_up_again", "Answered 'would you speak up again?'"),
+                    ("reminder", "Reminder sent"),
+                    ("escalation", "Escalated to lead guardian"),
+                    ("follow_up", "Detriment follow-up asked"),
+                    ("content_erased", "Content erased under the retention rule"),
+                    ("bundle_downloaded", "Case bundle downloaded"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
