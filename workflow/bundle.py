@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -244,8 +244,10 @@ def case_bundle_download(*, case: Case, actor: AbstractBaseUser) -> Bundle:
     return Bundle(f"case-bundle-{case.reference}.pdf", content)
 
 
-def case_bundle_response(*, case: Case, actor: AbstractBaseUser) -> HttpResponse:
+def case_bundle_response(*, case: Case, actor: AbstractBaseUser | AnonymousUser) -> HttpResponse:
     """The bundle as a download: refusals as the case page answers them (404, 403)."""
+    if not isinstance(actor, AbstractBaseUser):
+        raise Http404("Case not found.")
     try:
         bundle = case_bundle_download(case=case, actor=actor)
     except CaseNotFound as exc:
