@@ -8,25 +8,26 @@ raw count), in the page's order, with the standards' own text. Fonts are bundled
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
-from pathlib import Path
 
 from django.utils import timezone
-from fpdf import FPDF
-from fpdf.enums import TableBordersLayout, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import XPos, YPos
+from fpdf.prefs import ViewerPreferences
 
 from reports import charts
 from reports.disclosure import Cell
+from reports.keymessages import KeyMessages, key_messages_for
 from reports.tables import Dashboard, Table
+from reports.tagged import FONT, FONTS, TableStyle, TaggedPDF
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-FONT = "DejaVu"
 INK, MUTED, RULE = (33, 43, 50), (66, 85, 99), (216, 221, 224)
 NHS_BLUE = (0, 94, 184)
 KEEP_WITH_HEADING = 60  # mm: a heading starts a new page rather than end this one alone
-HEADINGS = FontFace(family=FONT, emphasis="BOLD", color=INK, fill_color=(240, 244, 245))
+LANGUAGE = "en-GB"
+HEADING_SIZES = {1: 18.0, 2: 15.0, 3: 11.5}
+TABLE = TableStyle(size=8.5, line_height=5.0, rule=RULE)
 SUPPRESSION_NOTE = (
     "Figures are disclosure-controlled: * means 1 to 7, withheld to protect reporters; x means "
     "more than 7, withheld so that no * can be worked out from the figures around it (in this "
@@ -38,6 +39,7 @@ SUPPRESSION_NOTE = (
 
 _VIEWBOX = re.compile(r'viewBox="0 0 ([\d.]+) ([\d.]+)"')
 _SCREEN_ONLY = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.DOTALL)
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title>\s*<desc\b[^>]*>(.*?)</desc>", re.DOTALL)
 
 # The page's sections, in the page's order (templates/reports/dashboard.html).
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -56,7 +58,7 @@ NOTES = {
 }
 
 
-class _Pack(FPDF):
+class _Pack(TaggedPDF):
     def __init__(self, title: str, scope_line: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.pack_title, self.scope_line = title, scope_line
@@ -65,75 +67,91 @@ class _Pack(FPDF):
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=20)
         self.alias_nb_pages()
+        self.set_title(title)
+        self.set_lang(LANGUAGE)
+        self.set_creator("Speak Up")
+        # A reader's title bar shows the title, not the file name (PDF/UA).
+        self.viewer_preferences = ViewerPreferences(display_doc_title=True)
 
     def header(self) -> None:
         if self.page_no() == 1:
             return
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*MUTED)
-        self.cell(
-            0, 5, f"{self.pack_title} · {self.scope_line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        with self.artifact():
+            self.set_font(FONT, "", 8)
+            self.set_text_color(*MUTED)
+            self.cell(
+                0, 5, f"{self.pack_title} · {self.scope_line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         self.ln(3)
 
     def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font(FONT, "", 7.5)
-        self.set_text_color(*MUTED)
-        self.cell(0, 4, "* = 1 to 7, x = over 7 (withheld); other counts rounded to the nearest 5")
-        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+        with self.artifact():
+            self.set_y(-14)
+            self.set_font(FONT, "", 7.5)
+            self.set_text_color(*MUTED)
+            self.cell(
+                0, 4, "* = 1 to 7, x = over 7 (withheld); other counts rounded to the nearest 5"
+            )
+            self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
 
     # -- blocks ------------------------------------------------------------------------------
 
-    def heading(self, text: str, size: float) -> None:
+    def heading(self, text: str, level: int) -> None:
+        """A heading (H1 to H3); the pack's sections (H2) are bookmarks too."""
+        size = HEADING_SIZES[level]
         self.set_font(FONT, "B", size)
         self.set_text_color(*INK)
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.fits(self.text_height(self.epw, size * 0.5, text) + 12)
+        if level <= 2:
+            self.start_section(text, level=level - 1)
+        self.tagged_text(f"H{level}", text, size * 0.5)
         self.ln(1.5)
 
     def para(self, text: str, size: float = 9.5, colour: tuple[int, int, int] = INK) -> None:
         self.set_font(FONT, "", size)
         self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.48, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.tagged_text("P", text, size * 0.48)
         self.ln(1.5)
 
-    def chart(self, svg: str, width: float) -> None:
+    def chart(self, svg: str, width: float, height: float) -> None:
         # The page's SVG scales to its container ("100%"); here it is drawn at a set width.
-        # Its <title>s and <desc> are for screen readers; on paper the table beside says it.
+        # Its <title> and <desc> become the figure's alt text; the table beside gives it all.
+        alt = _alt_text(svg)
         data = _SCREEN_ONLY.sub("", svg.replace(' width="100%"', "", 1)).encode()
-        self.image(io.BytesIO(data), w=width)
+        self.fits(height + 2)
+        x, y = self.x, self.y
+        with self.marked("Figure", alt=alt) as figure:
+            self.image(io.BytesIO(data), w=width)
+        self.set_bbox(figure, x, y, width, height)
         self.ln(2)
 
-    def widths(self, table: Table) -> list[float]:
+    def widths(self, columns: tuple[str, ...], rows: list[list[str]]) -> list[float]:
         """Each column as wide as its longest entry (a label column at most 110 mm), then
         all scaled to the page's width."""
-        rows = [(r.label, *map(str, r.cells)) for r in table.rows]
-        columns = zip(table.columns, *rows, strict=True)
-        natural = [min(110.0, max(self.get_string_width(v) for v in c) + 4) for c in columns]
+        self.set_font(FONT, "", TABLE.size)
+        natural = [
+            min(110.0, max(self.get_string_width(v) for v in c) + 4)
+            for c in zip(columns, *rows, strict=True)
+        ]
         return [w * self.epw / sum(natural) for w in natural]
 
-    def data_table(self, table: Table) -> None:
-        self.set_font(FONT, "", 8.5)
+    def grid(self, columns: tuple[str, ...], rows: list[list[str]], align: list[str]) -> None:
         self.set_text_color(*INK)
+        if not rows:
+            rows = [["None in this period.", *([""] * (len(columns) - 1))]]
+        self.tagged_table(
+            columns, rows, widths=self.widths(columns, rows), align=align, style=TABLE
+        )
+
+    def data_table(self, table: Table) -> None:
         numbers = len(table.columns) - 1
         # Figures (disclosed cells) to the right, words to the left.
         align = [
             "RIGHT" if all(isinstance(r.cells[i], Cell) for r in table.rows) else "LEFT"
             for i in range(numbers)
         ]
-        with self.table(
-            col_widths=self.widths(table),
-            text_align=("LEFT", *align),
-            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            line_height=5,
-            headings_style=HEADINGS,
-            first_row_as_headings=True,
-        ) as grid:
-            grid.row(list(table.columns))
-            for row in table.rows:
-                grid.row([row.label, *(str(c) for c in row.cells)])
-            if not table.rows:
-                grid.row(["None in this period.", *([""] * numbers)])
+        rows = [[row.label, *(str(c) for c in row.cells)] for row in table.rows]
+        self.grid(table.columns, rows, ["LEFT", *align])
         if table.note:
             self.ln(1)
             self.para(table.note, size=8, colour=MUTED)
@@ -149,19 +167,48 @@ def _height(svg: str, width: float) -> float:
     return width * box_height / box_width
 
 
-def dashboard_pdf(dashboard: Dashboard, *, today: dt.date | None = None) -> bytes:
-    """The Board pack for a dashboard already built (and so already disclosed)."""
-    today = today or timezone.localdate()
-    organisations = ", ".join(o.name for o in dashboard.scope.organisations) or "None"
-    period = dashboard.scope.period.label
-    pdf = _Pack("Freedom to Speak Up: report to the Board", period)
-    pdf.set_title(f"Freedom to Speak Up: report to the Board, {period}")
-    pdf.set_creator("Speak Up")
-    pdf.add_page()
+def _alt_text(svg: str) -> str:
+    """A chart's alternative text: the title and description it carries for screen readers."""
+    match = _TITLE.search(svg)
+    if not match:
+        return "Chart: the table below gives its figures."
+    return f"{html.unescape(match.group(1))}. {html.unescape(match.group(2))}"
 
-    pdf.heading("Freedom to Speak Up: report to the Board", 18)
-    pdf.para(f"{period}. {organisations}.", size=11)
-    pdf.para(f"Prepared {today:%-d %B %Y} from the Speak Up governance reports.", colour=MUTED)
+
+def _key_messages(pdf: _Pack, key: KeyMessages) -> None:
+    """The first page: what changed, special causes, standard 1.7 and domain 2 at a glance."""
+    pdf.heading("Key messages", 2)
+    pdf.heading(f"What changed since {key.previous}" if key.previous else "What changed", 3)
+    if key.previous:
+        rows = [[c.label, c.now, c.before, c.change] for c in key.changes]
+        pdf.grid(("Measure", key.period, key.previous, "Change"), rows, CHANGE_ALIGN)
+        pdf.para(KEY_NOTE, size=8, colour=MUTED)
+    else:
+        pdf.para(key.previous_note)
+        pdf.grid(
+            ("Measure", key.period), [[c.label, c.now] for c in key.changes], ["LEFT", "RIGHT"]
+        )
+    pdf.ln(2)
+    pdf.heading("Special causes on the trend", 3)
+    for line in key.trend:
+        pdf.para(line)
+    for title, glances in key.glances:
+        pdf.ln(1)
+        pdf.heading(title, 3)
+        rows = [[g.label, g.standards, g.value] for g in glances]
+        pdf.grid(("Indicator", "Standard", "Value"), rows, ["LEFT", "LEFT", "RIGHT"])
+
+
+CHANGE_ALIGN = ["LEFT", "RIGHT", "RIGHT", "LEFT"]
+KEY_NOTE = (
+    "Changes are between the disclosed figures of the two periods; a change resting on a * "
+    "or x is not shown (too few to show), and counts are rounded to the nearest 5."
+)
+
+
+def _introduction(pdf: _Pack) -> None:
+    pdf.add_page()  # the first page is the key messages alone
+    pdf.heading("About this pack", 2)
     pdf.para(
         "The volume and nature of concerns raised, and how well they were answered, as "
         "evidence for the HEE Quality Framework (2021): standard 1.7 (people can speak up "
@@ -171,55 +218,83 @@ def dashboard_pdf(dashboard: Dashboard, *, today: dt.date | None = None) -> byte
     )
     pdf.para(SUPPRESSION_NOTE, size=8.5, colour=MUTED)
 
+
+def _sections(pdf: _Pack, dashboard: Dashboard) -> None:
     drawn = {key: str(svg) for key, svg in charts.dashboard_charts(dashboard).items()}
     for title, keys in SECTIONS:
         pdf.add_page()
-        pdf.heading(title, 15)
-        for key in keys:
-            table = dashboard.tables[key]
-            width = pdf.epw if key == "trend" else pdf.epw * 0.85
-            # A chart taller than a page (hundreds of departments) is left to its table.
-            svg = drawn.get(key)
-            height = _height(svg, width) if svg else 0.0
-            if height > pdf.eph - 40:
-                svg, height = None, 0.0
-            if pdf.will_page_break(max(KEEP_WITH_HEADING, height + 25)):
+        with pdf.group("Sect"):
+            pdf.heading(title, 2)
+            for key in keys:
+                _table_section(pdf, dashboard.tables[key], drawn.get(key))
+
+
+def _table_section(pdf: _Pack, table: Table, svg: str | None) -> None:
+    width = pdf.epw if table.key == "trend" else pdf.epw * 0.85
+    # A chart taller than a page (hundreds of departments) is left to its table.
+    height = _height(svg, width) if svg else 0.0
+    if height > pdf.eph - 40:
+        svg, height = None, 0.0
+    if pdf.will_page_break(max(KEEP_WITH_HEADING, height + 25)):
+        pdf.add_page()
+    pdf.heading(table.title, 3)
+    if table.key in NOTES:
+        pdf.para(NOTES[table.key], size=8.5, colour=MUTED)
+    if svg:
+        pdf.chart(svg, width=width, height=height)
+    pdf.data_table(table)
+
+
+def _standards(pdf: _Pack, dashboard: Dashboard) -> None:
+    pdf.add_page()
+    with pdf.group("Sect"):
+        pdf.heading("Against the quality standards", 2)
+        pdf.para(
+            "HEE Quality Framework (2021): standard 1.7 and domain 2, educational governance "
+            "and commitment to quality."
+        )
+        for standard in dashboard.standards:
+            if pdf.will_page_break(KEEP_WITH_HEADING):
                 pdf.add_page()
-            pdf.heading(table.title, 11.5)
-            if key in NOTES:
-                pdf.para(NOTES[key], size=8.5, colour=MUTED)
-            if svg:
-                pdf.chart(svg, width=width)
-            pdf.data_table(table)
+            pdf.heading(f"Standard {standard.code}", 3)
+            pdf.para(standard.text, size=9.5, colour=NHS_BLUE)
+            if standard.note:
+                pdf.para(standard.note, size=8.5, colour=MUTED)
+            rows = [[label, str(cell)] for label, cell in standard.indicators]
+            pdf.grid(("Indicator", "Value"), rows, ["LEFT", "RIGHT"])
+            pdf.ln(3)
+        for key in ("standards_evidence", "standards_tagged"):
+            if pdf.will_page_break(KEEP_WITH_HEADING):
+                pdf.add_page()
+            pdf.heading(dashboard.tables[key].title, 3)
+            pdf.data_table(dashboard.tables[key])
 
-    pdf.add_page()
-    pdf.heading("Against the quality standards", 15)
-    pdf.para(
-        "HEE Quality Framework (2021): standard 1.7 and domain 2, educational governance and "
-        "commitment to quality."
-    )
-    for standard in dashboard.standards:
-        if pdf.will_page_break(KEEP_WITH_HEADING):
-            pdf.add_page()
-        pdf.heading(f"Standard {standard.code}", 11.5)
-        pdf.para(standard.text, size=9.5, colour=NHS_BLUE)
-        if standard.note:
-            pdf.para(standard.note, size=8.5, colour=MUTED)
-        for label, cell in standard.indicators:
-            pdf.set_font(FONT, "", 9)
-            pdf.set_text_color(*INK)
-            pdf.cell(pdf.epw - 30, 5, label)
-            pdf.cell(30, 5, str(cell), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(3)
-    for key in ("standards_evidence", "standards_tagged"):
-        if pdf.will_page_break(KEEP_WITH_HEADING):
-            pdf.add_page()
-        pdf.heading(dashboard.tables[key].title, 11.5)
-        pdf.data_table(dashboard.tables[key])
 
+def dashboard_pdf(
+    dashboard: Dashboard, *, today: dt.date | None = None, key: KeyMessages | None = None
+) -> bytes:
+    """The Board pack for a dashboard already built (and so already disclosed): a tagged
+    PDF whose first page is the key messages."""
+    today = today or timezone.localdate()
+    key = key or key_messages_for(dashboard)
+    organisations = ", ".join(o.name for o in dashboard.scope.organisations) or "None"
+    period = dashboard.scope.period.label
+    pdf = _Pack(f"Freedom to Speak Up: report to the Board, {period}", period)
+    pdf.pack_title = "Freedom to Speak Up: report to the Board"
     pdf.add_page()
-    pdf.heading("Beside the nation", 15)
-    pdf.data_table(dashboard.tables["national"])
-    if dashboard.national_source:
-        pdf.para(f"Source: {dashboard.national_source}. {dashboard.national_url}", size=8.5)
-    return bytes(pdf.output())
+    pdf.heading("Freedom to Speak Up: report to the Board", 1)
+    pdf.para(f"{period}. {organisations}.", size=11)
+    pdf.para(f"Prepared {today:%-d %B %Y} from the Speak Up governance reports.", colour=MUTED)
+    with pdf.group("Sect"):
+        _key_messages(pdf, key)
+    with pdf.group("Sect"):
+        _introduction(pdf)
+    _sections(pdf, dashboard)
+    _standards(pdf, dashboard)
+    pdf.add_page()
+    with pdf.group("Sect"):
+        pdf.heading("Beside the nation", 2)
+        pdf.data_table(dashboard.tables["national"])
+        if dashboard.national_source:
+            pdf.para(f"Source: {dashboard.national_source}. {dashboard.national_url}", size=8.5)
+    return pdf.tagged_output()

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from reports import boardpack, charts, exports
+from reports import boardpack, charts, exports, keymessages
 from reports.periods import PeriodInvalid, financial_year_of, period_parse, quarter_parse
 from reports.protection import DisclosureUnsafe
 from reports.selectors import (
@@ -86,6 +86,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     dashboard = _dashboard(request)
     context = {
         "dashboard": dashboard,
+        "key": keymessages.key_messages_for(dashboard),
         "tables": dashboard.tables,
         "charts": charts.dashboard_charts(dashboard),
         "query": _query(dashboard),

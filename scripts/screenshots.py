@@ -64,6 +64,10 @@ def pages_for() -> dict[str, list[tuple[str, str]]]:
         ],
         "leo": [("lead-workload", "/cases/workload/")],
         "cara": [("committee-reports", "/reports/")],
+        "ada": [
+            ("admin-index", "/admin/"),
+            ("admin-organisations", "/admin/concerns/organisation/"),
+        ],
     }
 
 

@@ -233,6 +233,7 @@ class EventKind(models.TextChoices):
     ESCALATION = "escalation", "Escalated to lead guardian"
     FOLLOW_UP = "follow_up", "Detriment follow-up asked"
     CONTENT_ERASED = "content_erased", "Content erased under the retention rule"
+    BUNDLE_DOWNLOADED = "bundle_downloaded", "Case bundle downloaded"
 
 
 class CaseEvent(models.Model):

@@ -1,8 +1,12 @@
 // Live updates. Progressive enhancement only: every page works without JavaScript.
 //
 // A page marks a region with data-live-socket="/ws/...". When the socket says something
-// changed (it sends ids and kinds, never content), the region is refetched from the server if
-// it also has data-live-refetch and an id, otherwise an accessible banner offers a reload.
+// changed (it sends ids and kinds, never content), parts of the page are refetched from the
+// server and replaced in place: those named by data-live-refetch="id id ...", or the region
+// itself when data-live-refetch is empty and the region has an id. Without data-live-refetch,
+// or for an event whose kind is not in data-live-kinds (when the region lists some), an
+// accessible banner offers a reload as well. The region's data-live-state says "open" while
+// its socket is connected.
 // After a dropped socket we reconnect with back-off and refetch, since messages sent while
 // we were away are lost: the socket is never the record, the page is.
 
@@ -39,10 +43,24 @@ function banner(region) {
   }
 }
 
-async function refetch(region) {
-  if (!region.hasAttribute("data-live-refetch") || !region.id) {
+function targets(region) {
+  if (!region.hasAttribute("data-live-refetch")) return [];
+  const ids = region.getAttribute("data-live-refetch").trim();
+  if (!ids) return region.id ? [region] : [];
+  return ids.split(/\s+/).map((id) => document.getElementById(id)).filter(Boolean);
+}
+
+function typingIn(element) {
+  const active = document.activeElement;
+  return element.contains(active) && active.matches("input, textarea, select");
+}
+
+async function refetch(region, kinds = []) {
+  const parts = targets(region);
+  const listed = (region.getAttribute("data-live-kinds") || "").split(/\s+/).filter(Boolean);
+  if (!parts.length || (listed.length && kinds.some((k) => !listed.includes(k)))) {
     banner(region);
-    return;
+    if (!parts.length) return;
   }
   try {
     const response = await fetch(window.location.href, {
@@ -51,14 +69,16 @@ async function refetch(region) {
     });
     if (!response.ok) throw new Error(String(response.status));
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-    const fresh = doc.getElementById(region.id);
-    if (!fresh) throw new Error("region gone");
-    // Keep the user's place: do not replace the region while they are typing in it.
-    if (region.contains(document.activeElement) && document.activeElement.matches("input, textarea, select")) {
-      banner(region);
-      return;
+    for (const part of parts) {
+      const fresh = doc.getElementById(part.id);
+      if (!fresh) throw new Error("region gone");
+      // Keep the user's place: do not replace what they are typing in.
+      if (typingIn(part)) {
+        banner(region);
+        continue;
+      }
+      part.innerHTML = fresh.innerHTML;
     }
-    region.innerHTML = fresh.innerHTML;
     announce(region, "Updated with new activity.");
   } catch {
     banner(region);
@@ -89,16 +109,27 @@ function connect(region) {
     let opened = false;
     socket.addEventListener("open", () => {
       opened = true;
+      region.setAttribute("data-live-state", "open");
       if (everOpened) refetch(region); // we may have missed something while away
       everOpened = true;
       failures = 0;
     });
-    socket.addEventListener("message", () => {
+    let kinds = [];
+    socket.addEventListener("message", (event) => {
+      try {
+        kinds.push(String(JSON.parse(event.data).kind || ""));
+      } catch {
+        kinds.push("");
+      }
       clearTimeout(timer);
       // Several events often arrive together; fetch once.
-      timer = setTimeout(() => refetch(region), 150);
+      timer = setTimeout(() => {
+        refetch(region, kinds);
+        kinds = [];
+      }, 150);
     });
     socket.addEventListener("close", () => {
+      region.setAttribute("data-live-state", "closed");
       failures += 1;
       if (!opened && !everOpened && failures >= GIVE_UP_AFTER) return;
       const backoff = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** Math.min(failures, 6));

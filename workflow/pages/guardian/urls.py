@@ -21,4 +21,5 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path("<str:reference>/bundle/", views.case_bundle, name="bundle"),
 ]
