@@ -1,4 +1,9 @@
-"""Realistic synthetic load for reports and benchmarks: ``generate_concerns --count N``.
+"""Realistic synthetic load for reports and benchmarks.
+
+    SECRET_KEY=x DATABASE_URL=postgres://postgres@127.0.0.1:5432/speakup_bench \
+        .venv/bin/python benchmarks/generate_concerns.py --count 1000000
+
+or, from Python (benchmarks/reports_bench.py, the tests): ``generate_concerns(load=Load(...))``.
 
 Proportions follow the National Guardian's Office figures for 2022/23 (9.3% anonymous;
 elements of patient safety 19.3%, bullying 21.7%, inappropriate behaviour 30%, worker
@@ -12,33 +17,58 @@ Fast on purpose, and honest about it:
 - every description is the same fixed synthetic text, encrypted once and the token reused
   (encrypting each row would dominate the run and tells a load test nothing); the model's
   encrypting fields are bypassed only for these fixed tokens;
+- each case's state is written once, when its row is built, as its age implies; no case
+  events are written, so ``verify_case_log`` will report these cases;
 - anonymous concerns get random unique placeholder receipt hashes that no receipt code
   can ever match: synthetic concerns cannot be opened by anyone holding a receipt;
-- references are SU-YYYY-Snnnnnnn (the S keeps them apart from real references);
-- no case events are written, so ``verify_case_log`` will report these cases: load-test
-  data only, never in a real database.
+- references are SU-YYYY-Snnnnnnn (the S keeps them apart from real references).
+
+So this is load-test data only, and it refuses to write where it could do harm:
+
+- **into a database holding any concern that is not synthetic** (a reference not of the
+  SU-YYYY-Snnnnnnn shape): someone's real concerns would be mixed with invented ones, and
+  their reports with them. ``--force`` overrides this one, for a copy of real data kept for
+  load tests.
+- **with DEBUG off, into a database not obviously a disposable one**: DEBUG off is how
+  production runs, so there the database must say what it is. Obviously disposable: an
+  in-memory SQLite database, or one whose name (its file name, for SQLite) has a word
+  "test", "bench", "benchmark", "load", "soak" or "synthetic" (``test_speakup``,
+  ``speakup_reports_bench``, ``h14_soak``). ``--force`` does not override this: run with
+  DEBUG=1, or name the database for what it is.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import os
 import random
+import re
+import sys
 import time
 import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import django
+from django.conf import settings
+
+if __name__ == "__main__":  # run as a script: set Django up first
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from concerns.crypto import EncryptedTextField, encrypt_bytes
-from concerns.models import (
-    Category,
-    Concern,
-    Department,
-    Organisation,
-)
-from reports.services import ROLLUP_MODELS, rollups_rebuild, tables_analyze
+from concerns.models import Category, Concern, Department, Organisation
+from reports.fastpaths import tables_analyze
+from reports.services import ROLLUP_MODELS, rollups_rebuild
 from workflow import timeliness
 from workflow.models import (
     Case,
@@ -49,6 +79,95 @@ from workflow.models import (
     SpeakUpAgainResponse,
     Status,
 )
+
+SYNTHETIC_REFERENCE = r"^SU-[0-9]{4}-S[0-9]{7}$"
+_DISPOSABLE_WORDS = re.compile(r"(^|[^a-z])(test|bench|benchmark|load|soak|synthetic)($|[^a-z])")
+
+
+class Refused(Exception):
+    """This database is not one to fill with synthetic concerns (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Load:
+    """How much synthetic load, and of what shape."""
+
+    count: int
+    organisations: int = 40
+    departments: int = 6
+    years: float = 3.0
+    batch: int = 5000
+    seed: int = 1
+    rollups: bool = True
+    serial_from: int = 0  # the first reference serial: give parallel runs disjoint ranges
+
+
+def database_is_disposable(*, vendor: str, name: str) -> bool:
+    """An in-memory SQLite database, or one named as a test, benchmark or load database."""
+    name = str(name)
+    if vendor == "sqlite" and (name == ":memory:" or "mode=memory" in name):
+        return True
+    return bool(_DISPOSABLE_WORDS.search(Path(name).name.lower()))
+
+
+def refusal(*, debug: bool, disposable: bool, real_concerns: bool, force: bool) -> str | None:
+    """Why not to write here (None: go ahead). See the module's docstring."""
+    if not debug and not disposable:
+        return (
+            "DEBUG is off and the database's name does not say it is a test, benchmark or "
+            "load database: run with DEBUG=1, or use such a database."
+        )
+    if real_concerns and not force:
+        return "The database holds concerns that are not synthetic; --force to add to them."
+    return None
+
+
+def check_database(*, force: bool = False) -> None:
+    """Refuse (``Refused``) a database that synthetic concerns could harm."""
+    reason = refusal(
+        debug=settings.DEBUG,
+        disposable=database_is_disposable(
+            vendor=connection.vendor, name=str(connection.settings_dict["NAME"])
+        ),
+        real_concerns=Concern.objects.exclude(reference__regex=SYNTHETIC_REFERENCE).exists(),
+        force=force,
+    )
+    if reason is not None:
+        raise Refused(reason)
+
+
+def generate_concerns(
+    *, load: Load, force: bool = False, say: Callable[[str], object] = print
+) -> None:
+    """Insert ``load.count`` synthetic concerns with their cases, then rebuild the rollups."""
+    check_database(force=force)
+    started = time.monotonic()
+    generator = _Generator(load)
+    done = 0
+    while done < load.count:
+        size = min(load.batch, load.count - done)
+        with transaction.atomic():
+            generator.batch(size, load.serial_from + done)
+        done += size
+        if done % (load.batch * 20) == 0 or done == load.count:
+            say(f"{done} concerns in {time.monotonic() - started:.0f}s")
+    generated = time.monotonic() - started
+    loaded: list[type[models.Model]] = [
+        Concern,
+        Concern.categories.through,
+        Concern.standards.through,
+        Case,
+    ]
+    if load.rollups:
+        rollups_rebuild(organisation_ids=[o.pk for o, _ in generator.orgs])
+        loaded += ROLLUP_MODELS
+    tables_analyze(loaded)
+    say(
+        f"Generated {load.count} concerns in {generated:.1f}s; rollups "
+        f"{'rebuilt' if load.rollups else 'not rebuilt'}; total "
+        f"{time.monotonic() - started:.1f}s."
+    )
+
 
 DESCRIPTION = "Synthetic concern generated for load testing. It describes nothing real."
 CATEGORY_SHARE = {
@@ -99,12 +218,12 @@ def _reserve_ids(model: type[models.Model], n: int) -> list[int]:
                 [table, n],
             )
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - our table
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
         start = cursor.fetchone()[0] + 1
     return list(range(start, start + n))
 
 
-def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
+def _insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert model instances as they are: encrypted fields already hold their tokens."""
     if not objs:
         return
@@ -128,60 +247,26 @@ def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
-class Command(BaseCommand):
-    help = "Insert N synthetic concerns (with cases and rollups) for load testing."
+class _Generator:
+    """One run's fixed choices (organisations, categories, tokens) and its random source."""
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--count", type=int, required=True)
-        parser.add_argument("--organisations", type=int, default=40)
-        parser.add_argument("--departments", type=int, default=6)
-        parser.add_argument("--years", type=float, default=3.0)
-        parser.add_argument("--batch", type=int, default=5000)
-        parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--no-rollups", action="store_true")
-        parser.add_argument(
-            "--serial-from",
-            type=int,
-            default=0,
-            help="first reference serial (give parallel runs disjoint ranges)",
-        )
-
-    def handle(self, *args: object, **options: object) -> None:
-        started = time.monotonic()
-        rng = random.Random(options["seed"])
-        orgs = self._organisations(options["organisations"], options["departments"])
-        categories = {c.slug: c for c in Category.objects.prefetch_related("standards")}
-        implied = {slug: [s.pk for s in c.standards.all()] for slug, c in categories.items()}
+    def __init__(self, load: Load) -> None:
+        self.rng = random.Random(load.seed)
+        self.orgs = self._organisations(load.organisations, load.departments)
+        self.categories = {c.slug: c for c in Category.objects.prefetch_related("standards")}
+        self.implied = {
+            slug: [s.pk for s in c.standards.all()] for slug, c in self.categories.items()
+        }
         self.tokens = {"description": _token(DESCRIPTION), "blank": _token("")}
         self.findings = _token("Synthetic outcome.")
         self.guardian = self._guardian()
-        now = timezone.now()
-        span = dt.timedelta(days=365.25 * options["years"])
-        count, batch, serial = options["count"], options["batch"], 0
-        offset = options["serial_from"]
-        while serial < count:
-            size = min(batch, count - serial)
-            with transaction.atomic():
-                self._batch(rng, size, offset + serial, orgs, categories, implied, now, span)
-            serial += size
-            if serial % (batch * 20) == 0 or serial == count:
-                self.stdout.write(f"{serial} concerns in {time.monotonic() - started:.0f}s")
-        generated = time.monotonic() - started
-        loaded: list[type] = [Concern, Concern.categories.through, Concern.standards.through, Case]
-        if not options["no_rollups"]:
-            rollups_rebuild(organisation_ids=[o.pk for o, _ in orgs])
-            loaded += ROLLUP_MODELS
-        tables_analyze(loaded)
-        rollups = "not rebuilt" if options["no_rollups"] else "rebuilt"
-        self.stdout.write(
-            f"Generated {count} concerns in {generated:.1f}s; rollups {rollups}; total "
-            f"{time.monotonic() - started:.1f}s."
-        )
+        self.now = timezone.now()
+        self.span = dt.timedelta(days=365.25 * load.years)
 
-    def _guardian(self):  # type: ignore[no-untyped-def]
+    def _guardian(self) -> AbstractBaseUser:
         # Named on synthetic cases; no role and no usable password, so it can never sign in.
         user, created = get_user_model().objects.get_or_create(username="synthetic-load-guardian")
         if created:
@@ -200,7 +285,9 @@ class Command(BaseCommand):
             out.append((org, list(org.departments.values_list("pk", flat=True))))
         return out
 
-    def _batch(self, rng, size, serial, orgs, categories, implied, now, span) -> None:
+    def batch(self, size: int, serial: int) -> None:
+        """``size`` concerns from reference serial ``serial``, with everything they imply."""
+        rng, orgs, now, span = self.rng, self.orgs, self.now, self.span
         blank, description = self.tokens["blank"], self.tokens["description"]
         concerns, plans = [], []
         for i in range(size):
@@ -231,14 +318,14 @@ class Command(BaseCommand):
         _insert(Concern, concerns)
         cases, links, standard_links = [], [], []
         for concern, (slugs, raised) in zip(concerns, plans, strict=True):
-            cases.append(self._case(rng, concern, raised, now))
+            cases.append(self._case(concern, raised))
             for slug in slugs:
                 links.append(
                     Concern.categories.through(
-                        concern_id=concern.pk, category_id=categories[slug].pk
+                        concern_id=concern.pk, category_id=self.categories[slug].pk
                     )
                 )
-            for standard_id in {s for slug in slugs for s in implied[slug]}:
+            for standard_id in {s for slug in slugs for s in self.implied[slug]}:
                 standard_links.append(
                     Concern.standards.through(concern_id=concern.pk, qualitystandard_id=standard_id)
                 )
@@ -252,9 +339,9 @@ class Command(BaseCommand):
             for row, pk in zip(rows, _reserve_ids(through, len(rows)), strict=True):
                 row.pk = pk
             _insert(through, rows)
-        self._aftermath(rng, cases)
+        self._aftermath(cases)
 
-    def _case(self, rng: random.Random, concern: Concern, raised: dt.datetime, now) -> Case:
+    def _case(self, concern: Concern, raised: dt.datetime) -> Case:
         blank = self.tokens["blank"]
         ack_due = timeliness.acknowledge_due(raised)
         fields = {
@@ -271,11 +358,12 @@ class Command(BaseCommand):
             "reopen_reason": blank,
             "status": Status.RECEIVED,
         }
-        self._progress(rng, fields, raised, (now - raised).days)
+        self._progress(fields, raised, (self.now - raised).days)
         # The status goes in once, at construction: the FSM field is protected.
         return Case(**fields)
 
-    def _progress(self, rng: random.Random, f: dict, raised: dt.datetime, age: int) -> None:
+    def _progress(self, f: dict[str, Any], raised: dt.datetime, age: int) -> None:
+        rng = self.rng
         ack_days = rng.choice((0, 0, 1, 1, 1, 2, 2, 3, 5))
         if age <= ack_days or rng.random() < 0.01:
             return  # still received
@@ -312,7 +400,8 @@ class Command(BaseCommand):
         if age > close_days:
             f.update(status=Status.CLOSED, closed_at=raised + dt.timedelta(days=close_days))
 
-    def _aftermath(self, rng: random.Random, cases: list[Case]) -> None:
+    def _aftermath(self, cases: list[Case]) -> None:
+        rng = self.rng
         blank, outcomes, answers, harms = self.tokens["blank"], [], [], []
         for case in cases:
             if case.status == Status.CLOSED:
@@ -354,3 +443,37 @@ class Command(BaseCommand):
             for row, pk in zip(rows, _reserve_ids(model, len(rows)), strict=True):
                 row.pk = pk
             _insert(model, rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--organisations", type=int, default=40)
+    parser.add_argument("--departments", type=int, default=6)
+    parser.add_argument("--years", type=float, default=3.0)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-rollups", action="store_true")
+    parser.add_argument("--serial-from", type=int, default=0, help="first reference serial")
+    parser.add_argument("--force", action="store_true", help="add to non-synthetic concerns")
+    args = parser.parse_args(argv)
+    load = Load(
+        count=args.count,
+        organisations=args.organisations,
+        departments=args.departments,
+        years=args.years,
+        batch=args.batch,
+        seed=args.seed,
+        rollups=not args.no_rollups,
+        serial_from=args.serial_from,
+    )
+    try:
+        generate_concerns(load=load, force=args.force)
+    except Refused as refused:
+        print(f"Refused: {refused}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
