@@ -37,9 +37,18 @@ from django.test import Client  # noqa: E402
 from benchmarks.generate_concerns import Load, generate_concerns  # noqa: E402
 from concerns.models import Concern, Membership, Organisation  # noqa: E402
 from concerns.roles import Role  # noqa: E402
-from reports.fastpaths import tables_analyze  # noqa: E402
-from reports.periods import financial_year, month_bounds  # noqa: E402
+from reports.fastpaths import (  # noqa: E402
+    CaseMark,
+    case_mark_orm,
+    case_mark_sql,
+    rollup_sum_orm,
+    rollup_sum_sql,
+    tables_analyze,
+)
+from reports.periods import financial_year, month_bounds, month_of  # noqa: E402
+from reports.selectors import figure_sums_for  # noqa: E402
 from reports.services import ROLLUP_MODELS  # noqa: E402
+from workflow.models import Case  # noqa: E402
 
 RAW = """
 SELECT c.route, c.reporter_role, c.professional_group, c.department_id, k.status,
@@ -112,6 +121,45 @@ def time_raw(orgs: list[int], year: int, runs: int) -> list[float]:
     return samples
 
 
+def time_fastpaths(orgs: list[int], year: int, runs: int) -> None:
+    """reports/fastpaths.py against the ORM queries beside them, interleaved in one sitting:
+    the dashboard's five rollup sums, and the writes after each case event."""
+    sums = figure_sums_for(period=financial_year(year)).all()
+    samples: dict[str, list[float]] = {"sql": [], "orm": []}
+    for _ in range(runs):
+        for name, read in (("sql", rollup_sum_sql), ("orm", rollup_sum_orm)):
+            started = time.perf_counter()
+            for spec in sums:
+                read(spec=spec, organisation_ids=orgs)
+            samples[name].append((time.perf_counter() - started) * 1000)
+    _print_pair(f"5 sums, {len(orgs)} organisation(s)", samples)
+    case = Case.objects.filter(organisation_id=orgs[0]).order_by("pk").first()
+    assert case is not None
+    mark = CaseMark(
+        case_id=case.pk,
+        organisation_id=case.organisation_id,
+        month=month_of(case.raised_at),
+        is_open=True,
+        due_at=case.due_at,
+    )
+    samples = {"sql": [], "orm": []}
+    for _ in range(runs):
+        for name, write in (("sql", case_mark_sql), ("orm", case_mark_orm)):
+            started = time.perf_counter()
+            write(mark=mark)
+            samples[name].append((time.perf_counter() - started) * 1000)
+    _print_pair("case-event marks", samples)
+
+
+def _print_pair(label: str, samples: dict[str, list[float]]) -> None:
+    line = f"{label:<28}"
+    for name in ("sql", "orm"):
+        line += f"{name} p50 {statistics.median(samples[name]):6.2f}ms "
+        line += f"p95 {percentile(samples[name], 95):6.2f}ms   "
+    ratio = statistics.median(samples["orm"]) / statistics.median(samples["sql"])
+    print(f"{line}orm/sql {ratio:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--generate", type=int, default=0)
@@ -119,6 +167,9 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2025, help="financial year start")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--raw-runs", type=int, default=7)
+    parser.add_argument(
+        "--fastpaths", action="store_true", help="time reports/fastpaths.py against the ORM only"
+    )
     args = parser.parse_args()
     assert connection.vendor == "postgresql", "run this on PostgreSQL (DATABASE_URL)"
     settings.ALLOWED_HOSTS = ["*"]
@@ -131,6 +182,10 @@ def main() -> None:
     tables_analyze(ROLLUP_MODELS)
     print(f"concerns in database: {Concern.objects.count():,}")
     orgs = list(Organisation.objects.filter(code__startswith="SYN").order_by("code"))
+    if args.fastpaths:
+        for scope in (orgs[:1], orgs):
+            time_fastpaths([o.pk for o in scope], args.year, args.runs)
+        return
     print(f"financial year {args.year}/{(args.year + 1) % 100:02d}; {len(orgs)} organisations")
     print(f"{'scope':<22}{'API p50':>10}{'API p95':>10}{'raw p50':>10}{'raw p95':>10}{'ratio':>8}")
     for label, scope in (("one organisation", orgs[:1]), (f"all {len(orgs)} organisations", orgs)):

@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from reports.models import MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
 
+# A parameter as the database drivers take it (django-stubs' own _SQLType, less containers).
+SQLParam = None | bool | int | float | str | dt.date | dt.datetime
+
 # --- Rollup sums: the dashboard's reads (reports.selectors.report_figures) ---
 
 
@@ -57,7 +60,7 @@ def rollup_sum_sql(*, spec: RollupSum, organisation_ids: Sequence[int]) -> list[
     q = connection.ops.quote_name
     group = ", ".join(q(column) for column in spec.group)
     where = [f"organisation_id IN ({', '.join(['%s'] * len(organisation_ids))})", "grain = %s"]
-    params: list[object] = [*organisation_ids, spec.grain]
+    params: list[SQLParam] = [*organisation_ids, spec.grain]
     if spec.months is not None:
         first, last = spec.months
         where.append("month = %s" if first == last else "month >= %s AND month <= %s")
@@ -71,14 +74,14 @@ def rollup_sum_sql(*, spec: RollupSum, organisation_ids: Sequence[int]) -> list[
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
     if "month" not in spec.group:
         return rows
     at = spec.group.index("month")
     return [(*row[:at], _as_date(row[at]), *row[at + 1 :]) for row in rows]
 
 
-def _date(value: dt.date) -> object:
+def _date(value: dt.date) -> SQLParam:
     """A date as this database's driver takes it (text on SQLite, as Django stores it)."""
     return connection.ops.adapt_datefield_value(value)
 
@@ -150,7 +153,7 @@ def case_mark_sql(*, mark: CaseMark) -> None:
             cursor.execute(stale_sql, stale_params)
 
 
-def _open_case_sql(mark: CaseMark) -> tuple[str, list[object]]:
+def _open_case_sql(mark: CaseMark) -> tuple[str, list[SQLParam]]:
     table = connection.ops.quote_name(OpenCase._meta.db_table)
     if not mark.is_open:
         return f"DELETE FROM {table} WHERE case_id = %s", [mark.case_id]  # noqa: S608
@@ -162,7 +165,7 @@ def _open_case_sql(mark: CaseMark) -> tuple[str, list[object]]:
     )
 
 
-def _mark_stale_sql(mark: CaseMark) -> tuple[str, list[object]]:
+def _mark_stale_sql(mark: CaseMark) -> tuple[str, list[SQLParam]]:
     table = connection.ops.quote_name(RollupMonth._meta.db_table)
     return (
         f"INSERT INTO {table} (organisation_id, month, refreshed_at, stale) "  # noqa: S608

@@ -60,10 +60,18 @@ class ReportScope:
         return list(self.family) or self.organisation_ids
 
 
+def _account(user: policies.Actor) -> AbstractBaseUser:
+    """The signed-in account behind an actor a policy has let through: a receipt holder or
+    an anonymous visitor has no organisations (and no policy lets one through)."""
+    if not isinstance(user, AbstractBaseUser):
+        raise NotPermitted("Reports are for members of staff.")
+    return user
+
+
 def report_organisations_for_user(*, user: policies.Actor) -> list[Organisation]:
     if not policies.may_view_reports(user):
         raise NotPermitted("Reports are for committee members and lead guardians.")
-    ids = organisation_ids_for_user(user=user)
+    ids = organisation_ids_for_user(user=_account(user))
     return organisations_by_name(ids=ids)
 
 
@@ -245,7 +253,7 @@ def return_schema_for(*, period: Period, version: str = "") -> ReturnSchema:
 def data_return_organisations_for_user(*, user: policies.Actor) -> list[Organisation]:
     if not policies.may_download_data_return(user):
         raise NotPermitted("The data return is for lead guardians.")
-    ids = organisation_ids_for_user(user=user)
+    ids = organisation_ids_for_user(user=_account(user))
     return organisations_by_name(ids=ids)
 
 

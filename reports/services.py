@@ -157,10 +157,6 @@ GRAIN_MONTHS = {Grain.QUARTER: 3, Grain.YEAR: 12}
 
 
 Rollup = TypeVar("Rollup", MonthlyCount, MonthlyDuration)
-_GRAIN_KEYS: tuple[tuple[type[MonthlyCount] | type[MonthlyDuration], tuple[str, str]], ...] = (
-    (MonthlyCount, ("dimension", "value")),
-    (MonthlyDuration, ("measure", "days")),
-)
 
 
 def _derive_grains(organisation_id: int, months: Iterable[dt.date]) -> None:
@@ -172,34 +168,35 @@ def _derive_grains(organisation_id: int, months: Iterable[dt.date]) -> None:
                 month__gte=start,
                 month__lt=add_months(start, length),
             )
-            for model, keys in _GRAIN_KEYS:
-                _derive_grain(
-                    model, span, keys, organisation_id=organisation_id, grain=grain, start=start
-                )
+            for_span = _GrainSpan(organisation_id, grain, start, span)
+            _derive_grain(MonthlyCount, ("dimension", "value"), for_span)
+            _derive_grain(MonthlyDuration, ("measure", "days"), for_span)
 
 
-def _derive_grain(
-    model: type[Rollup],
-    span: Q,
-    keys: tuple[str, str],
-    *,
-    organisation_id: int,
-    grain: str,
-    start: dt.date,
-) -> None:
-    """One grain's rows of one rollup table, summed from its month rows over ``span``."""
-    model.objects.filter(span, grain=grain).delete()
+@dataclass(frozen=True)
+class _GrainSpan:
+    """One quarter's or year's rows of an organisation, and the month rows they sum."""
+
+    organisation_id: int
+    grain: str
+    start: dt.date
+    months: Q
+
+
+def _derive_grain(model: type[Rollup], keys: tuple[str, str], span: _GrainSpan) -> None:
+    """One grain's rows of one rollup table, summed from its month rows."""
+    model.objects.filter(span.months, grain=span.grain).delete()
     summed = (
-        model.objects.filter(span, grain=Grain.MONTH)
+        model.objects.filter(span.months, grain=Grain.MONTH)
         .values(*keys)
         .annotate(n=Sum("count"))
         .values_list(*keys, "n")
     )
     model.objects.bulk_create(
         model(
-            organisation_id=organisation_id,
-            grain=grain,
-            month=start,
+            organisation_id=span.organisation_id,
+            grain=span.grain,
+            month=span.start,
             count=n,
             **dict(zip(keys, key, strict=True)),
         )

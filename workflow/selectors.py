@@ -438,7 +438,7 @@ def case_facts(*, window: ConcernWindow) -> Iterator[CaseFact]:
     for *fields, month in rows.iterator(chunk_size=5000):
         # SQLite's TruncMonth gives a datetime, PostgreSQL's a date at midnight as well.
         day = month.date() if isinstance(month, dt.datetime) else month
-        yield CaseFact(*fields, month=day)
+        yield CaseFact._make((*fields, day))
 
 
 def harmed_case_ids(*, window: ConcernWindow) -> Iterator[int]:
@@ -451,7 +451,8 @@ def harmed_case_ids(*, window: ConcernWindow) -> Iterator[int]:
 def case_row_for_rollups(*, case_id: int) -> dict[str, Any] | None:
     """The committed fields a rollup needs of one case (None if it is gone)."""
     fields = ("organisation_id", "raised_at", "status", "due_at")
-    return Case.objects.filter(pk=case_id).values(*fields).first()
+    row: dict[str, Any] | None = Case.objects.filter(pk=case_id).values(*fields).first()
+    return row
 
 
 def open_cases_of(*, organisation_ids: Sequence[int]) -> list[tuple[int, int, dt.datetime | None]]:
