@@ -287,59 +287,57 @@ class _Generator:
 
     def batch(self, size: int, serial: int) -> None:
         """``size`` concerns from reference serial ``serial``, with everything they imply."""
-        rng, orgs, now, span = self.rng, self.orgs, self.now, self.span
-        blank, description = self.tokens["blank"], self.tokens["description"]
-        concerns, plans = [], []
-        for i in range(size):
-            org, departments = orgs[rng.randrange(len(orgs))]
-            raised = now - span * rng.random()
-            route = _pick(rng, ROUTES)
-            slugs = [s for s, p in CATEGORY_SHARE.items() if rng.random() < p] or ["other"]
-            concerns.append(
-                Concern(
-                    reference=f"SU-{raised.year}-S{serial + i:07d}",
-                    organisation=org,
-                    department_id=rng.choice(departments) if rng.random() < 0.8 else None,
-                    route=route,
-                    reporter_role=_pick(rng, ROLES),
-                    professional_group=_pick(rng, GROUPS),
-                    description=description,
-                    outcome_hoped=blank,
-                    reporter_name=blank,
-                    reporter_contact=blank,
-                    # Random and unusable: no receipt code hashes to this shape.
-                    receipt_hash=f"synthetic-{uuid.uuid4().hex}" if route == "anonymous" else None,
-                    raised_at=raised,
-                )
-            )
-            plans.append((slugs, raised))
+        planned = [self._concern(serial + i) for i in range(size)]
+        concerns = [concern for concern, _ in planned]
         for concern, pk in zip(concerns, _reserve_ids(Concern, len(concerns)), strict=True):
             concern.pk = pk
         _insert(Concern, concerns)
-        cases, links, standard_links = [], [], []
-        for concern, (slugs, raised) in zip(concerns, plans, strict=True):
-            cases.append(self._case(concern, raised))
-            for slug in slugs:
-                links.append(
-                    Concern.categories.through(
-                        concern_id=concern.pk, category_id=self.categories[slug].pk
-                    )
-                )
-            for standard_id in {s for slug in slugs for s in self.implied[slug]}:
-                standard_links.append(
-                    Concern.standards.through(concern_id=concern.pk, qualitystandard_id=standard_id)
-                )
+        cases = [self._case(concern, concern.raised_at) for concern in concerns]
         for case, pk in zip(cases, _reserve_ids(Case, len(cases)), strict=True):
             case.pk = pk
         _insert(Case, cases)
+        categories = [
+            Concern.categories.through(concern_id=c.pk, category_id=self.categories[slug].pk)
+            for c, slugs in planned
+            for slug in slugs
+        ]
+        standards = [
+            Concern.standards.through(concern_id=c.pk, qualitystandard_id=standard_id)
+            for c, slugs in planned
+            for standard_id in {s for slug in slugs for s in self.implied[slug]}
+        ]
         for through, rows in (
-            (Concern.categories.through, links),
-            (Concern.standards.through, standard_links),
+            (Concern.categories.through, categories),
+            (Concern.standards.through, standards),
         ):
             for row, pk in zip(rows, _reserve_ids(through, len(rows)), strict=True):
                 row.pk = pk
             _insert(through, rows)
         self._aftermath(cases)
+
+    def _concern(self, serial: int) -> tuple[Concern, list[str]]:
+        """One concern (not yet saved) and its category slugs."""
+        rng, blank = self.rng, self.tokens["blank"]
+        org, departments = self.orgs[rng.randrange(len(self.orgs))]
+        raised = self.now - self.span * rng.random()
+        route = _pick(rng, ROUTES)
+        slugs = [s for s, p in CATEGORY_SHARE.items() if rng.random() < p] or ["other"]
+        concern = Concern(
+            reference=f"SU-{raised.year}-S{serial:07d}",
+            organisation=org,
+            department_id=rng.choice(departments) if rng.random() < 0.8 else None,
+            route=route,
+            reporter_role=_pick(rng, ROLES),
+            professional_group=_pick(rng, GROUPS),
+            description=self.tokens["description"],
+            outcome_hoped=blank,
+            reporter_name=blank,
+            reporter_contact=blank,
+            # Random and unusable: no receipt code hashes to this shape.
+            receipt_hash=f"synthetic-{uuid.uuid4().hex}" if route == "anonymous" else None,
+            raised_at=raised,
+        )
+        return concern, slugs
 
     def _case(self, concern: Concern, raised: dt.datetime) -> Case:
         blank = self.tokens["blank"]
