@@ -24,13 +24,15 @@ import random
 import smtplib
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q
@@ -84,11 +86,11 @@ class Pending:
 # --- planning --------------------------------------------------------------------------
 
 
-def _staff(users: object) -> list[AbstractBaseUser]:
+def _staff(users: Iterable[User | None]) -> list[User]:
     return [u for u in users if u is not None and u.is_active]
 
 
-def _leads_for(case: Case) -> list[AbstractBaseUser]:
+def _leads_for(case: Case) -> list[User]:
     return list(
         get_user_model()
         .objects.filter(
@@ -100,17 +102,18 @@ def _leads_for(case: Case) -> list[AbstractBaseUser]:
     )
 
 
-def _handler_or_guardians(case: Case) -> list[AbstractBaseUser]:
-    if case.assigned_guardian_id:
+def _handler_or_guardians(case: Case) -> list[User]:
+    # No query when nobody is assigned (a null key is not fetched).
+    if case.assigned_guardian is not None:
         return [case.assigned_guardian]
     return list(guardians_for_case(case=case))
 
 
-def _staff_recipients(event: CaseEvent, case: Case) -> tuple[str, list[AbstractBaseUser]]:
+def _staff_recipients(event: CaseEvent, case: Case) -> tuple[str, list[User]]:
     kind = event.kind
     if kind == EventKind.RAISED:
         return Topic.NEW_CASE, list(guardians_for_case(case=case))
-    if kind == EventKind.ASSIGNED and case.assigned_guardian_id:
+    if kind == EventKind.ASSIGNED and case.assigned_guardian is not None:
         return Topic.ASSIGNED, [case.assigned_guardian]
     if kind == EventKind.MESSAGE_FROM_REPORTER:
         return Topic.REPORTER_REPLY, _handler_or_guardians(case)
@@ -168,13 +171,14 @@ def _planned_rows(event: CaseEvent, case: Case, now: dt.datetime) -> list[Delive
             )
             for channel in channels
         ]
-    if _tells_reporter(event) and reporter_email_address(case):
+    reporter_id = case.concern.reporter_id
+    if _tells_reporter(event) and reporter_id is not None and reporter_email_address(case):
         rows.append(
             Delivery(
-                key=f"e{event.pk}:u{case.concern.reporter_id}:{Channel.EMAIL}",
+                key=f"e{event.pk}:u{reporter_id}:{Channel.EMAIL}",
                 event=event,
                 case=case,
-                recipient_id=case.concern.reporter_id,
+                recipient_id=reporter_id,
                 channel=Channel.EMAIL,
                 topic=Topic.REPORTER_UPDATE,
                 to_reporter=True,
@@ -205,7 +209,7 @@ def deliveries_plan_for_event(*, event_id: int) -> list[Pending]:
 
 
 def deliveries_plan_for_user(
-    *, key: str, recipient: AbstractBaseUser, topic: str, case: Case | None = None
+    *, key: str, recipient: User, topic: str, case: Case | None = None
 ) -> list[Pending]:
     """Plan a notice that is not about one event (the daily digest), once per key."""
     channels = [Channel.IN_APP] + ([Channel.EMAIL] if recipient.email else [])
@@ -320,10 +324,15 @@ def _deliver_in_app(delivery_id: int, now: dt.datetime, *, leased: bool) -> str:
     return "sent"
 
 
-def _email_message(delivery: Delivery, mail_connection: object) -> EmailMessage | None:
-    address = (
-        reporter_email_address(delivery.case) if delivery.to_reporter else delivery.recipient.email
-    )
+def _address(delivery: Delivery) -> str:
+    if not delivery.to_reporter:
+        return delivery.recipient.email
+    # A reporter's notice is always about their case; without one there is nobody to tell.
+    return reporter_email_address(delivery.case) if delivery.case is not None else ""
+
+
+def _email_message(delivery: Delivery, mail_connection: BaseEmailBackend) -> EmailMessage | None:
+    address = _address(delivery)
     if not address:
         return None
     digest = (
@@ -340,7 +349,7 @@ def _email_message(delivery: Delivery, mail_connection: object) -> EmailMessage 
     )
 
 
-def _send_email(delivery_id: int, now: dt.datetime, mail_connection: object) -> str:
+def _send_email(delivery_id: int, now: dt.datetime, mail_connection: BaseEmailBackend) -> str:
     """Claim (committed), send, mark sent (committed). A crash between the last two resends
     later under the same Message-ID; a crash before the send only delays it."""
     delivery = Delivery.objects.select_related(
@@ -365,13 +374,13 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
 
 
 def _send_one(
-    delivery_id: int, now: dt.datetime, *, leased: bool, mail_connection: object | None
+    delivery_id: int, now: dt.datetime, *, leased: bool, mail_connection: BaseEmailBackend | None
 ) -> str:
     """As ``delivery_send``, and "unavailable" when the mail server is away (the row is
     retried soon, its back-off not grown). ``leased``: the caller (a sweep) holds the row."""
     try:
-        channel = Delivery.objects.filter(pk=delivery_id).values_list("channel", flat=True)
-        channel = channel.first()
+        channels = Delivery.objects.filter(pk=delivery_id).values_list("channel", flat=True)
+        channel = channels.first()
         if channel is None:
             return "skipped"
         if channel == Channel.IN_APP:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 
-from concerns.models import Organisation
 from reports.disclosure import Cell
 from reports.models import ReturnSchema
 from reports.periods import Period
 from reports.selectors import RawFigures
 from reports.tables import Dashboard, Table
+
+if TYPE_CHECKING:
+    from concerns.models import Organisation
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

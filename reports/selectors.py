@@ -6,13 +6,18 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 from django.utils import timezone
 
-from concerns.models import Department, Organisation
-from concerns.selectors import organisation_ids_for_user
+from concerns.selectors import (
+    department_names,
+    organisation_get,
+    organisation_ids_for_user,
+    organisations_by_name,
+)
+from reports.fastpaths import RollupSum, rollup_sum_sql
 from reports.models import (
     Grain,
     MonthlyCount,
@@ -24,6 +29,9 @@ from reports.models import (
 from reports.periods import Period, PeriodInvalid, add_months
 from workflow import policies
 from workflow.errors import CaseNotFound, NotPermitted
+
+if TYPE_CHECKING:
+    from concerns.models import Organisation
 
 TREND_MONTHS = 24  # SPC needs a long baseline whatever period is chosen
 
@@ -52,11 +60,19 @@ class ReportScope:
         return list(self.family) or self.organisation_ids
 
 
+def _account(user: policies.Actor) -> AbstractBaseUser:
+    """The signed-in account behind an actor a policy has let through: a receipt holder or
+    an anonymous visitor has no organisations (and no policy lets one through)."""
+    if not isinstance(user, AbstractBaseUser):
+        raise NotPermitted("Reports are for members of staff.")
+    return user
+
+
 def report_organisations_for_user(*, user: policies.Actor) -> list[Organisation]:
     if not policies.may_view_reports(user):
         raise NotPermitted("Reports are for committee members and lead guardians.")
-    ids = organisation_ids_for_user(user=user)
-    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+    ids = organisation_ids_for_user(user=_account(user))
+    return organisations_by_name(ids=ids)
 
 
 def report_scope_for_user(
@@ -106,151 +122,113 @@ class RawFigures:
         return self.sum(dimension) if value == "*" else self.n(dimension, value)
 
 
-def _date(value: dt.date) -> object:
-    """A date as this database's driver takes it (text on SQLite, as Django stores it)."""
-    return connection.ops.adapt_datefield_value(value)
+@dataclass(frozen=True)
+class FigureSums:
+    """The dashboard's five sums over the rollups, for a period."""
+
+    counts: RollupSum  # (dimension, value) over the period
+    by_organisation: RollupSum  # total per organisation over the period
+    open_now: RollupSum  # open cases, whenever raised: every year row
+    trend: RollupSum  # total per month over the trend's months
+    durations: RollupSum  # (measure, days) over the period
+
+    def all(self) -> tuple[RollupSum, ...]:
+        return (self.counts, self.by_organisation, self.open_now, self.trend, self.durations)
 
 
-def _grain_sql(period: Period) -> tuple[str, list]:
+def figure_sums_for(*, period: Period) -> FigureSums:
     """A year or quarter reads its own pre-summed rows; other periods sum months."""
     if period.kind in ("year", "quarter"):
-        grain = Grain.YEAR if period.kind == "year" else Grain.QUARTER
-        return "grain = %s AND month = %s", [str(grain), _date(period.first_month)]
-    return "grain = %s AND month >= %s AND month <= %s", [
-        str(Grain.MONTH),
-        _date(period.first_month),
-        _date(period.last_month),
-    ]
-
-
-def _sum_rows(
-    model: type, orgs: Sequence[int], where: str, params: list, group: str
-) -> list[tuple]:
-    """SELECT <group>, SUM(count) over a rollup table for some organisations.
-
-    Plain SQL (the same on SQLite and PostgreSQL): the dashboard makes several of these
-    reads per request, and building each through the ORM (an IN list of every
-    organisation, expressions, converters) cost more than the database did at 40
-    organisations. Only our own column names and placeholders are put in the text."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = (
-        f"SELECT {group}, SUM(count) FROM {table} "  # noqa: S608
-        f"WHERE organisation_id IN ({', '.join(['%s'] * len(orgs))}) AND {where} "
-        f"GROUP BY {group}"
+        grain = str(Grain.YEAR if period.kind == "year" else Grain.QUARTER)
+        span = (period.first_month, period.first_month)
+    else:
+        grain, span = str(Grain.MONTH), (period.first_month, period.last_month)
+    total = (("dimension", "total"),)
+    trend = (_trend_start(period), period.last_month)
+    return FigureSums(
+        counts=RollupSum(MonthlyCount, ("dimension", "value"), grain, span),
+        by_organisation=RollupSum(MonthlyCount, ("organisation_id",), grain, span, total),
+        open_now=RollupSum(
+            MonthlyCount,
+            ("dimension",),
+            str(Grain.YEAR),
+            match=(("dimension", "response"), ("value", "open")),
+        ),
+        trend=RollupSum(MonthlyCount, ("month",), str(Grain.MONTH), trend, total),
+        durations=RollupSum(MonthlyDuration, ("measure", "days"), grain, span),
     )
-    return _fetch(sql, [*orgs, *params])
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def _sums(orgs: Sequence[int], spec: RollupSum) -> dict[Any, int]:
+    """{group value (a tuple for two columns): sum} of one rollup read.
+
+    Plain SQL (reports.fastpaths.rollup_sum_sql): see benchmarks/README.md for why."""
+    rows = rollup_sum_sql(spec=spec, organisation_ids=orgs)
+    if len(spec.group) == 1:
+        return {key: int(n) for key, n in rows}
+    return {tuple(key): int(n) for *key, n in rows}
 
 
-def _as_date(value: dt.date | str) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value  # SQLite: text
+def _trend_start(period: Period) -> dt.date:
+    return add_months(period.last_month, -(TREND_MONTHS - 1))
+
+
+def _trend(first: dt.date, monthly: dict[Any, int]) -> list[tuple[dt.date, int]]:
+    months = (add_months(first, i) for i in range(TREND_MONTHS))
+    return [(month, monthly.get(month, 0)) for month in months]
 
 
 def report_figures(*, scope: ReportScope, now: dt.datetime | None = None) -> RawFigures:
     now = now or timezone.now()
-    orgs, period = scope.organisation_ids, scope.period
-    first = add_months(period.last_month, -(TREND_MONTHS - 1))
+    orgs, sums = scope.organisation_ids, figure_sums_for(period=scope.period)
+    first = _trend_start(scope.period)
     if not orgs:  # nobody's figures: nothing to read
-        months = [(add_months(first, i), 0) for i in range(TREND_MONTHS)]
         return RawFigures(
-            counts={}, by_organisation={}, trend=months, durations={}, open_now=0, overdue_now=0
+            counts={},
+            by_organisation={},
+            trend=_trend(first, {}),
+            durations={},
+            open_now=0,
+            overdue_now=0,
         )
     # The rollups are a cache of the case tables: bring any month a recent change left stale
     # up to date before reading (usually nothing to do; beat refreshes every minute).
     from reports.services import rollups_refresh_stale
 
     rollups_refresh_stale(organisation_ids=orgs)
-    in_period, in_period_params = _grain_sql(period)
-    counts = {
-        (dimension, value): int(n)
-        for dimension, value, n in _sum_rows(
-            MonthlyCount, orgs, in_period, in_period_params, "dimension, value"
-        )
-    }
-    by_org = {
-        organisation_id: int(n)
-        for organisation_id, n in _sum_rows(
-            MonthlyCount,
-            orgs,
-            f"{in_period} AND dimension = %s",
-            [*in_period_params, "total"],
-            "organisation_id",
-        )
-    }
-    # Open now: every open case, whenever raised, is counted in its raised month's rollup
-    # (kept current above), so the yearly rows sum to it.
-    open_now = sum(
-        int(n)
-        for _, n in _sum_rows(
-            MonthlyCount,
-            orgs,
-            "grain = %s AND dimension = %s AND value = %s",
-            [str(Grain.YEAR), "response", "open"],
-            "dimension",
-        )
-    )
-    monthly = {
-        _as_date(month): int(n)
-        for month, n in _sum_rows(
-            MonthlyCount,
-            orgs,
-            "grain = %s AND dimension = %s AND month >= %s AND month <= %s",
-            [str(Grain.MONTH), "total", _date(first), _date(period.last_month)],
-            "month",
-        )
-    }
-    trend = [
-        (add_months(first, i), monthly.get(add_months(first, i), 0)) for i in range(TREND_MONTHS)
-    ]
+    counts = _sums(orgs, sums.counts)
     durations: dict[str, dict[int, int]] = defaultdict(dict)
-    for measure, days, n in _sum_rows(
-        MonthlyDuration, orgs, in_period, in_period_params, "measure, days"
-    ):
-        durations[measure][days] = int(n)
-    # Overdue now depends on the clock, so it is counted from OpenCase: an index-only range
-    # over the overdue cases alone.
-    placeholders = ", ".join(["%s"] * len(orgs))
-    open_table = connection.ops.quote_name(OpenCase._meta.db_table)
-    (overdue_now,) = _fetch(
-        f"SELECT COUNT(*) FROM {open_table} "  # noqa: S608
-        f"WHERE organisation_id IN ({placeholders}) AND due_at < %s",
-        [*orgs, connection.ops.adapt_datetimefield_value(now)],
-    )[0]
-    # Named by the organisations' departments (a short IN list, not one id per department).
-    shown = {v for (d, v) in counts if d == "department"}
-    department, organisation = (
-        connection.ops.quote_name(m._meta.db_table) for m in (Department, Organisation)
-    )
-    departments = {
-        str(pk): f"{org}: {name}"
-        for pk, name, org in _fetch(
-            f"SELECT d.id, d.name, o.name FROM {department} d "  # noqa: S608
-            f"JOIN {organisation} o ON o.id = d.organisation_id "
-            f"WHERE d.organisation_id IN ({placeholders})",
-            list(orgs),
-        )
-        if str(pk) in shown
-    }
+    for (measure, days), n in _sums(orgs, sums.durations).items():
+        durations[measure][days] = n
     return RawFigures(
         counts=counts,
-        by_organisation=by_org,
-        trend=trend,
+        by_organisation=_sums(orgs, sums.by_organisation),
+        trend=_trend(first, _sums(orgs, sums.trend)),
         durations=dict(durations),
-        open_now=open_now,
-        overdue_now=overdue_now,
-        departments=departments,
+        # Every open case, whenever raised, is counted in its raised month's rollup (kept
+        # current above), so the yearly rows sum to it.
+        open_now=sum(_sums(orgs, sums.open_now).values()),
+        # Overdue depends on the clock, so it is counted from OpenCase: an index-only range
+        # over the overdue cases alone.
+        overdue_now=OpenCase.objects.filter(organisation_id__in=orgs, due_at__lt=now).count(),
+        departments=_department_labels(orgs, shown={v for (d, v) in counts if d == "department"}),
     )
+
+
+def _department_labels(orgs: Sequence[int], *, shown: set[str]) -> dict[str, str]:
+    """ "Organisation: department" for the departments the figures show, by id (read by
+    organisation: a short IN list, not one id per department)."""
+    return {
+        str(pk): f"{org}: {name}"
+        for pk, name, org in department_names(organisation_ids=orgs)
+        if str(pk) in shown
+    }
 
 
 def national_figures_for(*, period: Period) -> list[NationalFigure]:
     """The national figures for the period's financial year, else the latest published."""
     # One read of a small table (a handful of figures a year), chosen from in Python.
-    by_year: dict[int, list[NationalFigure]] = defaultdict(list)
+    by_year: dict[str, list[NationalFigure]] = defaultdict(list)
     for figure in NationalFigure.objects.all():
         by_year[figure.year].append(figure)
     if not by_year:
@@ -275,8 +253,8 @@ def return_schema_for(*, period: Period, version: str = "") -> ReturnSchema:
 def data_return_organisations_for_user(*, user: policies.Actor) -> list[Organisation]:
     if not policies.may_download_data_return(user):
         raise NotPermitted("The data return is for lead guardians.")
-    ids = organisation_ids_for_user(user=user)
-    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+    ids = organisation_ids_for_user(user=_account(user))
+    return organisations_by_name(ids=ids)
 
 
 def data_return_organisation_for_user(
@@ -290,4 +268,4 @@ def data_return_organisation_for_user(
         organisation_id = next(iter(ids))
     if organisation_id not in ids:
         raise ReportNotFound("Organisation not found.")
-    return Organisation.objects.get(pk=organisation_id)
+    return organisation_get(pk=organisation_id)

@@ -11,18 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from concerns.models import Concern
+from concerns.selectors import (
+    ConcernWindow,
+    concern_category_links,
+    concern_standard_links,
+    organisation_ids_of,
+)
+from reports.fastpaths import CaseMark, case_mark_sql
 from reports.models import Grain, MonthlyCount, MonthlyDuration, OpenCase, RollupMonth
 from reports.periods import add_months, financial_year_of, month_bounds, month_of
-from workflow.models import OPEN_STATES, Case, Detriment, DetrimentAnswer, EventKind, Status
+from workflow.models import OPEN_STATES, EventKind, Status
+from workflow.selectors import (
+    CaseFact,
+    case_facts,
+    case_row_for_rollups,
+    harmed_case_ids,
+    open_cases_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,130 +53,81 @@ IRRELEVANT_KINDS = frozenset(
     }
 )
 
-_FACT_FIELDS = (
-    "id",
-    "organisation_id",
-    "department_id",
-    "route",
-    "reporter_role",
-    "professional_group",
-    "raised_at",
-    "case__id",
-    "case__status",
-    "case__acknowledged_at",
-    "case__acknowledge_due_at",
-    "case__first_feedback_at",
-    "case__feedback_due_at",
-    "case__closed_at",
-    "case__referral_destination",
-    "case__outcome__upheld",
-    "case__speak_up_again__answer",
-)
-
 
 @dataclass
 class _Tally:
-    counts: Counter  # (org, month, dimension, value) -> n
-    durations: Counter  # (org, month, measure, days) -> n
+    counts: Counter[tuple[int, dt.date, str, str]] = field(default_factory=Counter)
+    durations: Counter[tuple[int, dt.date, str, int]] = field(default_factory=Counter)
 
 
-def _whole_days(start: dt.datetime, end: dt.datetime | None) -> int | None:
-    if end is None:
-        return None
+def _whole_days(start: dt.datetime, end: dt.datetime) -> int:
     return max(0, int((end - start).total_seconds() // 86400))
 
 
-def _tally(**where: object) -> _Tally:
-    """Count every dimension for the concerns matching ``where`` (lookups on Concern), by
-    organisation-month."""
-    concerns = Q(**where)
-    # The same filter through each link table's join (not an IN over a subquery): PostgreSQL
-    # then reads only this organisation's rows by index.
-    via = Q(**{f"concern__{k}": v for k, v in where.items()})
-    via_case = Q(**{f"case__concern__{k}": v for k, v in where.items()})
-    counts: Counter = Counter()
-    durations: Counter = Counter()
-    rows = (
-        Concern.objects.filter(concerns)
-        .annotate(month=TruncMonth("raised_at"))
-        .values_list(*_FACT_FIELDS, "month")
-    )
+def _tally(window: ConcernWindow) -> _Tally:
+    """Count every dimension for the concerns of ``window``, by organisation-month."""
+    tally = _Tally()
     key_of: dict[int, tuple[int, dt.date]] = {}
     case_key: dict[int, tuple[int, dt.date]] = {}
-    for (
-        concern_id,
-        org,
-        department,
-        route,
-        role,
-        group,
-        raised_at,
-        case_id,
-        status,
-        acked,
-        ack_due,
-        feedback,
-        feedback_due,
-        closed,
-        referral,
-        upheld,
-        again,
-        month,
-    ) in rows.iterator(chunk_size=5000):
-        month = month.date() if isinstance(month, dt.datetime) else month
-        key = (org, month)
-        key_of[concern_id] = key
-        case_key[case_id] = key
-        add = counts.update
-        add([(*key, "total", ""), (*key, "route", route), (*key, "role", role)])
-        add([(*key, "group", group), (*key, "department", str(department or "none"))])
-        add([(*key, "status", status or Status.RECEIVED)])
-        if acked is not None:
-            add([(*key, "response", "acknowledged")])
-            if acked <= ack_due:
-                add([(*key, "response", "acknowledged_within")])
-            durations[(*key, "acknowledge", _whole_days(raised_at, acked))] += 1
-        if feedback is not None:
-            add([(*key, "response", "feedback")])
-            if feedback_due is not None and feedback <= feedback_due:
-                add([(*key, "response", "feedback_within")])
-            durations[(*key, "feedback", _whole_days(raised_at, feedback))] += 1
-        if status == Status.CLOSED and closed is not None:
-            add([(*key, "response", "closed")])
-            durations[(*key, "close", _whole_days(raised_at, closed))] += 1
-        if status in OPEN_STATES:
-            add([(*key, "response", "open")])
-        if status == Status.REFERRED:
-            add([(*key, "referral", referral or "other")])
-        if upheld:
-            add([(*key, "outcome", upheld)])
-        if again:
-            add([(*key, "speak_up_again", again)])
+    for fact in case_facts(window=window):
+        key = (fact.organisation_id, fact.month)
+        key_of[fact.concern_id] = key
+        case_key[fact.case_id] = key
+        _count_fact(tally, key, fact)
     if not key_of:
-        return _Tally(counts, durations)
-    through = Concern.categories.through.objects.filter(via).values_list(
-        "concern_id", "category__slug"
-    )
+        return tally
     # A concern committed after the first read is skipped here: its own refresh, queued on
     # its commit, waits for our locks and then counts it.
-    for concern_id, slug in through.iterator(chunk_size=10000):
-        if concern_id in key_of:
-            counts[(*key_of[concern_id], "category", slug)] += 1
-    through = Concern.standards.through.objects.filter(via).values_list(
-        "concern_id", "qualitystandard__code"
-    )
-    for concern_id, code in through.iterator(chunk_size=10000):
-        if concern_id in key_of:
-            counts[(*key_of[concern_id], "standard", code)] += 1
-    harmed = (
-        Detriment.objects.filter(via_case, suffered=DetrimentAnswer.YES)
-        .values_list("case_id", flat=True)
-        .distinct()
-    )
-    for case_id in harmed.iterator(chunk_size=10000):
+    for dimension, links in (
+        ("category", concern_category_links(window=window)),
+        ("standard", concern_standard_links(window=window)),
+    ):
+        for concern_id, value in links:
+            if concern_id in key_of:
+                tally.counts[(*key_of[concern_id], dimension, value)] += 1
+    for case_id in harmed_case_ids(window=window):
         if case_id in case_key:
-            counts[(*case_key[case_id], "detriment", "yes")] += 1
-    return _Tally(counts, durations)
+            tally.counts[(*case_key[case_id], "detriment", "yes")] += 1
+    return tally
+
+
+def _count_fact(tally: _Tally, key: tuple[int, dt.date], fact: CaseFact) -> None:
+    """Add one concern's dimensions, responses and durations to its organisation-month."""
+    status = fact.status or Status.RECEIVED
+    cells = [
+        ("total", ""),
+        ("route", fact.route),
+        ("role", fact.reporter_role),
+        ("group", fact.professional_group),
+        ("department", str(fact.department_id or "none")),
+        ("status", status),
+    ]
+    if fact.acknowledged_at is not None:
+        cells.append(("response", "acknowledged"))
+        if fact.acknowledged_at <= fact.acknowledge_due_at:
+            cells.append(("response", "acknowledged_within"))
+        tally.durations[
+            (*key, "acknowledge", _whole_days(fact.raised_at, fact.acknowledged_at))
+        ] += 1
+    if fact.first_feedback_at is not None:
+        cells.append(("response", "feedback"))
+        if fact.feedback_due_at is not None and fact.first_feedback_at <= fact.feedback_due_at:
+            cells.append(("response", "feedback_within"))
+        tally.durations[
+            (*key, "feedback", _whole_days(fact.raised_at, fact.first_feedback_at))
+        ] += 1
+    if fact.status == Status.CLOSED and fact.closed_at is not None:
+        cells.append(("response", "closed"))
+        tally.durations[(*key, "close", _whole_days(fact.raised_at, fact.closed_at))] += 1
+    if fact.status in OPEN_STATES:
+        cells.append(("response", "open"))
+    if fact.status == Status.REFERRED:
+        cells.append(("referral", fact.referral_destination or "other"))
+    if fact.upheld:
+        cells.append(("outcome", fact.upheld))
+    if fact.speak_up_again:
+        cells.append(("speak_up_again", fact.speak_up_again))
+    tally.counts.update((*key, dimension, value) for dimension, value in cells)
 
 
 def _write(tally: _Tally) -> None:
@@ -192,6 +156,9 @@ def _grain_start(grain: str, month: dt.date) -> dt.date:
 GRAIN_MONTHS = {Grain.QUARTER: 3, Grain.YEAR: 12}
 
 
+Rollup = TypeVar("Rollup", MonthlyCount, MonthlyDuration)
+
+
 def _derive_grains(organisation_id: int, months: Iterable[dt.date]) -> None:
     """Recompute the quarter and year rows covering ``months`` from the month rows."""
     for grain, length in GRAIN_MONTHS.items():
@@ -201,27 +168,40 @@ def _derive_grains(organisation_id: int, months: Iterable[dt.date]) -> None:
                 month__gte=start,
                 month__lt=add_months(start, length),
             )
-            for model, keys in (
-                (MonthlyCount, ("dimension", "value")),
-                (MonthlyDuration, ("measure", "days")),
-            ):
-                model.objects.filter(span, grain=grain).delete()
-                summed = (
-                    model.objects.filter(span, grain=Grain.MONTH)
-                    .values(*keys)
-                    .annotate(n=Sum("count"))
-                    .values_list(*keys, "n")
-                )
-                model.objects.bulk_create(
-                    model(
-                        organisation_id=organisation_id,
-                        grain=grain,
-                        month=start,
-                        count=n,
-                        **dict(zip(keys, key, strict=True)),
-                    )
-                    for *key, n in summed
-                )
+            for_span = _GrainSpan(organisation_id, grain, start, span)
+            _derive_grain(MonthlyCount, ("dimension", "value"), for_span)
+            _derive_grain(MonthlyDuration, ("measure", "days"), for_span)
+
+
+@dataclass(frozen=True)
+class _GrainSpan:
+    """One quarter's or year's rows of an organisation, and the month rows they sum."""
+
+    organisation_id: int
+    grain: str
+    start: dt.date
+    months: Q
+
+
+def _derive_grain(model: type[Rollup], keys: tuple[str, str], span: _GrainSpan) -> None:
+    """One grain's rows of one rollup table, summed from its month rows."""
+    model.objects.filter(span.months, grain=span.grain).delete()
+    summed = (
+        model.objects.filter(span.months, grain=Grain.MONTH)
+        .values(*keys)
+        .annotate(n=Sum("count"))
+        .values_list(*keys, "n")
+    )
+    model.objects.bulk_create(
+        model(
+            organisation_id=span.organisation_id,
+            grain=span.grain,
+            month=span.start,
+            count=n,
+            **dict(zip(keys, key, strict=True)),
+        )
+        for *key, n in summed
+    )
 
 
 def _lock_month(organisation_id: int, month: dt.date) -> None:
@@ -244,42 +224,13 @@ def rollup_month_refresh(*, organisation_id: int, month: dt.date) -> None:
     this_month = Q(organisation_id=organisation_id, grain=Grain.MONTH, month=month)
     MonthlyCount.objects.filter(this_month).delete()
     MonthlyDuration.objects.filter(this_month).delete()
-    _write(_tally(organisation_id=organisation_id, raised_at__gte=start, raised_at__lt=end))
+    _write(_tally(ConcernWindow((organisation_id,), raised_from=start, raised_before=end)))
     _derive_grains(organisation_id, [month])
 
 
-def _open_case_sql(
-    case_id: int, organisation_id: int, status: str, due_at: dt.datetime | None
-) -> tuple[str, list]:
-    """Keep the case's row in OpenCase while it is open (an upsert), or drop it."""
-    table = connection.ops.quote_name(OpenCase._meta.db_table)
-    if status not in OPEN_STATES:
-        return f"DELETE FROM {table} WHERE case_id = %s", [case_id]  # noqa: S608
-    return (
-        f"INSERT INTO {table} (case_id, organisation_id, due_at) VALUES (%s, %s, %s) "  # noqa: S608
-        "ON CONFLICT (case_id) DO UPDATE "
-        "SET organisation_id = excluded.organisation_id, due_at = excluded.due_at",
-        [case_id, organisation_id, connection.ops.adapt_datetimefield_value(due_at)],
-    )
-
-
-def _mark_stale_sql(organisation_id: int, month: dt.date) -> tuple[str, list]:
-    """Mark the organisation-month stale, creating its row the first time."""
-    table = connection.ops.quote_name(RollupMonth._meta.db_table)
-    return (
-        f"INSERT INTO {table} (organisation_id, month, refreshed_at, stale) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s) ON CONFLICT (organisation_id, month) DO UPDATE SET stale = %s",
-        [
-            organisation_id,
-            connection.ops.adapt_datefield_value(month),
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-            True,
-            True,
-        ],
-    )
-
-
-def rollups_on_case_event(*, case_id: int, kind: str, case_row: dict | None = None) -> None:
+def rollups_on_case_event(
+    *, case_id: int, kind: str, case_row: Mapping[str, Any] | None = None
+) -> None:
     """Keep the rollups current after a case event (called after its commit).
 
     Recomputing an organisation-month reads every concern of that month, far too much work
@@ -294,33 +245,18 @@ def rollups_on_case_event(*, case_id: int, kind: str, case_row: dict | None = No
     if kind in IRRELEVANT_KINDS:
         return
     if case_row is None:
-        case_row = (
-            Case.objects.filter(pk=case_id)
-            .values("organisation_id", "raised_at", "status", "due_at")
-            .first()
-        )
+        case_row = case_row_for_rollups(case_id=case_id)
         if case_row is None:
             return
-    organisation_id = case_row["organisation_id"]
-    # Case.raised_at is copied from the concern, so this is the concern's month.
-    month = month_of(case_row["raised_at"])
-    open_sql, open_params = _open_case_sql(
-        case_id, organisation_id, case_row["status"], case_row["due_at"]
+    mark = CaseMark(
+        case_id=case_id,
+        organisation_id=case_row["organisation_id"],
+        # Case.raised_at is copied from the concern, so this is the concern's month.
+        month=month_of(case_row["raised_at"]),
+        is_open=case_row["status"] in OPEN_STATES,
+        due_at=case_row["due_at"],
     )
-    # The month's row (shared by every case of the month) is written last, so that it is
-    # locked only for the moment before the commit.
-    mark_sql, mark_params = _mark_stale_sql(organisation_id, month)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement, so one round trip and its own transaction.
-            cursor.execute(
-                f"WITH open_case AS ({open_sql} RETURNING 1) {mark_sql}",
-                [*open_params, *mark_params],
-            )
-        else:
-            with transaction.atomic():  # one commit for both
-                cursor.execute(open_sql, open_params)
-                cursor.execute(mark_sql, mark_params)
+    case_mark_sql(mark=mark)
 
 
 def rollups_refresh_stale(*, organisation_ids: Iterable[int] | None = None) -> int:
@@ -351,17 +287,11 @@ def rollups_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
     One pass over each source table, not one per organisation: at national scale the link
     tables are read once rather than once per organisation.
     """
-    from concerns.models import Organisation
-
-    ids = list(
-        Organisation.objects.values_list("pk", flat=True)
-        if organisation_ids is None
-        else Organisation.objects.filter(pk__in=list(organisation_ids)).values_list("pk", flat=True)
-    )
-    scope = {} if organisation_ids is None else {"organisation_id__in": ids}
+    ids = organisation_ids_of(ids=organisation_ids)
+    window = ConcernWindow(None if organisation_ids is None else tuple(ids))
     # Lock the months first: a refresh queued meanwhile waits, then recomputes its month.
     list(RollupMonth.objects.select_for_update().filter(organisation_id__in=ids))
-    tally = _tally(**scope)
+    tally = _tally(window)
     months: dict[int, set[dt.date]] = {}
     for org_id, month, *_ in tally.counts:
         months.setdefault(org_id, set()).add(month)
@@ -384,30 +314,11 @@ def rollups_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
     OpenCase.objects.bulk_create(
         (
             OpenCase(case_id=pk, organisation_id=org_id, due_at=due)
-            for pk, org_id, due in Case.objects.filter(
-                organisation_id__in=ids, status__in=OPEN_STATES
-            ).values_list("pk", "organisation_id", "due_at")
+            for pk, org_id, due in open_cases_of(organisation_ids=ids)
         ),
         batch_size=5000,
     )
     return len(ids)
-
-
-def tables_analyze(models: Iterable[type]) -> None:
-    """Refresh the planner's statistics after a bulk load (and, on PostgreSQL outside a
-    transaction, the visibility map, so the covering indexes answer without the heap).
-
-    Autovacuum would get there in time, where it is on; until then PostgreSQL plans the
-    rollup reads from empty-table guesses (a sort of every row instead of a hash)."""
-    tables = [connection.ops.quote_name(m._meta.db_table) for m in models]
-    verb = (
-        "VACUUM (ANALYZE)"
-        if connection.vendor == "postgresql" and not connection.in_atomic_block
-        else "ANALYZE"
-    )
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"{verb} {table}")
 
 
 ROLLUP_MODELS = (RollupMonth, MonthlyCount, MonthlyDuration, OpenCase)
@@ -428,5 +339,4 @@ __all__ = [
     "rollups_for_month_counts",
     "rollups_on_case_event",
     "rollups_rebuild",
-    "tables_analyze",
 ]

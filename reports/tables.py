@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.utils import timezone
 
-from concerns.models import Category, ProfessionalGroup, QualityStandard, ReporterRole, Route
+from concerns.models import ProfessionalGroup, ReporterRole, Route
+from concerns.selectors import category_names, standard_texts
 from reports import spc
 from reports.definitions import (
     INDICATORS,
@@ -216,8 +217,8 @@ def _reference_data() -> tuple[list[tuple[str, str]], list[tuple[str, str, int]]
     cached = cache.get("reports:reference")
     if cached is None:
         cached = (
-            list(Category.objects.order_by("position", "name").values_list("slug", "name")),
-            list(QualityStandard.objects.values_list("code", "text", "domain__number")),
+            category_names(),
+            standard_texts(),
         )
         cache.set("reports:reference", cached, REFERENCE_CACHE_SECONDS)
     return cached

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from concerns.models import Category, Concern
 from concerns.receipts import receipt_hash
 from concerns.roles import Role
-from concerns.selectors import organisation_ids_for_user
+from concerns.selectors import ConcernWindow, organisation_ids_for_user
 from workflow import policies, timeliness
 from workflow.errors import CaseNotFound
 from workflow.models import (
@@ -23,6 +27,7 @@ from workflow.models import (
     Case,
     CaseEvent,
     Detriment,
+    DetrimentAnswer,
     DetrimentSource,
     Message,
     MessageKind,
@@ -372,3 +377,85 @@ def concern_detriment_source(*, case: Case) -> str:
     if answered:
         return DetrimentSource.REPORTER
     return DetrimentSource.FOLLOW_UP_3M if len(asked) == 1 else DetrimentSource.FOLLOW_UP_6M
+
+
+# --- For reports/ ---
+# What the rollups read from workflow/: reports/ reaches no model of this app except
+# through these. Each is a plain scan of ids and codes, never a case's text.
+
+
+class CaseFact(NamedTuple):
+    """One concern and its case as the rollups count them."""
+
+    concern_id: int
+    organisation_id: int
+    department_id: int | None
+    route: str
+    reporter_role: str
+    professional_group: str
+    raised_at: dt.datetime
+    case_id: int
+    status: str
+    acknowledged_at: dt.datetime | None
+    acknowledge_due_at: dt.datetime
+    first_feedback_at: dt.datetime | None
+    feedback_due_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    referral_destination: str
+    upheld: str | None
+    speak_up_again: str | None
+    month: dt.date  # the local month it was raised in
+
+
+_FACT_FIELDS = (
+    "id",
+    "organisation_id",
+    "department_id",
+    "route",
+    "reporter_role",
+    "professional_group",
+    "raised_at",
+    "case__id",
+    "case__status",
+    "case__acknowledged_at",
+    "case__acknowledge_due_at",
+    "case__first_feedback_at",
+    "case__feedback_due_at",
+    "case__closed_at",
+    "case__referral_destination",
+    "case__outcome__upheld",
+    "case__speak_up_again__answer",
+)
+
+
+def case_facts(*, window: ConcernWindow) -> Iterator[CaseFact]:
+    """Every concern of the window with its case's state, dates and answers, streamed."""
+    rows = (
+        Concern.objects.filter(window.q())
+        .annotate(month=TruncMonth("raised_at"))
+        .values_list(*_FACT_FIELDS, "month")
+    )
+    for *fields, month in rows.iterator(chunk_size=5000):
+        # SQLite's TruncMonth gives a datetime, PostgreSQL's a date at midnight as well.
+        day = month.date() if isinstance(month, dt.datetime) else month
+        yield CaseFact._make((*fields, day))
+
+
+def harmed_case_ids(*, window: ConcernWindow) -> Iterator[int]:
+    """The cases of the window's concerns with a detriment recorded as suffered."""
+    harmed = Detriment.objects.filter(window.q("case__concern__"), suffered=DetrimentAnswer.YES)
+    ids = harmed.values_list("case_id", flat=True).distinct()
+    return ids.iterator(chunk_size=10000)
+
+
+def case_row_for_rollups(*, case_id: int) -> dict[str, Any] | None:
+    """The committed fields a rollup needs of one case (None if it is gone)."""
+    fields = ("organisation_id", "raised_at", "status", "due_at")
+    row: dict[str, Any] | None = Case.objects.filter(pk=case_id).values(*fields).first()
+    return row
+
+
+def open_cases_of(*, organisation_ids: Sequence[int]) -> list[tuple[int, int, dt.datetime | None]]:
+    """(case id, organisation id, next due) of every open case of some organisations."""
+    cases = Case.objects.filter(organisation_id__in=list(organisation_ids), status__in=OPEN_STATES)
+    return list(cases.values_list("pk", "organisation_id", "due_at"))

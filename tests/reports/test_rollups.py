@@ -81,7 +81,10 @@ def test_rebuild_command_reproduces_incremental_rollups(
 
 
 def test_generate_concerns_makes_realistic_load(db):
-    call_command("generate_concerns", count=400, organisations=2, departments=2, seed=3)
+    from benchmarks.generate_concerns import Load, generate_concerns
+
+    load = Load(count=400, organisations=2, departments=2, seed=3)
+    generate_concerns(load=load, say=lambda _: None)
     from concerns.models import Concern
     from workflow.models import Case
 
