@@ -48,9 +48,9 @@ IRRELEVANT_KINDS = frozenset(
         EventKind.IDENTITY_VIEWED,
         EventKind.REMINDER,
         EventKind.ESCALATION,
+        EventKind.FOLLOW_UP,
         EventKind.CONTENT_ERASED,
         EventKind.BUNDLE_DOWNLOADED,
-        EventKind.CONTENT_ERASED,
     }
 )
 
