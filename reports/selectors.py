@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from concerns.models import Department, Organisation
 from concerns.selectors import organisation_ids_for_user
+from reports import policies
 from reports.models import (
     Grain,
     MonthlyCount,
@@ -22,7 +23,6 @@ from reports.models import (
     ReturnSchema,
 )
 from reports.periods import Period, PeriodInvalid, add_months
-from workflow import policies
 from workflow.errors import CaseNotFound, NotPermitted
 
 TREND_MONTHS = 24  # SPC needs a long baseline whatever period is chosen

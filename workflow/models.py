@@ -44,6 +44,15 @@ class ReferralDestination(models.TextChoices):
     OTHER = "other", "Other route"
 
 
+def _may_move(case: Case, user: policies.Actor) -> bool:
+    """django-fsm asks a transition's permission as (instance, user); ours are (user, obj)."""
+    return policies.may_move_case(user, case)
+
+
+def _may_withdraw(case: Case, user: policies.Actor) -> bool:
+    return policies.may_withdraw(user, case)
+
+
 def _has_guardian(case: Case) -> bool:
     return case.assigned_guardian_id is not None
 
@@ -141,7 +150,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Status.RECEIVED,
         target=Status.ACKNOWLEDGED,
         conditions=[_has_guardian],
-        permission=policies.may_move_case,
+        permission=_may_move,
     )
     def acknowledge(self) -> None:
         now = timezone.now()
@@ -154,7 +163,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=[Status.ACKNOWLEDGED, Status.REOPENED],
         target=Status.INVESTIGATING,
         conditions=[_has_guardian],
-        permission=policies.may_move_case,
+        permission=_may_move,
     )
     def start_investigation(self) -> None:
         pass
@@ -164,7 +173,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=[Status.ACKNOWLEDGED, Status.INVESTIGATING],
         target=Status.FEEDBACK_GIVEN,
         conditions=[_has_guardian, _feedback_written],
-        permission=policies.may_move_case,
+        permission=_may_move,
     )
     def give_feedback(self) -> None:
         if self.first_feedback_at is None:
@@ -176,7 +185,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Status.FEEDBACK_GIVEN,
         target=Status.CLOSED,
         conditions=[_has_outcome],
-        permission=policies.may_move_case,
+        permission=_may_move,
     )
     def close(self) -> None:
         self.closed_at = timezone.now()
@@ -187,7 +196,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=OPEN_STATES,
         target=Status.REFERRED,
         conditions=[_has_referral],
-        permission=policies.may_move_case,
+        permission=_may_move,
     )
     def refer(self) -> None:
         self.closed_at = timezone.now()
@@ -197,7 +206,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OPEN_STATES,
         target=Status.WITHDRAWN,
-        permission=policies.may_withdraw,
+        permission=_may_withdraw,
     )
     def withdraw(self) -> None:
         self.closed_at = timezone.now()
@@ -208,7 +217,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Status.CLOSED,
         target=Status.REOPENED,
         conditions=[_has_reopen_reason],
-        permission=policies.may_move_case,
+        permission=_may_move,
     )
     def reopen(self) -> None:
         now = timezone.now()

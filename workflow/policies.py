@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection
 from django.db.models import Q
 
 from concerns.roles import (
-    FLAG,
     Role,
-    is_committee,
     is_guardian,
     is_lead_guardian,
-    principal_load,
+    principal_build,
+    principal_known,
+    principal_of,
+    principal_remember,
     roles_of,
 )
 from concerns.selectors import organisation_ids_for_user
@@ -57,47 +57,33 @@ def _is_user(actor: Any) -> bool:
     return isinstance(actor, AbstractBaseUser) and actor.is_authenticated
 
 
-KEEPS_CASES_ELSEWHERE = "keeps-cases-elsewhere"
-
-
-def _keeps_cases_elsewhere_sql() -> str:
-    """A flag row (concerns.roles.principal_load) when the user is assigned a case outside
-    the organisations they serve: they keep it after leaving its organisation."""
-    from concerns.models import Membership
-    from workflow.models import Case
-
-    q = connection.ops.quote_name
-    case, membership = Case._meta, Membership._meta
-    return (
-        f"SELECT '{FLAG}{KEEPS_CASES_ELSEWHERE}', NULL WHERE EXISTS ("  # noqa: S608
-        f"SELECT 1 FROM {q(case.db_table)} c "
-        f"WHERE c.{q(case.get_field('assigned_guardian').column)} = %s "
-        f"AND c.{q(case.get_field('organisation').column)} NOT IN ("
-        f"SELECT m.{q(membership.get_field('organisation').column)} "
-        f"FROM {q(membership.db_table)} m WHERE m.{q(membership.get_field('user').column)} = %s))"
-    )
-
-
 def staff_load(user: Actor) -> None:
     """Before a guardian's page or API call: their roles, organisations and whether they keep
     a case elsewhere, in one round trip (the queue's scope needs all three)."""
-    if _is_user(user) and getattr(user, "_speakup_roles", None) is None:
-        flags = principal_load(
-            user, flags_sql=_keeps_cases_elsewhere_sql(), flags_params=[user.pk, user.pk]
-        )
-        user._speakup_keeps_cases_elsewhere = KEEPS_CASES_ELSEWHERE in flags
+    if not isinstance(user, AbstractBaseUser) or not user.is_authenticated:
+        return
+    known = principal_known(user)
+    if known is not None and known.keeps_cases_elsewhere is not None:
+        return
+    from workflow import fastpaths
+
+    roles, organisations, keeps = fastpaths.staff_facts(user_id=user.pk)
+    principal_remember(
+        user,
+        principal_build(
+            user=user, roles=roles, organisation_ids=organisations, keeps_cases_elsewhere=keeps
+        ),
+    )
 
 
 def _keeps_cases_elsewhere(user: AbstractBaseUser, organisations: set[int]) -> bool:
-    known = getattr(user, "_speakup_keeps_cases_elsewhere", None)
+    known = principal_of(user).keeps_cases_elsewhere
     if known is not None:
         return known
-    from workflow.models import Case
+    from workflow import fastpaths
 
-    return (
-        Case.objects.filter(assigned_guardian_id=user.pk)
-        .exclude(organisation_id__in=organisations)
-        .exists()
+    return fastpaths.keeps_cases_elsewhere_orm(
+        user_id=user.pk, organisation_ids=frozenset(organisations)
     )
 
 
@@ -151,8 +137,8 @@ def may_view_case(user: Actor, case: Case) -> bool:
     return case.organisation_id in organisation_ids_for_user(user=user)
 
 
-def may_move_case(case: Case, user: Actor) -> bool:
-    """Transition permission (django-fsm signature): the assigned guardian or a lead."""
+def may_move_case(user: Actor, case: Case) -> bool:
+    """Move a case on (a transition's permission): the assigned guardian or a lead."""
     if not may_view_case(user, case):
         return False
     if is_lead_guardian(user):
@@ -165,7 +151,7 @@ def may_handle_case(user: Actor, case: Case) -> bool:
 
     (Internal notes are open to any guardian who may see the case.)
     """
-    return may_move_case(case, user)
+    return may_move_case(user, case)
 
 
 def may_assign(user: Actor, case: Case, guardian: AbstractBaseUser) -> bool:
@@ -192,17 +178,9 @@ def is_reporter_of(actor: Actor, case: Case) -> bool:
     return case.concern.reporter_id == actor.pk and case.route != "anonymous"
 
 
-def may_withdraw(case: Case, user: Actor) -> bool:
+def may_withdraw(user: Actor, case: Case) -> bool:
     """Transition permission: only the reporter may withdraw their concern."""
     return is_reporter_of(user, case)
-
-
-def may_view_reports(user: Actor) -> bool:
-    return _is_user(user) and (is_committee(user) or is_lead_guardian(user))
-
-
-def may_download_data_return(user: Actor) -> bool:
-    return _is_user(user) and is_lead_guardian(user)
 
 
 def may_administer(user: Actor) -> bool:

@@ -1,0 +1,100 @@
+"""Hand-written SQL of the concerns app, each statement beside the ORM query it replaces.
+
+The only SQL text in concerns/ (migrations aside). Each one is kept because building the
+ORM's queries cost more than the database took to answer them, on a path every staff
+request takes; tests/concerns/test_fastpaths.py holds each to its ORM twin (same rows, on
+SQLite and PostgreSQL). Only our own table and column names are ever in the text; every
+value is a parameter.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from concerns.models import Category, Concern, Membership
+
+Facts = tuple[frozenset[str], frozenset[int]]
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _principal_sql() -> str:
+    """Rows of (group name, NULL) and (NULL, organisation id) for one user (%s twice)."""
+    from django.contrib.auth import get_user_model
+
+    groups = get_user_model().groups
+    through, group = groups.through._meta, Group._meta
+    membership = Membership._meta
+    user_column = through.get_field(groups.field.m2m_field_name()).column
+    group_column = through.get_field(groups.field.m2m_reverse_field_name()).column
+    return (
+        f"SELECT g.{_q('name')}, NULL FROM {_q(group.db_table)} g "  # noqa: S608
+        f"JOIN {_q(through.db_table)} ug ON ug.{_q(group_column)} = g.id "
+        f"WHERE ug.{_q(user_column)} = %s "
+        f"UNION ALL SELECT NULL, m.{_q(membership.get_field('organisation').column)} "
+        f"FROM {_q(membership.db_table)} m "
+        f"WHERE m.{_q(membership.get_field('user').column)} = %s"
+    )
+
+
+def principal_facts(*, user_id: int) -> Facts:
+    """A user's group names and the organisations they are a member of, in one round trip.
+
+    Nearly every signed-in request needs both; as the two ORM queries of
+    ``principal_facts_orm`` the building cost more than the answering."""
+    roles: set[str] = set()
+    organisations: set[int] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(_principal_sql(), [user_id, user_id])
+        for role, organisation_id in cursor.fetchall():
+            if role is None:
+                organisations.add(organisation_id)
+            else:
+                roles.add(role)
+    return frozenset(roles), frozenset(organisations)
+
+
+def principal_facts_orm(*, user_id: int) -> Facts:
+    """What ``principal_facts`` answers, as the ORM would read it."""
+    roles = Group.objects.filter(user__id=user_id).values_list("name", flat=True)
+    organisations = Membership.objects.filter(user_id=user_id).values_list(
+        "organisation_id", flat=True
+    )
+    return frozenset(roles), frozenset(organisations)
+
+
+def category_slugs(*, concern_ids: list[int]) -> dict[int, list[str]]:
+    """Each concern's category slugs, in the categories' own order, in one plain statement:
+    a queue page asks this for 50 concerns on every load."""
+    slugs: dict[int, list[str]] = {pk: [] for pk in concern_ids}
+    if not concern_ids:
+        return slugs
+    through, category = Concern.categories.through._meta, Category._meta
+    concern_id = _q(through.get_field("concern").column)
+    sql = (
+        f"SELECT t.{concern_id}, c.{_q('slug')} FROM {_q(through.db_table)} t "  # noqa: S608
+        f"JOIN {_q(category.db_table)} c ON c.id = t.{_q(through.get_field('category').column)} "
+        f"WHERE t.{concern_id} IN ({', '.join(['%s'] * len(concern_ids))}) "
+        f"ORDER BY c.{_q('position')}, c.{_q('name')}, c.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, concern_ids)
+        for pk, slug in cursor.fetchall():
+            slugs[pk].append(slug)
+    return slugs
+
+
+def category_slugs_orm(*, concern_ids: list[int]) -> dict[int, list[str]]:
+    """What ``category_slugs`` answers, as the ORM would read it."""
+    slugs: dict[int, list[str]] = {pk: [] for pk in concern_ids}
+    links = (
+        Concern.categories.through.objects.filter(concern_id__in=concern_ids)
+        .order_by("category__position", "category__name", "category_id")
+        .values_list("concern_id", "category__slug")
+    )
+    for pk, slug in links:
+        slugs[pk].append(slug)
+    return slugs
