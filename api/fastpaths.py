@@ -69,18 +69,40 @@ def queue_values(
 
 def queue_rows(values: list[tuple[Any, ...]]) -> list[QueueRow]:
     """Rows of ``queue_values``, each with its concern's category slugs (one read for all)."""
-    rows = [
-        QueueRow(
-            *row[:9],
-            organisation=_Code(row[9]),
-            assigned_guardian=_Username(row[10]) if row[10] is not None else None,
-        )
-        for row in values
-    ]
+    rows = [_row(*values_of_one) for values_of_one in values]
     slugs = category_slugs_for_concerns(concern_ids=[r.concern_id for r in rows])
     for row in rows:
         row.category_slugs = slugs[row.concern_id]
     return rows
+
+
+def _row(
+    reference: str,
+    status: str,
+    route: str,
+    raised_at: dt.datetime,
+    due_kind: str,
+    due_at: dt.datetime | None,
+    last_activity_at: dt.datetime,
+    version: int,
+    concern_id: int,
+    organisation_code: str,
+    guardian_username: str | None,
+) -> QueueRow:
+    """A QueueRow from one tuple of ``QUEUE_FIELDS``, in that order."""
+    return QueueRow(
+        reference=reference,
+        status=status,
+        route=route,
+        raised_at=raised_at,
+        due_kind=due_kind,
+        due_at=due_at,
+        last_activity_at=last_activity_at,
+        version=version,
+        concern_id=concern_id,
+        organisation=_Code(organisation_code),
+        assigned_guardian=_Username(guardian_username) if guardian_username is not None else None,
+    )
 
 
 def queue_rows_orm(
@@ -90,5 +112,5 @@ def queue_rows_orm(
     cases = list(selectors.case_list_for_user(user=user, filters=filters)[offset : offset + limit])
     for case in cases:
         # (Not a field of Case: CaseRowOut reads it, as it reads QueueRow's.)
-        case.category_slugs = [c.slug for c in case.concern.categories.all()]  # type: ignore[attr-defined]
+        case.category_slugs = [c.slug for c in case.concern.categories.all()]
     return cases

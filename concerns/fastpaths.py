@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.models import Model
 
 from concerns.models import Category, Concern, Membership
 
@@ -21,22 +22,29 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def column(model: type[Model], name: str) -> str:
+    """The quoted column of a model's field (every name in our SQL comes from here)."""
+    found = getattr(model._meta.get_field(name), "column", None)
+    if not isinstance(found, str):
+        raise LookupError(f"{model.__name__}.{name} has no column")
+    return _q(found)
+
+
 def _principal_sql() -> str:
     """Rows of (group name, NULL) and (NULL, organisation id) for one user (%s twice)."""
     from django.contrib.auth import get_user_model
 
     groups = get_user_model().groups
-    through, group = groups.through._meta, Group._meta
-    membership = Membership._meta
-    user_column = through.get_field(groups.field.m2m_field_name()).column
-    group_column = through.get_field(groups.field.m2m_reverse_field_name()).column
+    through = groups.through
+    user_column = column(through, groups.field.m2m_field_name())
+    group_column = column(through, groups.field.m2m_reverse_field_name())
     return (
-        f"SELECT g.{_q('name')}, NULL FROM {_q(group.db_table)} g "  # noqa: S608
-        f"JOIN {_q(through.db_table)} ug ON ug.{_q(group_column)} = g.id "
-        f"WHERE ug.{_q(user_column)} = %s "
-        f"UNION ALL SELECT NULL, m.{_q(membership.get_field('organisation').column)} "
-        f"FROM {_q(membership.db_table)} m "
-        f"WHERE m.{_q(membership.get_field('user').column)} = %s"
+        f"SELECT g.{_q('name')}, NULL FROM {_q(Group._meta.db_table)} g "  # noqa: S608
+        f"JOIN {_q(through._meta.db_table)} ug ON ug.{group_column} = g.id "
+        f"WHERE ug.{user_column} = %s "
+        f"UNION ALL SELECT NULL, m.{column(Membership, 'organisation')} "
+        f"FROM {_q(Membership._meta.db_table)} m "
+        f"WHERE m.{column(Membership, 'user')} = %s"
     )
 
 
@@ -72,11 +80,11 @@ def category_slugs(*, concern_ids: list[int]) -> dict[int, list[str]]:
     slugs: dict[int, list[str]] = {pk: [] for pk in concern_ids}
     if not concern_ids:
         return slugs
-    through, category = Concern.categories.through._meta, Category._meta
-    concern_id = _q(through.get_field("concern").column)
+    through = Concern.categories.through
+    concern_id = column(through, "concern")
     sql = (
-        f"SELECT t.{concern_id}, c.{_q('slug')} FROM {_q(through.db_table)} t "  # noqa: S608
-        f"JOIN {_q(category.db_table)} c ON c.id = t.{_q(through.get_field('category').column)} "
+        f"SELECT t.{concern_id}, c.{_q('slug')} FROM {_q(through._meta.db_table)} t "  # noqa: S608
+        f"JOIN {_q(Category._meta.db_table)} c ON c.id = t.{column(through, 'category')} "
         f"WHERE t.{concern_id} IN ({', '.join(['%s'] * len(concern_ids))}) "
         f"ORDER BY c.{_q('position')}, c.{_q('name')}, c.id"
     )

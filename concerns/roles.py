@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 
 
 class Role(StrEnum):
@@ -100,23 +100,24 @@ def principal_of(user: AbstractBaseUser) -> Principal:
     return principal
 
 
-def roles_of(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
-    if user is None or not user.is_authenticated or not isinstance(user, AbstractBaseUser):
+def roles_of(user: object) -> frozenset[str]:
+    """A user's roles; none for anyone else (the anonymous, a receipt holder, None)."""
+    if not isinstance(user, AbstractBaseUser) or not user.is_authenticated:
         return frozenset()
     return principal_of(user).roles
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser | None, *roles: Role) -> bool:
+def has_role(user: object, *roles: Role) -> bool:
     return bool(roles_of(user) & {str(r) for r in roles})
 
 
-def is_guardian(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+def is_guardian(user: object) -> bool:
     return has_role(user, Role.GUARDIAN, Role.LEAD_GUARDIAN)
 
 
-def is_lead_guardian(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+def is_lead_guardian(user: object) -> bool:
     return has_role(user, Role.LEAD_GUARDIAN)
 
 
-def is_committee(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+def is_committee(user: object) -> bool:
     return has_role(user, Role.COMMITTEE)

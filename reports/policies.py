@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from django.contrib.auth.models import AbstractBaseUser
 
 from concerns.roles import is_committee, is_lead_guardian
 from workflow.policies import Actor as Actor  # re-exported: the selectors' actor type
 
 
-def _is_user(actor: Actor) -> bool:
+def _is_user(actor: Actor) -> TypeGuard[AbstractBaseUser]:
     return isinstance(actor, AbstractBaseUser) and actor.is_authenticated
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
@@ -53,7 +53,7 @@ def receipt_holder_from_session(session: Any) -> ReceiptHolder | None:
         return None
 
 
-def _is_user(actor: Any) -> bool:
+def _is_user(actor: object) -> TypeGuard[AbstractBaseUser]:
     return isinstance(actor, AbstractBaseUser) and actor.is_authenticated
 
 
@@ -139,11 +139,11 @@ def may_view_case(user: Actor, case: Case) -> bool:
 
 def may_move_case(user: Actor, case: Case) -> bool:
     """Move a case on (a transition's permission): the assigned guardian or a lead."""
-    if not may_view_case(user, case):
+    if not _is_user(user) or not may_view_case(user, case):
         return False
     if is_lead_guardian(user):
         return True
-    return case.assigned_guardian_id == user.pk
+    return bool(case.assigned_guardian_id == user.pk)
 
 
 def may_handle_case(user: Actor, case: Case) -> bool:
@@ -157,7 +157,7 @@ def may_handle_case(user: Actor, case: Case) -> bool:
 def may_assign(user: Actor, case: Case, guardian: AbstractBaseUser) -> bool:
     """A lead assigns anyone who serves the organisation; a guardian may take an
     unassigned case for themselves."""
-    if not may_view_case(user, case) or not may_view_case(guardian, case):
+    if not _is_user(user) or not may_view_case(user, case) or not may_view_case(guardian, case):
         return False
     if case.organisation_id not in organisation_ids_for_user(user=guardian):
         return False
@@ -175,7 +175,7 @@ def is_reporter_of(actor: Actor, case: Case) -> bool:
         return actor.concern_id == case.concern_id
     if not _is_user(actor):
         return False
-    return case.concern.reporter_id == actor.pk and case.route != "anonymous"
+    return bool(case.concern.reporter_id == actor.pk and case.route != "anonymous")
 
 
 def may_withdraw(user: Actor, case: Case) -> bool:
