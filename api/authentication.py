@@ -95,9 +95,9 @@ class AccountTokenAuthentication(BaseAuthentication):
     """Account tokens (django-rest-knox): stored only as their SHA-512 digest, expiring.
 
     Every API call of a signed-in client starts here, so the token and its user are read in
-    one query by the digest (knox's own class reads the token, every other token of the
-    user, then the user). The answers are knox's: an unknown, revoked or expired token, or
-    an inactive user, is a 401.
+    one statement by the digest (api.fastpaths; knox's own class reads the token, every
+    other token of the user, then the user). The answers are knox's: an unknown, revoked or
+    expired token, or an inactive user, is a 401.
     """
 
     keyword = "Token"
@@ -120,19 +120,21 @@ class AccountTokenAuthentication(BaseAuthentication):
         from knox.crypto import hash_token
         from knox.models import AuthToken
 
+        from api import fastpaths
+
         if len(token) > 200:
             raise AuthenticationFailed("Invalid token.")
         digest = hash_token(token)
-        found = AuthToken.objects.select_related("user").filter(digest=digest).first()
+        found = fastpaths.token_user(digest=digest)
         if found is None:
             raise AuthenticationFailed("Invalid token.")
-        if found.expiry is not None and found.expiry <= timezone.now():
-            found.delete()
+        user, expiry = found
+        if expiry is not None and expiry <= timezone.now():
+            AuthToken.objects.filter(digest=digest).delete()
             raise AuthenticationFailed("Token expired. Sign in again for a new one.")
-        user: AbstractBaseUser = found.user
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
-        return user, AccountToken(digest=digest, expiry=found.expiry)
+        return user, AccountToken(digest=digest, expiry=expiry)
 
     def authenticate_header(self, request: Any) -> str:
         return self.keyword

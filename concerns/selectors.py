@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
@@ -11,6 +13,16 @@ from concerns.roles import Role, principal_of
 def organisation_list(*, active_only: bool = True) -> QuerySet[Organisation]:
     qs = Organisation.objects.prefetch_related("departments")
     return qs.filter(is_active=True) if active_only else qs
+
+
+def organisations_active_by_code(*, codes: Sequence[str]) -> dict[str, Organisation]:
+    """The active organisations (as ``organisation_list``) with these codes, by code."""
+    return fastpaths.active_by(Organisation, "code", codes)
+
+
+def categories_active_by_slug(*, slugs: Sequence[str]) -> dict[str, Category]:
+    """The active categories (as ``category_list``) with these slugs, by slug."""
+    return fastpaths.active_by(Category, "slug", slugs)
 
 
 def organisation_ids_for_user(*, user: AbstractBaseUser) -> set[int]:

@@ -9,7 +9,13 @@ from rest_framework import serializers
 
 from api.serializers.fields import Lookup, ManyLookup, SlugList, Text
 from concerns.models import ProfessionalGroup, RaisedElsewhere, ReporterRole, Route
-from concerns.selectors import category_list, organisation_list, standard_list
+from concerns.selectors import (
+    categories_active_by_slug,
+    category_list,
+    organisation_list,
+    organisations_active_by_code,
+    standard_list,
+)
 from workflow.models import MessageKind, Side, SpeakUpAgain, Status
 
 MAX_TEXT = 20_000
@@ -20,12 +26,14 @@ class ConcernRaiseIn(serializers.Serializer):
     organisation = Lookup(
         slug_field="code",
         queryset=organisation_list().prefetch_related(None),
+        find=lambda codes: organisations_active_by_code(codes=codes),
         help_text="The organisation's code.",
     )
     categories = ManyLookup(
         slug_field="slug",
         # The service links the standards they imply in SQL: no need to read them here.
         queryset=category_list().prefetch_related(None),
+        find=lambda slugs: categories_active_by_slug(slugs=slugs),
         allow_empty=False,
         max_length=20,
     )

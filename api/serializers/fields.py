@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework import serializers
@@ -25,14 +26,30 @@ class Text(serializers.CharField):
         return super().to_internal_value(data)
 
 
+Find = Callable[[list[str]], dict[str, Any]]
+
+
 class Lookup(serializers.SlugRelatedField):
     """A reference to a row by its code or slug. Only a short, plain string is looked up:
-    PostgreSQL refuses a NUL byte with an error, which must be a 400, not a 500."""
+    PostgreSQL refuses a NUL byte with an error, which must be a 400, not a 500.
+
+    ``find`` (values -> rows by value) looks rows up instead of the queryset, which then
+    only describes the field; it must find what the queryset holds (a fast path: see
+    concerns.fastpaths.active_by, held to the queryset's rows by its test)."""
+
+    def __init__(self, *, find: Find | None = None, **kwargs: Any) -> None:
+        self.find = find
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str) or "\x00" in data or len(data) > 100:
             self.fail("invalid")
-        return super().to_internal_value(data)
+        if self.find is None:
+            return super().to_internal_value(data)
+        found = self.find([data]).get(data)
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return found
 
 
 class ManyLookup(serializers.ListField):
@@ -41,16 +58,22 @@ class ManyLookup(serializers.ListField):
 
     default_error_messages = {"unknown": "Unknown: {values}."}
 
-    def __init__(self, *, slug_field: str, queryset: Any, **kwargs: Any) -> None:
-        self.slug_field, self.queryset = slug_field, queryset
+    def __init__(
+        self, *, slug_field: str, queryset: Any, find: Find | None = None, **kwargs: Any
+    ) -> None:
+        self.slug_field, self.queryset, self.find = slug_field, queryset, find
         super().__init__(child=Text(max_length=100), **kwargs)
 
     def to_internal_value(self, data: Any) -> list[Any]:
         values = list(dict.fromkeys(super().to_internal_value(data)))
-        found = {
-            getattr(obj, self.slug_field): obj
-            for obj in self.queryset.filter(**{f"{self.slug_field}__in": values})
-        }
+        found = (
+            self.find(values)
+            if self.find is not None
+            else {
+                getattr(obj, self.slug_field): obj
+                for obj in self.queryset.filter(**{f"{self.slug_field}__in": values})
+            }
+        )
         missing = [v for v in values if v not in found]
         if missing:
             self.fail("unknown", values=", ".join(missing))

@@ -71,3 +71,44 @@ def test_the_queue_fast_path_gives_what_drf_gives_for_the_orms_cases(
         assert len(fast) == 6 and {r["assigned_guardian"] for r in fast} == {"gina", None}
     if who == "reporter":
         assert fast == []
+
+
+# --- the account token's user --------------------------------------------------------------
+
+
+def _fields(user) -> dict:
+    return {f.attname: getattr(user, f.attname) for f in type(user)._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("expiry", ["live", "expired", "never", "unknown"])
+@pytest.mark.parametrize("active", [True, False])
+def test_the_token_user_is_the_orms(expiry, active):
+    from knox.crypto import hash_token
+    from knox.models import AuthToken
+
+    from accounts.services import token_issue
+
+    # Given a token of a user (and another user's token beside it)
+    user = make_user(Role.GUARDIAN, mfa=False, is_active=active, last_name="O'Brien")
+    token_issue(user=make_user(Role.REPORTER))
+    digest = hash_token(token_issue(user=user)[1]) if expiry != "unknown" else "0" * 128
+    now = dt.datetime.now(dt.UTC)
+    if expiry == "expired":
+        AuthToken.objects.filter(digest=digest).update(expiry=now - dt.timedelta(seconds=1))
+    elif expiry == "never":
+        AuthToken.objects.filter(digest=digest).update(expiry=None)
+
+    # When both ways read the token's user
+    fast = fastpaths.token_user(digest=digest)
+    orm = fastpaths.token_user_orm(digest=digest)
+
+    # Then they agree: the same account, every field converted alike, the same expiry
+    if expiry == "unknown":
+        assert fast is None and orm is None
+        return
+    assert fast is not None and orm is not None
+    assert _fields(fast[0]) == _fields(orm[0]) and fast[0].pk == user.pk
+    assert fast[1] == orm[1]
+    assert fast[1] is None or fast[1].utcoffset() == dt.timedelta(0)
+    assert "token_expiry" not in vars(fast[0])

@@ -120,3 +120,48 @@ def test_a_superuser_is_an_administrator_and_the_anonymous_have_no_roles():
     admin = make_user(Role.REPORTER, mfa=False, is_superuser=True)
     assert Role.ADMIN in roles_of(admin)
     assert roles_of(AnonymousUser()) == frozenset() and roles_of(None) == frozenset()
+
+
+def _row_fields(row) -> dict:
+    return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "asked",
+    [[], ["RA1"], ["RA1", "RB2", "RGONE", "NOPE"], ["RGONE"], ["ra1"]],
+    ids=repr,
+)
+def test_active_organisations_by_code_are_the_orms(asked):
+    # Given active organisations and one closed
+    from concerns.models import Organisation
+
+    OrganisationFactory(code="RA1", guardian_contact="Ext 4400")
+    OrganisationFactory(code="RB2")
+    OrganisationFactory(code="RGONE", is_active=False)
+
+    # When both ways look some codes up
+    fast = fastpaths.active_by(Organisation, "code", asked)
+    orm = fastpaths.active_by_orm(Organisation, "code", asked)
+
+    # Then they find the same active rows, every field converted alike
+    assert {k: _row_fields(v) for k, v in fast.items()} == {
+        k: _row_fields(v) for k, v in orm.items()
+    }
+    assert set(fast) == {c for c in asked if c in {"RA1", "RB2"}}
+
+
+@pytest.mark.django_db
+def test_active_categories_by_slug_are_the_orms():
+    from concerns.models import Category
+
+    Category.objects.filter(slug="other").update(is_active=False)
+    asked = ["patient-safety", "other", "worker-safety", "no-such-thing"]
+
+    fast = fastpaths.active_by(Category, "slug", asked)
+    orm = fastpaths.active_by_orm(Category, "slug", asked)
+
+    assert {k: _row_fields(v) for k, v in fast.items()} == {
+        k: _row_fields(v) for k, v in orm.items()
+    }
+    assert set(fast) == {"patient-safety", "worker-safety"}
