@@ -91,7 +91,7 @@ def _keeps_cases_elsewhere(user: AbstractBaseUser, organisations: set[int]) -> b
 class StaffScope:
     """Everything the queue's scope depends on, and nothing else: ``case_scope_q`` is a
     function of this value alone, so a query built from it may be kept and reused for the
-    same value (workflow.selectors does) without ever widening what anyone sees."""
+    same value (workflow.fastpaths does) without ever widening what anyone sees."""
 
     user_id: int
     organisation_ids: frozenset[int]
