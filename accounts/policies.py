@@ -36,4 +36,4 @@ def is_staff_account(user: Any) -> bool:
         return False
     if user.is_superuser or user.is_staff:
         return True
-    return user.groups.filter(name__in=[str(r) for r in STAFF_ROLES]).exists()
+    return bool(user.groups.filter(name__in=[str(r) for r in STAFF_ROLES]).exists())

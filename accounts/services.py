@@ -51,7 +51,8 @@ def sign_in_failure_record(*, username: str, locked: bool = False) -> None:
 
 
 def _session_store() -> type[SessionBase]:
-    return import_string(settings.SESSION_ENGINE + ".SessionStore")
+    store: type[SessionBase] = import_string(settings.SESSION_ENGINE + ".SessionStore")
+    return store
 
 
 def session_track(*, user: AbstractBaseUser, session_key: str) -> None:
@@ -75,10 +76,12 @@ def account_end_everything(*, user: AbstractBaseUser, kind: str, actor: Any = No
     from knox.models import AuthToken
 
     store = _session_store()
-    keys = list(SignedInSession.objects.filter(user=user).values_list("session_key", flat=True))
+    keys = list(
+        SignedInSession.objects.filter(user_id=user.pk).values_list("session_key", flat=True)
+    )
     for key in keys:
         store(session_key=key).delete()
-    SignedInSession.objects.filter(user=user).delete()
+    SignedInSession.objects.filter(user_id=user.pk).delete()
     AuthToken.objects.filter(user=user).delete()
     if is_staff_account(user) or kind != Kind.SIGN_OUT:
         security_event_record(kind=kind, user=user, actor=actor, detail=f"{len(keys)} sessions")
@@ -99,7 +102,8 @@ def sockets_close(*, user_id: int) -> None:
 def token_ttl() -> dt.timedelta:
     from knox.settings import knox_settings
 
-    return knox_settings.TOKEN_TTL
+    ttl: dt.timedelta = knox_settings.TOKEN_TTL
+    return ttl
 
 
 @transaction.atomic
@@ -157,7 +161,7 @@ def _lead_guardian_emails(*, user: AbstractBaseUser, also: Iterable[str] = ()) -
     from concerns.models import Membership
 
     codes = set(
-        Membership.objects.filter(user=user).values_list("organisation__code", flat=True)
+        Membership.objects.filter(user_id=user.pk).values_list("organisation__code", flat=True)
     ) | set(also)
     leads = (
         get_user_model()

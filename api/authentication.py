@@ -13,17 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
-from django.db import connection
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from config import rules
-from config.db import columns_of, model_from_row
 from workflow.models import Case
 from workflow.policies import ReceiptHolder
 
@@ -98,9 +95,9 @@ class AccountTokenAuthentication(BaseAuthentication):
     """Account tokens (django-rest-knox): stored only as their SHA-512 digest, expiring.
 
     Every API call of a signed-in client starts here, so the token and its user are read in
-    one plain statement by the digest (knox's own class reads the token, every other token
-    of the user, then the user). The answers are knox's: an unknown, revoked or expired
-    token, or an inactive user, is a 401.
+    one statement by the digest (api.fastpaths; knox's own class reads the token, every
+    other token of the user, then the user). The answers are knox's: an unknown, revoked or
+    expired token, or an inactive user, is a 401.
     """
 
     keyword = "Token"
@@ -123,32 +120,18 @@ class AccountTokenAuthentication(BaseAuthentication):
         from knox.crypto import hash_token
         from knox.models import AuthToken
 
-        users = get_user_model()
-        meta = AuthToken._meta
-        q = connection.ops.quote_name
+        from api import fastpaths
+
         if len(token) > 200:
             raise AuthenticationFailed("Invalid token.")
         digest = hash_token(token)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT t.{q(meta.get_field('expiry').column)}, {columns_of(users, 'u')} "  # noqa: S608
-                f"FROM {q(meta.db_table)} t JOIN {q(users._meta.db_table)} u "
-                f"ON t.{q(meta.get_field('user').column)} = u.{q(users._meta.pk.column)} "
-                f"WHERE t.{q(meta.pk.column)} = %s",
-                [digest],
-            )
-            row = cursor.fetchone()
-        if row is None:
+        found = fastpaths.token_user(digest=digest)
+        if found is None:
             raise AuthenticationFailed("Invalid token.")
-        expiry = row[0]
-        if isinstance(expiry, str):  # SQLite without converters
-            expiry = dt.datetime.fromisoformat(expiry)
-        if expiry is not None and timezone.is_naive(expiry):
-            expiry = timezone.make_aware(expiry, dt.UTC)
+        user, expiry = found
         if expiry is not None and expiry <= timezone.now():
             AuthToken.objects.filter(digest=digest).delete()
             raise AuthenticationFailed("Token expired. Sign in again for a new one.")
-        user = model_from_row(users, row[1:])
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
         return user, AccountToken(digest=digest, expiry=expiry)

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reports import policies
 from reports.disclosure import Cell, Disclosure
 from reports.periods import PeriodInvalid, period_parse, quarter_parse
 from reports.protection import DisclosureUnsafe
@@ -25,7 +26,6 @@ from reports.selectors import (
     return_schema_for,
 )
 from reports.tables import Dashboard, dashboard_build
-from workflow import policies
 
 # --- output serializers -------------------------------------------------------------------
 

@@ -135,7 +135,8 @@ def reporter_email_address(case: Case) -> str:
     concern = case.concern
     if concern.is_anonymous or not concern.email_updates or concern.reporter is None:
         return ""
-    for candidate in (concern.reporter.email, concern.reporter_contact.strip()):
+    candidates: tuple[str, str] = (concern.reporter.email, concern.reporter_contact.strip())
+    for candidate in candidates:
         try:
             validate_email(candidate)
         except ValidationError:

@@ -17,6 +17,7 @@ from concerns.selectors import (
     organisation_ids_for_user,
     organisations_by_name,
 )
+from reports import policies
 from reports.fastpaths import RollupSum, rollup_sum_sql
 from reports.models import (
     Grain,
@@ -27,7 +28,6 @@ from reports.models import (
     ReturnSchema,
 )
 from reports.periods import Period, PeriodInvalid, add_months
-from workflow import policies
 from workflow.errors import CaseNotFound, NotPermitted
 
 if TYPE_CHECKING:

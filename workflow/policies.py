@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection
 from django.db.models import Q
 
 from concerns.roles import (
-    FLAG,
     Role,
-    is_committee,
     is_guardian,
     is_lead_guardian,
-    principal_load,
+    principal_build,
+    principal_known,
+    principal_of,
+    principal_remember,
     roles_of,
 )
 from concerns.selectors import organisation_ids_for_user
@@ -53,51 +53,37 @@ def receipt_holder_from_session(session: Any) -> ReceiptHolder | None:
         return None
 
 
-def _is_user(actor: Any) -> bool:
+def _is_user(actor: object) -> TypeGuard[AbstractBaseUser]:
     return isinstance(actor, AbstractBaseUser) and actor.is_authenticated
-
-
-KEEPS_CASES_ELSEWHERE = "keeps-cases-elsewhere"
-
-
-def _keeps_cases_elsewhere_sql() -> str:
-    """A flag row (concerns.roles.principal_load) when the user is assigned a case outside
-    the organisations they serve: they keep it after leaving its organisation."""
-    from concerns.models import Membership
-    from workflow.models import Case
-
-    q = connection.ops.quote_name
-    case, membership = Case._meta, Membership._meta
-    return (
-        f"SELECT '{FLAG}{KEEPS_CASES_ELSEWHERE}', NULL WHERE EXISTS ("  # noqa: S608
-        f"SELECT 1 FROM {q(case.db_table)} c "
-        f"WHERE c.{q(case.get_field('assigned_guardian').column)} = %s "
-        f"AND c.{q(case.get_field('organisation').column)} NOT IN ("
-        f"SELECT m.{q(membership.get_field('organisation').column)} "
-        f"FROM {q(membership.db_table)} m WHERE m.{q(membership.get_field('user').column)} = %s))"
-    )
 
 
 def staff_load(user: Actor) -> None:
     """Before a guardian's page or API call: their roles, organisations and whether they keep
     a case elsewhere, in one round trip (the queue's scope needs all three)."""
-    if _is_user(user) and getattr(user, "_speakup_roles", None) is None:
-        flags = principal_load(
-            user, flags_sql=_keeps_cases_elsewhere_sql(), flags_params=[user.pk, user.pk]
-        )
-        user._speakup_keeps_cases_elsewhere = KEEPS_CASES_ELSEWHERE in flags
+    if not isinstance(user, AbstractBaseUser) or not user.is_authenticated:
+        return
+    known = principal_known(user)
+    if known is not None and known.keeps_cases_elsewhere is not None:
+        return
+    from workflow import fastpaths
+
+    roles, organisations, keeps = fastpaths.staff_facts(user_id=user.pk)
+    principal_remember(
+        user,
+        principal_build(
+            user=user, roles=roles, organisation_ids=organisations, keeps_cases_elsewhere=keeps
+        ),
+    )
 
 
 def _keeps_cases_elsewhere(user: AbstractBaseUser, organisations: set[int]) -> bool:
-    known = getattr(user, "_speakup_keeps_cases_elsewhere", None)
+    known = principal_of(user).keeps_cases_elsewhere
     if known is not None:
         return known
-    from workflow.models import Case
+    from workflow import fastpaths
 
-    return (
-        Case.objects.filter(assigned_guardian_id=user.pk)
-        .exclude(organisation_id__in=organisations)
-        .exists()
+    return fastpaths.keeps_cases_elsewhere_orm(
+        user_id=user.pk, organisation_ids=frozenset(organisations)
     )
 
 
@@ -105,7 +91,7 @@ def _keeps_cases_elsewhere(user: AbstractBaseUser, organisations: set[int]) -> b
 class StaffScope:
     """Everything the queue's scope depends on, and nothing else: ``case_scope_q`` is a
     function of this value alone, so a query built from it may be kept and reused for the
-    same value (workflow.selectors does) without ever widening what anyone sees."""
+    same value (workflow.fastpaths does) without ever widening what anyone sees."""
 
     user_id: int
     organisation_ids: frozenset[int]
@@ -151,13 +137,13 @@ def may_view_case(user: Actor, case: Case) -> bool:
     return case.organisation_id in organisation_ids_for_user(user=user)
 
 
-def may_move_case(case: Case, user: Actor) -> bool:
-    """Transition permission (django-fsm signature): the assigned guardian or a lead."""
-    if not may_view_case(user, case):
+def may_move_case(user: Actor, case: Case) -> bool:
+    """Move a case on (a transition's permission): the assigned guardian or a lead."""
+    if not _is_user(user) or not may_view_case(user, case):
         return False
     if is_lead_guardian(user):
         return True
-    return case.assigned_guardian_id == user.pk
+    return bool(case.assigned_guardian_id == user.pk)
 
 
 def may_handle_case(user: Actor, case: Case) -> bool:
@@ -165,13 +151,13 @@ def may_handle_case(user: Actor, case: Case) -> bool:
 
     (Internal notes are open to any guardian who may see the case.)
     """
-    return may_move_case(case, user)
+    return may_move_case(user, case)
 
 
 def may_assign(user: Actor, case: Case, guardian: AbstractBaseUser) -> bool:
     """A lead assigns anyone who serves the organisation; a guardian may take an
     unassigned case for themselves."""
-    if not may_view_case(user, case) or not may_view_case(guardian, case):
+    if not _is_user(user) or not may_view_case(user, case) or not may_view_case(guardian, case):
         return False
     if case.organisation_id not in organisation_ids_for_user(user=guardian):
         return False
@@ -189,20 +175,12 @@ def is_reporter_of(actor: Actor, case: Case) -> bool:
         return actor.concern_id == case.concern_id
     if not _is_user(actor):
         return False
-    return case.concern.reporter_id == actor.pk and case.route != "anonymous"
+    return bool(case.concern.reporter_id == actor.pk and case.route != "anonymous")
 
 
-def may_withdraw(case: Case, user: Actor) -> bool:
+def may_withdraw(user: Actor, case: Case) -> bool:
     """Transition permission: only the reporter may withdraw their concern."""
     return is_reporter_of(user, case)
-
-
-def may_view_reports(user: Actor) -> bool:
-    return _is_user(user) and (is_committee(user) or is_lead_guardian(user))
-
-
-def may_download_data_return(user: Actor) -> bool:
-    return _is_user(user) and is_lead_guardian(user)
 
 
 def may_administer(user: Actor) -> bool:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -20,7 +17,7 @@ from concerns.models import Category, Concern
 from concerns.receipts import receipt_hash
 from concerns.roles import Role
 from concerns.selectors import ConcernWindow, organisation_ids_for_user
-from workflow import policies, timeliness
+from workflow import fastpaths, policies, timeliness
 from workflow.errors import CaseNotFound
 from workflow.models import (
     OPEN_STATES,
@@ -58,7 +55,7 @@ class QueueFilters:
     guardian: str = ""  # assigned to this guardian (username), for the workload's links
 
 
-def _queue(scope: policies.StaffScope, f: QueueFilters) -> QuerySet[Case]:
+def case_queue_queryset(scope: policies.StaffScope, f: QueueFilters) -> QuerySet[Case]:
     """The cases of a scope, filtered and in order: what the queue page and API list."""
     qs = Case.objects.filter(policies.case_scope_q(scope))
     if f.status:
@@ -93,7 +90,7 @@ def case_list_for_user(
     if scope is None:
         return Case.objects.none()
     return (
-        _queue(scope, filters or QueueFilters())
+        case_queue_queryset(scope, filters or QueueFilters())
         .select_related("organisation", "assigned_guardian")
         .prefetch_related(
             # Only the id of the concern: its encrypted text is not decrypted for every row.
@@ -103,39 +100,6 @@ def case_list_for_user(
     )
 
 
-@dataclass(frozen=True)
-class _CompiledPage:
-    sql: str
-    params: tuple
-    converters: tuple  # ((position, (converter, ...), expression), ...)
-
-
-@lru_cache(maxsize=512)
-def _queue_page_compiled(
-    vendor: str,
-    scope: policies.StaffScope,
-    filters: QueueFilters,
-    fields: tuple[str, ...],
-    offset: int,
-    limit: int,
-) -> _CompiledPage | None:
-    """The SQL of one queue page, built by the ORM once per distinct input. Every input is
-    in the key (the scope is a value, not the user), so a kept statement can only ever be
-    the one the ORM would build again; None when the ORM knows the page is empty."""
-    qs = _queue(scope, filters).values_list(*fields)[offset : offset + limit]
-    compiler = qs.query.get_compiler(using=qs.db)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
-        return None
-    selected = [column for column, _, _ in compiler.select[: compiler.col_count]]
-    converters = tuple(
-        (position, tuple(functions), expression)
-        for position, (functions, expression) in compiler.get_converters(selected).items()
-    )
-    return _CompiledPage(sql=sql, params=tuple(params), converters=converters)
-
-
 def case_queue_values(
     *,
     user: AbstractBaseUser,
@@ -143,33 +107,16 @@ def case_queue_values(
     fields: tuple[str, ...],
     offset: int,
     limit: int,
-) -> list[tuple]:
-    """``fields`` of one page of the user's queue, as tuples (no model instances).
-
-    The same cases, in the same order, as ``case_list_for_user``; the API's queue reads
-    them on every load, and building the ORM query cost more than running it, so a page's
-    statement is kept per scope and filters (not for the time-dependent "due" filters)."""
+) -> list[tuple[Any, ...]]:
+    """``fields`` of one page of the user's queue, as tuples (no model instances): the same
+    cases, in the same order, as ``case_list_for_user``. The API's queue reads them on every
+    load, and building the ORM query cost more than running it (workflow.fastpaths)."""
     scope = policies.staff_scope(user)
     if scope is None:
         return []
-    if filters.due:
-        return list(_queue(scope, filters).values_list(*fields)[offset : offset + limit])
-    page = _queue_page_compiled(connection.vendor, scope, filters, fields, offset, limit)
-    if page is None:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(page.sql, page.params)
-        rows = cursor.fetchall()
-    if not page.converters:
-        return rows
-    converted = []
-    for row in rows:
-        values = list(row)
-        for position, functions, expression in page.converters:
-            for function in functions:
-                values[position] = function(values[position], expression, connection)
-        converted.append(tuple(values))
-    return converted
+    return fastpaths.queue_page_values(
+        scope=scope, filters=filters, fields=fields, offset=offset, limit=limit
+    )
 
 
 def _no_such_reference(reference: str) -> bool:
@@ -200,8 +147,8 @@ def case_messages(*, case: Case) -> QuerySet[Message]:
     return Message.objects.filter(case=case).select_related("author").order_by("created_at", "id")
 
 
-def concern_list_for_reporter(*, user: AbstractBaseUser) -> QuerySet[Case]:
-    if not user.is_authenticated:
+def concern_list_for_reporter(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
+    if not isinstance(user, AbstractBaseUser) or not user.is_authenticated:
         return Case.objects.none()
     return (
         Case.objects.filter(concern__reporter=user)
@@ -274,9 +221,10 @@ def queue_page_for_user(*, user: AbstractBaseUser, filters: QueueFilters) -> Que
         .order_by("-created_at")
         .values("created_at")[:1]
     )
-    return case_list_for_user(user=user, filters=filters).annotate(
+    cases: QuerySet[Case] = case_list_for_user(user=user, filters=filters).annotate(
         last_reporter_message_at=Subquery(last_reply)
     )
+    return cases
 
 
 @dataclass(frozen=True)
@@ -295,7 +243,7 @@ def workload_for_lead(*, user: AbstractBaseUser) -> list[WorkloadLine]:
         return []
     counts = {
         row["assigned_guardian_id"]: row
-        for row in _queue(scope, QueueFilters(open_only=True))
+        for row in case_queue_queryset(scope, QueueFilters(open_only=True))
         .order_by()
         .values("assigned_guardian_id")
         .annotate(
@@ -321,7 +269,7 @@ def queue_count_for_user(*, user: AbstractBaseUser, filters: QueueFilters) -> in
     """How many cases the queue lists for these filters: the same query, so a count that
     links to a list always matches it."""
     scope = policies.staff_scope(user)
-    return 0 if scope is None else _queue(scope, filters).count()
+    return 0 if scope is None else case_queue_queryset(scope, filters).count()
 
 
 def unassigned_open_count(*, user: AbstractBaseUser) -> int:
@@ -332,7 +280,7 @@ def unassigned_open_count(*, user: AbstractBaseUser) -> int:
     ).count()
 
 
-def guardians_for_case(*, case: Case) -> QuerySet:
+def guardians_for_case(*, case: Case) -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(

@@ -34,7 +34,8 @@ class Lookup(serializers.SlugRelatedField):
     PostgreSQL refuses a NUL byte with an error, which must be a 400, not a 500.
 
     ``find`` (values -> rows by value) looks rows up instead of the queryset, which then
-    only describes the field; it must find what the queryset holds."""
+    only describes the field; it must find what the queryset holds (a fast path: see
+    concerns.fastpaths.active_by, held to the queryset's rows by its test)."""
 
     def __init__(self, *, find: Find | None = None, **kwargs: Any) -> None:
         self.find = find

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -14,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import fastpaths
 from api.pagination import Pagination
 from api.permissions import IsGuardian, IsGuardianOfTheCase
 from api.serializers.cases import (
@@ -32,7 +30,6 @@ from api.serializers.cases import (
 )
 from api.serializers.concerns import MessageIn
 from api.views._common import REFERENCE
-from concerns.selectors import category_slugs_for_concerns
 from workflow import selectors
 from workflow.models import Case
 from workflow.services import handling, transitions
@@ -42,62 +39,6 @@ GUARDIAN_TRANSITIONS = tuple(t for t in transitions.BY_NAME if t != "withdraw")
 TRANSITION = OpenApiParameter(
     "name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(GUARDIAN_TRANSITIONS)
 )
-
-
-# What a queue row shows, and nothing else: no encrypted text is fetched or decrypted, and no
-# model instances are built (these were most of the cost of a page).
-_ROW_FIELDS = (
-    *("reference", "status", "route", "raised_at", "due_kind", "due_at", "last_activity_at"),
-    *("version", "concern_id", "organisation__code", "assigned_guardian__username"),
-)
-
-
-class _Code(NamedTuple):
-    code: str
-
-
-class _Username(NamedTuple):
-    username: str
-
-
-@dataclass(slots=True)
-class QueueRow:
-    """One queue row, shaped as CaseRowOut reads a Case."""
-
-    reference: str
-    status: str
-    route: str
-    raised_at: dt.datetime
-    due_kind: str
-    due_at: dt.datetime | None
-    last_activity_at: dt.datetime
-    version: int
-    concern_id: int
-    organisation: _Code
-    assigned_guardian: _Username | None
-    category_slugs: list[str] = field(default_factory=list)
-
-    @property
-    def is_overdue(self) -> bool:
-        return self.due_at is not None and self.due_at < timezone.now()
-
-
-def _as_rows(values: list[tuple]) -> list[QueueRow]:
-    return [
-        QueueRow(
-            *row[:9],
-            organisation=_Code(row[9]),
-            assigned_guardian=_Username(row[10]) if row[10] is not None else None,
-        )
-        for row in values
-    ]
-
-
-def _with_category_slugs(rows: list[QueueRow]) -> list[QueueRow]:
-    slugs = category_slugs_for_concerns(concern_ids=[r.concern_id for r in rows])
-    for row in rows:
-        row.category_slugs = slugs[row.concern_id]
-    return rows
 
 
 def _case(request: Request, reference: str) -> Case:
@@ -130,10 +71,10 @@ class CaseQueueView(APIView):
         )
         paginator = self.pagination_class()
         offset, limit = paginator.window(request)
-        values = selectors.case_queue_values(
-            user=request.user, filters=filters, fields=_ROW_FIELDS, offset=offset, limit=limit
+        values = fastpaths.queue_values(
+            user=request.user, filters=filters, offset=offset, limit=limit
         )
-        page = _with_category_slugs(_as_rows(paginator.page_of(values)))
+        page = fastpaths.queue_rows(paginator.page_of(values))
         return paginator.get_paginated_response(CaseRowOut(page, many=True).data)
 
 

@@ -332,9 +332,9 @@ def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lea
 
     from rest_framework import serializers
 
+    from api.fastpaths import queue_rows, queue_values
     from api.serializers.cases import CaseRowOut
-    from api.views.cases import _ROW_FIELDS, _as_rows, _with_category_slugs
-    from workflow.selectors import QueueFilters, case_queue_values
+    from workflow.selectors import QueueFilters
 
     case_in_state(
         raise_concern(org, categories=("other", "patient-safety")).case,
@@ -344,10 +344,7 @@ def test_the_queue_rows_fast_path_matches_the_declared_fields(org, guardian, lea
     # (an open concern: an anonymous one shows staff its date only, tested below)
     summer = raise_concern(org, route="open", reporter=make_user(Role.REPORTER)).case
     Case.objects.filter(pk=summer.pk).update(raised_at=dt.datetime(2026, 7, 1, 9, tzinfo=dt.UTC))
-    values = case_queue_values(
-        user=lead, filters=QueueFilters(), fields=_ROW_FIELDS, offset=0, limit=50
-    )
-    rows = _with_category_slugs(_as_rows(values))
+    rows = queue_rows(queue_values(user=lead, filters=QueueFilters(), offset=0, limit=50))
 
     # When each is shown by the fast path and by DRF's general field-by-field path
     fast = CaseRowOut(rows, many=True).data

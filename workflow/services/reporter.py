@@ -114,7 +114,7 @@ def concern_email_updates_set(*, case: Case, actor: Actor, email_updates: bool) 
     case = _reporters(case, actor)
     if case.route == Route.ANONYMOUS:
         raise InvalidInput("An anonymous concern has no email updates.")
-    concern = case.concern
+    concern: Concern = case.concern
     concern.email_updates = email_updates
     concern.save(update_fields=["email_updates"])
     return concern

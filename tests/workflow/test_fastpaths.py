@@ -1,0 +1,65 @@
+"""workflow.fastpaths.staff_facts against the ORM queries it stands for (the queue page's
+kept statement is held to the ORM in test_selectors.py). SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group
+
+from concerns import fastpaths as concern_fastpaths
+from concerns.models import Membership
+from concerns.roles import Role, principal_forget, principal_known
+from tests.factories import OrganisationFactory, make_user, raise_concern
+from workflow import fastpaths, policies, services
+
+# Where the user's assigned case is: nowhere, in an organisation they serve, in another.
+ASSIGNED = ["none", "served", "elsewhere"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "serves", "assigned"),
+    itertools.product([Role.REPORTER, Role.GUARDIAN, Role.LEAD_GUARDIAN], [0, 1, 2], ASSIGNED),
+)
+def test_staff_facts_are_the_orms(role, serves, assigned):
+    # Given a user of this role serving this many organisations, assigned a case here or
+    # there (and a lead who assigns, serving everything)
+    a, b, c = OrganisationFactory(), OrganisationFactory(), OrganisationFactory()
+    lead = make_user(Role.LEAD_GUARDIAN, a, b, c, mfa=False)
+    user = make_user(Role.GUARDIAN, a, b, c, mfa=False)
+    if assigned != "none":
+        case = raise_concern(a if assigned == "served" else c).case
+        services.case_assign(case=case, guardian=user, actor=lead)
+    Membership.objects.filter(user=user).exclude(organisation__in=[a, b][:serves]).delete()
+    user.groups.set([Group.objects.get_or_create(name=str(role))[0]])
+
+    # When both ways read them
+    fast = fastpaths.staff_facts(user_id=user.pk)
+    orm = fastpaths.staff_facts_orm(user_id=user.pk)
+
+    # Then they agree with each other and with concerns' own read of roles and organisations
+    assert fast == orm
+    assert fast[:2] == concern_fastpaths.principal_facts(user_id=user.pk)
+    keeps = assigned == "elsewhere" or (assigned == "served" and serves == 0)
+    assert fast == (frozenset({str(role)}), frozenset(o.pk for o in [a, b][:serves]), keeps)
+
+
+@pytest.mark.django_db
+def test_staff_load_keeps_one_principal_with_the_flag(django_assert_num_queries):
+    org, other = OrganisationFactory(), OrganisationFactory()
+    lead = make_user(Role.LEAD_GUARDIAN, org, other, mfa=False)
+    guardian = make_user(Role.GUARDIAN, org, other, mfa=False)
+    services.case_assign(case=raise_concern(other).case, guardian=guardian, actor=lead)
+    Membership.objects.filter(user=guardian, organisation=other).delete()
+    principal_forget(guardian)
+
+    with django_assert_num_queries(1):
+        policies.staff_load(guardian)
+        scope = policies.staff_scope(guardian)
+
+    assert scope is not None and scope.keeps_cases_elsewhere
+    assert scope.organisation_ids == frozenset({org.pk})
+    known = principal_known(guardian)
+    assert known is not None and known.keeps_cases_elsewhere is True
