@@ -9,9 +9,10 @@ import pytest
 from pypdf import PdfReader
 
 from tests.factories import case_in_state, raise_concern
-from workflow import services
 from workflow.models import CaseEvent, EventKind
-from workflow.services import NewAttachment
+from workflow.services import handling
+from workflow.services import reporter as reporter_actions
+from workflow.services.raising import NewAttachment
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +50,10 @@ def worked(org, guardian, reporter):
         ],
     )
     case = case_in_state(raised.case, "investigating", guardian=guardian)
-    services.case_message_send(case=case, actor=guardian, body="Which ward was this on?")
-    services.concern_message_reply(case=case, actor=reporter, body="Ward 12, at night.")
-    services.case_note_add(case=case, actor=guardian, body="Spoke to the ward manager.")
-    services.case_outcome_record(
+    handling.case_message_send(case=case, actor=guardian, body="Which ward was this on?")
+    reporter_actions.concern_message_reply(case=case, actor=reporter, body="Ward 12, at night.")
+    handling.case_note_add(case=case, actor=guardian, body="Spoke to the ward manager.")
+    handling.case_outcome_record(
         case=case, actor=guardian, upheld="upheld", findings="The rota was unsafe."
     )
     return case
@@ -97,7 +98,7 @@ def test_a_confidential_reporter_is_named_only_once_revealed(client, org, guardi
     raised = raise_concern(
         org, route="confidential", reporter=reporter, reporter_name=NAME, reporter_contact=CONTACT
     )
-    case = services.case_assign(case=raised.case, guardian=guardian, actor=guardian)
+    case = handling.case_assign(case=raised.case, guardian=guardian, actor=guardian)
     client.force_login(guardian)
 
     before = _text(_bundle(client, case))
@@ -105,7 +106,7 @@ def test_a_confidential_reporter_is_named_only_once_revealed(client, org, guardi
     assert "Not shown (confidential, not revealed)" in before
     assert reporter.username not in before  # never the account they signed in with
 
-    services.case_identity_reveal(case=case, actor=guardian, reason="Needed to interview.")
+    handling.case_identity_reveal(case=case, actor=guardian, reason="Needed to interview.")
     after = _text(_bundle(client, case))
     assert NAME in after and CONTACT in after
     assert _downloads(case) == [
@@ -115,7 +116,7 @@ def test_a_confidential_reporter_is_named_only_once_revealed(client, org, guardi
 
 
 def test_an_anonymous_reporter_is_never_named(client, org, guardian):
-    case = services.case_assign(
+    case = handling.case_assign(
         case=raise_concern(org, reporter_name=NAME).case, guardian=guardian, actor=guardian
     )
     client.force_login(guardian)
@@ -134,7 +135,7 @@ def test_the_bundle_is_a_tagged_pdf(client, worked, guardian):
 
 def test_a_long_concern_runs_over_pages(client, org, guardian):
     words = " ".join(f"word{n}" for n in range(2500))
-    case = services.case_assign(
+    case = handling.case_assign(
         case=raise_concern(org, description=words).case, guardian=guardian, actor=guardian
     )
     client.force_login(guardian)

@@ -12,7 +12,8 @@ from concerns import fastpaths as concern_fastpaths
 from concerns.models import Membership
 from concerns.roles import Role, principal_forget, principal_known
 from tests.factories import OrganisationFactory, make_user, raise_concern
-from workflow import fastpaths, policies, services
+from workflow import fastpaths, policies
+from workflow.services import handling
 
 # Where the user's assigned case is: nowhere, in an organisation they serve, in another.
 ASSIGNED = ["none", "served", "elsewhere"]
@@ -31,7 +32,7 @@ def test_staff_facts_are_the_orms(role, serves, assigned):
     user = make_user(Role.GUARDIAN, a, b, c, mfa=False)
     if assigned != "none":
         case = raise_concern(a if assigned == "served" else c).case
-        services.case_assign(case=case, guardian=user, actor=lead)
+        handling.case_assign(case=case, guardian=user, actor=lead)
     Membership.objects.filter(user=user).exclude(organisation__in=[a, b][:serves]).delete()
     user.groups.set([Group.objects.get_or_create(name=str(role))[0]])
 
@@ -51,7 +52,7 @@ def test_staff_load_keeps_one_principal_with_the_flag(django_assert_num_queries)
     org, other = OrganisationFactory(), OrganisationFactory()
     lead = make_user(Role.LEAD_GUARDIAN, org, other, mfa=False)
     guardian = make_user(Role.GUARDIAN, org, other, mfa=False)
-    services.case_assign(case=raise_concern(other).case, guardian=guardian, actor=lead)
+    handling.case_assign(case=raise_concern(other).case, guardian=guardian, actor=lead)
     Membership.objects.filter(user=guardian, organisation=other).delete()
     principal_forget(guardian)
 
