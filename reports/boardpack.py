@@ -29,7 +29,8 @@ KEEP_WITH_HEADING = 60  # mm: a heading starts a new page rather than end this o
 HEADINGS = FontFace(family=FONT, emphasis="BOLD", color=INK, fill_color=(240, 244, 245))
 SUPPRESSION_NOTE = (
     "Figures are disclosure-controlled: * means 1 to 7, withheld to protect reporters; x means "
-    "more than 7, withheld so that no * can be worked out from the figures around it (in this "
+    "withheld (not 0, mostly more than 7) so that no * can be worked out from the figures "
+    "around it (in this "
     "pack or any other period or organisation of these reports); other counts are rounded to "
     "the nearest 5; totals are rounded from exact figures, so parts may not add up to them. "
     "Percentages, medians and the trend's mean and limits are worked out from the figures as "

@@ -44,7 +44,7 @@ ESCALATION_TRIALS = 8  # figures tried against the whole family for a count stil
 MAX_PROPAGATIONS = 120  # whole-family propagations one audit may spend before the hammer
 
 Key = Hashable
-Relation = tuple[Key, tuple[Key, ...]]  # parent = sum of children
+Relation = tuple[Any, tuple[Any, ...]]  # parent = sum of children (keys: any hashable)
 Priority = Callable[[Key], tuple[Any, ...]]
 IndexRelation = tuple[int, tuple[int, ...]]
 
@@ -111,7 +111,7 @@ def candidates(box: Box, rule: Disclosure) -> int:
 
 
 def protect(
-    exact: Mapping[Key, int],
+    exact: Mapping[Any, int],
     relations: Sequence[Relation],
     rule: Disclosure,
     *,
@@ -130,7 +130,7 @@ def protect(
 
 
 def withhold(
-    exact: Mapping[Key, int],
+    exact: Mapping[Any, int],
     relations: Sequence[Relation],
     rule: Disclosure,
     *,
@@ -157,7 +157,7 @@ def withhold(
 
 
 def _primary(
-    exact: Mapping[Key, int], relations: Sequence[Relation], rule: Disclosure
+    exact: Mapping[Any, int], relations: Sequence[Relation], rule: Disclosure
 ) -> dict[Key, Cell]:
     cells = {key: rule.count(n) for key, n in exact.items()}
     zero = rule.count(0)
@@ -265,7 +265,7 @@ class _Audit:
             if model.propagations > MAX_PROPAGATIONS:
                 chosen = self._hammer(weak)
             else:
-                chosen = self._direct(weak) or self._escalate(weak, lo, hi)
+                chosen = self._direct(weak) or self._escalate(weak, lo, hi) or self._hammer(weak)
             if not chosen:
                 raise NothingToWithhold("secondary suppression found nothing to withhold")
             self._take(chosen)
@@ -354,9 +354,17 @@ class _Audit:
         return list(dict.fromkeys(found))
 
     def _hammer(self, weak: list[int]) -> set[int]:
-        """The budget is spent: withhold every figure of every sum a pinned count is in."""
-        taken = self.withheld
-        return {k for i in weak for k in self._members(i)} - taken
+        """Withhold every figure of every sum a pinned count is in (or, where all of those
+        are withheld already, of the sums next to those: the pin comes along a chain)."""
+        seen, frontier = set(weak), set(weak)
+        while frontier:
+            members = set().union(*(self._members(i) for i in frontier))
+            fresh = members - self.withheld
+            if fresh:
+                return fresh
+            frontier = members - seen
+            seen |= members
+        return set()
 
 
 def propagate_local(lo: dict[int, int], hi: dict[int, int], rels: Sequence[IndexRelation]) -> bool:
