@@ -38,8 +38,8 @@ class CellSerializer(serializers.Serializer):
         help_text='True when not shown: 1 to 7 ("*"), or withheld ("x").'
     )
     withheld = serializers.BooleanField(
-        help_text='Secondary suppression ("x"): above 7, withheld so that no "*" can be '
-        "worked out from the figures around it."
+        help_text='Secondary suppression ("x"): not 0, usually above 7, withheld so that no '
+        '"*" can be worked out from the figures around it.'
     )
     display = serializers.CharField(help_text='As shown on the page: "*" when suppressed.')
     unit = serializers.ChoiceField(choices=["", "%", "days", "text"])

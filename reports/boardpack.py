@@ -30,7 +30,8 @@ HEADING_SIZES = {1: 18.0, 2: 15.0, 3: 11.5}
 TABLE = TableStyle(size=8.5, line_height=5.0, rule=RULE)
 SUPPRESSION_NOTE = (
     "Figures are disclosure-controlled: * means 1 to 7, withheld to protect reporters; x means "
-    "more than 7, withheld so that no * can be worked out from the figures around it (in this "
+    "withheld (not 0, mostly more than 7) so that no * can be worked out from the figures "
+    "around it (in this "
     "pack or any other period or organisation of these reports); other counts are rounded to "
     "the nearest 5; totals are rounded from exact figures, so parts may not add up to them. "
     "Percentages, medians and the trend's mean and limits are worked out from the figures as "

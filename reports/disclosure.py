@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from config import rules
 
 SUPPRESSED = "*"
-WITHHELD = "x"  # secondary suppression: above 7, withheld so that no `*` can be worked out
+WITHHELD = "x"  # secondary suppression: not 0 (mostly above 7), so that no `*` can be worked out
 NOT_APPLICABLE = "–"  # noqa: RUF001 - an en dash reads as "none" in a table
 
 

@@ -26,9 +26,10 @@ import hashlib
 import hmac
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -49,8 +50,8 @@ PARTITIONS = ("route", "role", "group", "status", "department")
 # Dimensions whose values add up to a total of their own, kept as (dimension, "*").
 OWN_TOTALS = ("outcome", "speak_up_again", "referral")
 
-PeriodKey = tuple
-FamilyKey = tuple  # (period key, organisation id or ALL, dimension, value)
+PeriodKey = tuple[Any, ...]
+FamilyKey = tuple[Any, ...]  # (period key, organisation id or ALL, dimension, value)
 
 
 def month_key(month: dt.date) -> PeriodKey:
@@ -75,7 +76,7 @@ class Family:
         return self.cells.get((period, org, dimension, value)) or Cell(0)
 
 
-def _month_rows(organisation_ids: Sequence[int], fy: int) -> list[tuple]:
+def _month_rows(organisation_ids: Sequence[int], fy: int) -> list[tuple[Any, ...]]:
     year = financial_year(fy)
     table = connection.ops.quote_name(MonthlyCount._meta.db_table)
     marks = ", ".join(["%s"] * len(organisation_ids))
@@ -91,14 +92,14 @@ def _month_rows(organisation_ids: Sequence[int], fy: int) -> list[tuple]:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
 
 
-def _now_rows(organisation_ids: Sequence[int], now: dt.datetime) -> dict[tuple, int]:
+def _now_rows(organisation_ids: Sequence[int], now: dt.datetime) -> dict[FamilyKey, int]:
     """Open and overdue cases today, per organisation."""
     counts = MonthlyCount._meta.db_table
     marks = ", ".join(["%s"] * len(organisation_ids))
-    out: dict[tuple, int] = {}
+    out: dict[FamilyKey, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT organisation_id, SUM(count) FROM {connection.ops.quote_name(counts)} "  # noqa: S608
@@ -165,7 +166,9 @@ def family_relations(
     for period in periods:
         for s in sets:
 
-            def k(dimension: str, value: str = "", p: PeriodKey = period, s: int | str = s):
+            def k(
+                dimension: str, value: str = "", p: PeriodKey = period, s: int | str = s
+            ) -> FamilyKey:
                 return (p, s, dimension, value)
 
             for dimension in PARTITIONS:
@@ -214,10 +217,10 @@ def family_relations(
 _PERIOD_ORDER = {"m": 0, "q": 1, "y": 2, "now": 3}
 
 
-def _priority(key: FamilyKey) -> tuple:
+def _priority(key: Hashable) -> tuple[Any, ...]:
     """Which figure to withhold first: a breakdown's part before a total; a month before a
     quarter before a year; one organisation before all."""
-    period, org, dimension, _ = key
+    period, org, dimension, _ = cast(FamilyKey, key)
     return (
         dimension in ("total", "open_now", "overdue_now"),
         _PERIOD_ORDER[period[0]],
@@ -234,17 +237,13 @@ def family_disclose(
 
 
 @lru_cache(maxsize=64)
-def _disclose(ids: tuple[int, ...], fy: int, exact_items: tuple, rule: Disclosure) -> Family:
+def _disclose(
+    ids: tuple[int, ...], fy: int, exact_items: tuple[tuple[FamilyKey, int], ...], rule: Disclosure
+) -> Family:
     """The audit, kept for the same exact figures: every report of a family, and every
     request until a count changes, reads one audit."""
     exact = dict(exact_items)
-    keys = {(d, v) for (_, _, d, v), n in exact.items() if n}
-    relations = [
-        (parent, children)
-        for parent, children in family_relations(organisation_ids=ids, fy=fy, keys=keys)
-        # a sum of zeros says nothing a 0 does not
-        if exact.get(parent) or any(exact.get(c) for c in children)
-    ]
+    relations = _kept_relations(exact, family_relations_for(exact, ids, fy))
     cache_key = _audit_cache_key(ids, fy, exact_items, rule)
     withheld = _cache_call(cache.get, cache_key)
     cells = None
@@ -254,23 +253,49 @@ def _disclose(ids: tuple[int, ...], fy: int, exact_items: tuple, rule: Disclosur
         cells = protect(exact, relations, rule, priority=_priority)
         audited = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
         _cache_call(cache.set, cache_key, audited, AUDIT_CACHE_SECONDS)
-    return Family(fy, ids, cells)
+    return Family(fy, ids, cast(dict[FamilyKey, Cell], cells))
+
+
+def family_relations_for(
+    exact: dict[FamilyKey, int], ids: Sequence[int], fy: int
+) -> list[Relation]:
+    """The family's sums over its non-zero cells (a 0 in a sum says nothing: it is left out,
+    and a sum of zeros is dropped)."""
+    keys = {(d, v) for (_, _, d, v), n in exact.items() if n}
+    out = []
+    for parent, children in family_relations(organisation_ids=ids, fy=fy, keys=keys):
+        parts = tuple(c for c in children if exact.get(c))
+        if parts or exact.get(parent):
+            out.append((parent, parts))
+    return out
+
+
+def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Relation]:
+    """The sums the exact figures keep. One they break (a rollup bug) is not a sum a
+    reader can use to pin a `*` (it does not hold), so it is left out of the audit rather
+    than refusing the whole report; how many were left out is logged, nothing else."""
+    kept = [(p, cs) for p, cs in relations if exact.get(p, 0) == sum(exact.get(c, 0) for c in cs)]
+    if len(kept) < len(relations):
+        logger.warning("committee audit: %d sums broken by the counts", len(relations) - len(kept))
+    return kept
 
 
 # The audit's answer (which cells are withheld: figures every member of the family sees
 # anyway) is shared by every process through the cache, keyed by a keyed hash of the exact
 # figures (so the key tells nothing of them). Bump the version when the audit changes.
-AUDIT_CACHE_VERSION = 1
+AUDIT_CACHE_VERSION = 2  # 2: the fallback may withhold a `*`
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 
-def _audit_cache_key(ids: tuple[int, ...], fy: int, exact_items: tuple, rule) -> str:
+def _audit_cache_key(
+    ids: tuple[int, ...], fy: int, exact_items: tuple[tuple[FamilyKey, int], ...], rule: Disclosure
+) -> str:
     text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule)).encode()
     digest = hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
     return f"reports:audit:{digest}"
 
 
-def _cache_call(method, *args):
+def _cache_call(method: Callable[..., Any], *args: Any) -> Any:
     """A cache that is down costs an audit, never the page."""
     try:
         return method(*args)

@@ -7,29 +7,46 @@ their quarter and year, organisations add up to the group. Intersecting those bo
 a `*`: a total of 20 over parts `*`, 10 and 15 leaves only 1 (22 - 8 - 13).
 
 ``protect`` is the auditor. It narrows every box by each sum it takes part in (bounds
-propagation, repeated until nothing changes), and wherever a `*` would be left with fewer
-than ``MIN_CANDIDATES`` possible values it withholds one more figure of that sum (shown as
-``x``: the smallest rounded one, ties by key), then audits again. Every choice is made from
-the primary disclosed boxes alone, never from exact counts, so two data sets with the same
-disclosed figures get the same withheld cells. A withheld cell is known only to be above 7.
+propagation, repeated until nothing changes), and wherever a small count would be left a
+single possible value it withholds one more figure of that sum, shown as ``x``, and audits
+again:
+
+1. first a rounded figure of the pinned count's own sums (the smallest, a part before a
+   total, ties by key). The auditor assumes the reader knows such an ``x`` is above 7.
+2. Where none of those frees it (a `*` pinned by other `*`s and zeros alone: a `*` year
+   over seven `*` months), a rounded figure one sum further away, or a `*` itself, chosen
+   by trying each against the whole family. A `*` withheld as ``x`` is known only not to be
+   0, and is still audited as a small count: it too must keep two possible values.
+3. Each audit has a fixed budget of whole-family propagations; when it is spent, every
+   figure of the sums a pinned count is in is withheld at once. That always ends, and
+   always safely: a count whose sums are all withheld cannot be pinned.
+
+Every choice is made from the primary disclosed boxes alone, never from exact counts, so two
+data sets with the same disclosed figures get the same withheld cells, and the same input
+always gets the same answer (no clock in the budget).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
 from reports.disclosure import Cell, Disclosure
 
-MIN_CANDIDATES = 2  # a `*` must keep at least this many possible values in 1 to 7
+MIN_CANDIDATES = 2  # a small count must keep at least this many possible values
 UNBOUNDED = 10**9  # the top of a withheld cell's box (a finite number keeps sums simple)
+TRIALS = 6  # rounded figures tried (locally) for one pinned count before taking the first
+ESCALATION_TRIALS = 8  # figures tried against the whole family for a count still pinned
+MAX_PROPAGATIONS = 120  # whole-family propagations one audit may spend before the hammer
 
 Key = Hashable
-Relation = tuple[Key, tuple[Key, ...]]  # parent = sum of children
+Relation = tuple[Any, tuple[Any, ...]]  # parent = sum of children (keys: any hashable)
+Priority = Callable[[Key], tuple[Any, ...]]
+IndexRelation = tuple[int, tuple[int, ...]]
 
 
 class DisclosureUnsafe(Exception):
@@ -41,7 +58,8 @@ class FiguresInconsistent(DisclosureUnsafe, ValueError):
 
 
 class NothingToWithhold(DisclosureUnsafe):
-    """A `*` is pinned by sums of other `*`s and zeros alone: no rounded figure to withhold."""
+    """A small count is pinned and nothing is left to withhold (the fallback makes this
+    unreachable; kept so that a caller's last resort stays a clear refusal)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +77,8 @@ def _rounded_box(suppress_up_to: int, round_to: int, shown: int) -> Box:
 
 
 def box_of(cell: Cell, rule: Disclosure) -> Box:
-    """What a reader knows of a count from its published cell alone."""
+    """What a reader knows of a count from its published cell alone (an ``x`` taken, as the
+    auditor takes it, to be a withheld rounded figure: above 7)."""
     if cell.withheld:
         return Box(rule.suppress_up_to + 1, UNBOUNDED)
     if cell.suppressed:
@@ -69,89 +88,21 @@ def box_of(cell: Cell, rule: Disclosure) -> Box:
     return _rounded_box(rule.suppress_up_to, rule.round_to, int(cell.value))
 
 
+def hidden_box(rule: Disclosure) -> Box:
+    """What a reader knows of a `*` withheld as ``x``: not 0 (an ``x`` is never a 0)."""
+    return Box(1, UNBOUNDED)
+
+
 def propagate(boxes: dict[Key, Box], relations: Sequence[Relation]) -> dict[Key, Box]:
     """Narrow every box by every sum until nothing changes (a worklist over the sums)."""
     keys = list(boxes)
     index = {key: i for i, key in enumerate(keys)}
     rels = [(index[p], tuple(index[c] for c in cs)) for p, cs in relations]
-    lo = [b.lo for b in boxes.values()]
-    hi = [b.hi for b in boxes.values()]
-    _propagate(lo, hi, rels, _members(len(keys), rels), keys)
+    lo = {i: b.lo for i, b in enumerate(boxes.values())}
+    hi = {i: b.hi for i, b in enumerate(boxes.values())}
+    if not propagate_local(lo, hi, rels):
+        raise FiguresInconsistent("the figures cannot keep every sum they are in")
     return {key: Box(lo[i], hi[i]) for i, key in enumerate(keys)}
-
-
-IndexRelation = tuple[int, tuple[int, ...]]
-
-
-def _members(n: int, rels: Sequence[IndexRelation]) -> list[list[int]]:
-    member_of: list[list[int]] = [[] for _ in range(n)]
-    for i, (parent, children) in enumerate(rels):
-        member_of[parent].append(i)
-        for c in children:
-            member_of[c].append(i)
-    return member_of
-
-
-def _propagate(
-    lo: MutableSequence[int] | dict[int, int],
-    hi: MutableSequence[int] | dict[int, int],
-    rels: Sequence[IndexRelation],
-    member_of: Sequence[Sequence[int]] | Mapping[int, Sequence[int]],
-    keys: Sequence[Key],
-    pending: list[int] | None = None,
-) -> None:
-    """``propagate`` on integer-indexed bounds, in place. The result is the greatest box
-    every sum allows (the same whatever order the sums are visited in)."""
-    if pending is None:
-        pending = list(range(len(rels)))
-    queued = bytearray(len(rels))
-    for i in pending:
-        queued[i] = 1
-    pop, push = pending.pop, pending.append
-    while pending:
-        i = pop()
-        queued[i] = 0
-        parent, children = rels[i]
-        lo_sum = hi_sum = 0
-        for c in children:
-            lo_sum += lo[c]
-            hi_sum += hi[c]
-        p_lo, p_hi = lo[parent], hi[parent]
-        changed = []
-        if lo_sum > p_lo or hi_sum < p_hi:
-            if lo_sum > p_lo:
-                p_lo = lo_sum
-            if hi_sum < p_hi:
-                p_hi = hi_sum
-            if p_lo > p_hi:
-                raise FiguresInconsistent(
-                    f"{keys[parent]!r} cannot be the sum of {[keys[c] for c in children]!r}"
-                )
-            lo[parent], hi[parent] = p_lo, p_hi
-            changed.append(parent)
-        slack_lo = hi_sum - p_lo  # a child's lo rises only if its width exceeds this
-        slack_hi = p_hi - lo_sum  # a child's hi falls only if its width exceeds this
-        slack = slack_lo if slack_lo < slack_hi else slack_hi
-        for c in children:
-            b_lo, b_hi = lo[c], hi[c]
-            if b_hi - b_lo <= slack:
-                continue
-            new_lo = p_lo - (hi_sum - b_hi)
-            new_hi = p_hi - (lo_sum - b_lo)
-            if new_lo > b_lo or new_hi < b_hi:
-                if new_lo < b_lo:
-                    new_lo = b_lo
-                if new_hi > b_hi:
-                    new_hi = b_hi
-                if new_lo > new_hi:
-                    raise FiguresInconsistent(f"{keys[c]!r} cannot be a part of {keys[parent]!r}")
-                lo[c], hi[c] = new_lo, new_hi
-                changed.append(c)
-        for key in changed:
-            for j in member_of[key]:
-                if not queued[j]:
-                    queued[j] = 1
-                    push(j)
 
 
 def candidates(box: Box, rule: Disclosure) -> int:
@@ -160,26 +111,54 @@ def candidates(box: Box, rule: Disclosure) -> int:
 
 
 def protect(
-    exact: Mapping[Key, int],
+    exact: Mapping[Any, int],
     relations: Sequence[Relation],
     rule: Disclosure,
     *,
-    priority: Callable[[Key], tuple] = lambda key: (),
+    priority: Priority = lambda key: (),
 ) -> dict[Key, Cell]:
-    """Every count disclosed, with secondary suppression until no `*` can be pinned.
+    """Every count disclosed, with secondary suppression until no small count can be pinned.
 
     ``priority`` orders the figures that could be withheld (lowest first): e.g. a part of a
     breakdown before a total, a month before a year."""
-    relations = [(p, cs) for p, cs in relations if cs]
     cells = _primary(exact, relations, rule)
-    audit = _Audit(cells, relations, rule, priority)
+    audit = _Audit(_Model(cells, relations, rule), cells, priority)
     for i in audit.run():
-        key = audit.keys[i]
+        key = audit.model.keys[i]
         cells[key] = _withheld(cells[key])
     return cells
 
 
-def _primary(exact: Mapping[Key, int], relations: Sequence[Relation], rule) -> dict[Key, Cell]:
+def withhold(
+    exact: Mapping[Any, int],
+    relations: Sequence[Relation],
+    rule: Disclosure,
+    *,
+    withheld: Sequence[Key],
+) -> dict[Key, Cell] | None:
+    """``protect``'s answer rebuilt from the cells an earlier audit withheld (e.g. one kept
+    in a shared cache), or None where those could not be its answer: a cell that is not in
+    the family or is a 0, or a set that would leave a small count pinned (so a cache that
+    was tampered with can cost an audit, never a reporter)."""
+    cells = _primary(exact, relations, rule)
+    model = _Model(cells, relations, rule)
+    at = []
+    for key in withheld:
+        i = model.index.get(key)
+        if i is None:  # not in the family, or a 0
+            return None
+        at.append(i)
+    lo, hi = model.propagated(set(at))
+    if lo is None or model.weak(lo, hi):
+        return None
+    for key in withheld:
+        cells[key] = _withheld(cells[key])
+    return cells
+
+
+def _primary(
+    exact: Mapping[Any, int], relations: Sequence[Relation], rule: Disclosure
+) -> dict[Key, Cell]:
     cells = {key: rule.count(n) for key, n in exact.items()}
     zero = rule.count(0)
     for parent, children in relations:
@@ -191,136 +170,255 @@ def _primary(exact: Mapping[Key, int], relations: Sequence[Relation], rule) -> d
     return cells
 
 
-def withhold(
-    exact: Mapping[Key, int],
-    relations: Sequence[Relation],
-    rule: Disclosure,
-    *,
-    withheld: Sequence[Key],
-) -> dict[Key, Cell] | None:
-    """``protect``'s answer rebuilt from the cells an earlier audit withheld (e.g. one kept
-    in a shared cache), or None where those could not be its answer (a cell that is not
-    in the family or is not a rounded figure above 0)."""
-    relations = [(p, cs) for p, cs in relations if cs]
-    cells = _primary(exact, relations, rule)
-    for key in withheld:
-        cell = cells.get(key)
-        if cell is None or cell.suppressed or not cell.value:
-            return None
-        cells[key] = _withheld(cell)
-    return cells
+class _Model:
+    """The family's non-zero cells on integer indices: each one's primary box and the sums
+    between them.
+
+    A 0 is exact and never withheld, so it is left out of every sum (a sum of parts that
+    are 0 says nothing a 0 does not): the sums shrink to their non-zero parts, which is
+    most of the audit's speed on a large family."""
+
+    def __init__(
+        self, cells: Mapping[Key, Cell], relations: Sequence[Relation], rule: Disclosure
+    ) -> None:
+        live = {key: cell for key, cell in cells.items() if cell.suppressed or cell.value}
+        self.keys = keys = list(live)
+        self.index = {key: i for i, key in enumerate(keys)}
+        self.rule = rule
+        memo: dict[Cell, Box] = {}  # most cells are the same few (`*`, 10, 15)
+        for cell in live.values():
+            if cell not in memo:
+                memo[cell] = box_of(cell, rule)
+        self.base_lo = np.array([memo[c].lo for c in live.values()], dtype=np.int64)
+        self.base_hi = np.array([memo[c].hi for c in live.values()], dtype=np.int64)
+        self.star = np.array([c.suppressed for c in live.values()], dtype=bool)
+        self.rels = self._rels(relations)
+        self.member_of: list[list[int]] = [[] for _ in keys]
+        for r, (parent, children) in enumerate(self.rels):
+            for k in (parent, *children):
+                self.member_of[k].append(r)
+        self.sweep = Sweep(self.rels, len(keys))
+        self.propagations = 0
+
+    def _rels(self, relations: Sequence[Relation]) -> list[IndexRelation]:
+        rels: list[IndexRelation] = []
+        index = self.index
+        for parent, children in relations:
+            p = index.get(parent)
+            kids = tuple(c for c in map(index.get, children) if c is not None)
+            if p is not None and kids:
+                rels.append((p, kids))
+            elif p is not None or kids:
+                raise FiguresInconsistent(f"{parent!r} cannot be the sum of its parts")
+        return rels
+
+    def start(self, withheld: set[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The boxes before narrowing, with ``withheld`` shown as ``x``."""
+        lo, hi = self.base_lo.copy(), self.base_hi.copy()
+        if withheld:
+            at = np.fromiter(withheld, dtype=np.int64, count=len(withheld))
+            small = self.star[at]
+            lo[at] = np.where(small, 1, self.rule.suppress_up_to + 1)
+            hi[at] = UNBOUNDED
+        return lo, hi
+
+    def propagated(self, withheld: set[int]) -> tuple[np.ndarray | None, np.ndarray]:
+        """The narrowed boxes (lo None where the figures break a sum)."""
+        self.propagations += 1
+        lo, hi = self.start(withheld)
+        if not self.sweep.propagate(lo, hi):
+            return None, hi
+        return lo, hi
+
+    def weak(self, lo: np.ndarray, hi: np.ndarray) -> list[int]:
+        """The small counts (`*`, shown or withheld) left fewer than two possible values."""
+        return np.flatnonzero(self.star & (hi - lo + 1 < MIN_CANDIDATES)).tolist()
 
 
 class _Audit:
-    """``protect``'s rounds on integer-indexed cells and sums (the keys are looked at only
-    to order them, once). Each round audits the whole family from the primary boxes and
-    the cells withheld so far; the weak `*` are taken in the order of their keys' repr.
-    Every choice is made from the primary disclosed cells alone."""
+    """``protect``'s rounds: each audits the whole family from the primary boxes and the
+    cells withheld so far, then withholds one more figure beside each pinned count."""
 
-    def __init__(self, cells: dict[Key, Cell], relations, rule: Disclosure, priority) -> None:
-        self.keys = keys = list(cells)
-        index = {key: i for i, key in enumerate(keys)}
-        self.rels = [(index[p], tuple(index[c] for c in cs)) for p, cs in relations]
-        self.member_of = _members(len(keys), self.rels)
-        self.rule = rule
-        memo: dict[Cell, Box] = {}  # most cells are the same few (0, `*`)
-        for cell in cells.values():
-            if cell not in memo:
-                memo[cell] = box_of(cell, rule)
-        boxes = [memo[cell] for cell in cells.values()]
-        self.base_lo = np.array([b.lo for b in boxes], dtype=np.int64)
-        self.base_hi = np.array([b.hi for b in boxes], dtype=np.int64)
-        self.withheld_lo = rule.suppress_up_to + 1
-        self.star = np.array([c.suppressed and not c.withheld for c in cells.values()], dtype=bool)
-        # what may be withheld: a rounded figure that is not 0 (and not withheld yet)
-        self.open = [not c.suppressed and bool(c.value) for c in cells.values()]
-        self.rank = [
-            (priority(key), cells[key].value, repr(key)) if self.open[i] else ()
-            for i, key in enumerate(keys)
-        ]
-        # weak `*` are taken in the order of their keys' repr: each `*`'s place in it
-        stars = np.flatnonzero(self.star).tolist()
-        self.place = np.zeros(len(keys), dtype=np.int64)
-        self.place[sorted(stars, key=lambda i: repr(keys[i]))] = np.arange(len(stars))
+    def __init__(self, model: _Model, cells: Mapping[Key, Cell], priority: Priority) -> None:
+        self.model = model
+        keys = model.keys
+        self.open = [not star for star in model.star.tolist()]  # every cell here is not 0
+        self.rank = {
+            i: (priority(keys[i]), cells[keys[i]].value, repr(keys[i]))
+            for i in range(len(keys))
+            if self.open[i] and model.member_of[i]
+        }
+        stars = [i for i in np.flatnonzero(model.star).tolist() if model.member_of[i]]
+        self.place = {i: n for n, i in enumerate(sorted(stars, key=lambda i: repr(keys[i])))}
         self.withheld: set[int] = set()
-        self.sweep = _Sweep(self.rels, len(keys))
-
-    def _start(self) -> tuple[np.ndarray, np.ndarray]:
-        lo, hi = self.base_lo.copy(), self.base_hi.copy()
-        if self.withheld:
-            at = list(self.withheld)
-            lo[at], hi[at] = self.withheld_lo, UNBOUNDED
-        return lo, hi
-
-    def _candidates(self, lo: int, hi: int) -> int:
-        return max(0, min(hi, self.rule.suppress_up_to) - max(lo, 1) + 1)
 
     def run(self) -> set[int]:
+        model = self.model
         while True:
-            self.lo, self.hi = self._start()  # the boxes before narrowing, for trials
-            lo, hi = self.sweep.propagate(self.lo.copy(), self.hi.copy(), self.keys)
-            top = np.minimum(hi, self.rule.suppress_up_to) - np.maximum(lo, 1) + 1
-            pinned = np.flatnonzero(self.star & (top < MIN_CANDIDATES))
-            weak = pinned[np.argsort(self.place[pinned])].tolist()
+            lo, hi = model.propagated(self.withheld)
+            if lo is None:
+                raise FiguresInconsistent("the figures cannot keep every sum they are in")
+            weak = sorted(model.weak(lo, hi), key=self.place.__getitem__)
             if not weak:
                 return self.withheld
-            chosen: set[int] = set()
-            for i in weak:
-                options = self._options(i)
-                if not options:  # seen on some inputs: refuse to publish, never a 500
-                    raise NothingToWithhold("secondary suppression found nothing to withhold")
-                if not chosen.isdisjoint(options):
-                    continue  # already freed this round, perhaps: the next audit says
-                # The first option (in priority order) that frees this `*` within its own
-                # sums; else the first. The next round's full audit checks either way.
-                trials = (o for o in options[:TRIALS] if self._frees(i, o))
-                chosen.add(next(trials, options[0]))
-            self.withheld |= chosen
-            for i in chosen:
-                self.open[i] = False
+            self._start = model.start(self.withheld)
+            if model.propagations > MAX_PROPAGATIONS:
+                chosen = self._hammer(weak)
+            else:
+                chosen = self._direct(weak) or self._escalate(weak, lo, hi) or self._hammer(weak)
+            if not chosen:
+                raise NothingToWithhold("secondary suppression found nothing to withhold")
+            self._take(chosen)
 
-    def _options(self, weak: int) -> list[int]:
-        """The rounded figures of the sums the weak `*` is in (or, failing any, of the sums
-        next to those: the pin came along a chain), in the order they would be withheld."""
-        rels, member_of, open_, rank = self.rels, self.member_of, self.open, self.rank
-        seen, frontier = {weak}, [weak]
+    def _take(self, chosen: set[int]) -> None:
+        self.withheld |= chosen
+        for i in chosen:
+            self.open[i] = False
+
+    def _members(self, i: int) -> set[int]:
+        rels = self.model.rels
+        return {k for r in self.model.member_of[i] for k in (rels[r][0], *rels[r][1])}
+
+    def _direct(self, weak: list[int]) -> set[int]:
+        """A rounded figure of each pinned count's own sums, where one frees it there."""
+        chosen: set[int] = set()
+        for i in weak:
+            members = self._members(i)
+            if not chosen.isdisjoint(members):
+                continue  # already freed this round, perhaps: the next audit says
+            options = self._rounded(i, members)
+            if not options or self._frees(i, None):
+                continue  # pinned from further away: a neighbour's choice or escalation
+            freeing = next((o for o in options[:TRIALS] if self._frees(i, o)), None)
+            if freeing is not None:  # else none frees it there: escalation tries further
+                chosen.add(freeing)
+        return chosen
+
+    def _rounded(self, i: int, members: set[int]) -> list[int]:
+        """The rounded figures among ``members``, in the order they would be withheld."""
+        parents = {self.model.rels[r][0] for r in self.model.member_of[i]}
+        options = [k for k in members if self.open[k]]
+        rank = self.rank
+        return sorted(options, key=lambda k: (rank[k][0], k in parents, rank[k][1], rank[k][2]))
+
+    def _frees(self, weak: int, option: int | None) -> bool:
+        """Would withholding ``option`` (None: nothing more) leave the count at ``weak`` two
+        values or more, judged by the sums either is in alone (a quick guide; the full
+        audit decides)."""
+        model = self.model
+        around = model.member_of[option] if option is not None else []
+        mine = sorted({*model.member_of[weak], *around})
+        rels = [model.rels[r] for r in mine]
+        cells = {k for parent, children in rels for k in (parent, *children)}
+        lo0, hi0 = self._start
+        lo = {k: int(lo0[k]) for k in cells}
+        hi = {k: int(hi0[k]) for k in cells}
+        if option is not None:
+            lo[option], hi[option] = model.rule.suppress_up_to + 1, UNBOUNDED
+        if not propagate_local(lo, hi, rels):
+            return False
+        return hi[weak] - lo[weak] + 1 >= MIN_CANDIDATES
+
+    def _escalate(self, weak: list[int], lo: np.ndarray, hi: np.ndarray) -> set[int]:
+        """For counts no rounded figure of their own sums frees locally: withhold a figure
+        whose bound is the one that pins them (read off the narrowed boxes, no trials)."""
+        chosen: set[int] = set()
+        for i in weak:
+            if not chosen.isdisjoint(self._members(i)):
+                continue
+            options = [k for k in self._binding(i, lo, hi) if k not in self.withheld]
+            rounded = [k for k in options if self.open[k]]
+            if rounded:
+                chosen.add(min(rounded, key=self.rank.__getitem__))
+            elif options:
+                chosen.add(options[0])
+        return chosen
+
+    def _binding(self, i: int, lo: np.ndarray, hi: np.ndarray) -> list[int]:
+        """The figures whose published bound sets the pinned count's upper bound: its own
+        (a `*` at 7 over parts that reach 7), a parent's (and a part beside it), or its
+        parts'. Withholding one of them raises that bound."""
+        model, start_hi = self.model, self._start[1]
+        found: list[int] = [i] if hi[i] == start_hi[i] else []
+        for r in model.member_of[i]:
+            parent, children = model.rels[r]
+            if parent == i:
+                if int(hi[list(children)].sum()) == hi[i]:
+                    found += [c for c in children if hi[c] == start_hi[c]]
+                continue
+            others = int(lo[list(children)].sum()) - int(lo[i])
+            if int(hi[parent]) - others == hi[i]:
+                found += [parent] if hi[parent] == start_hi[parent] else []
+                above = model.rule.suppress_up_to + 1  # a withheld figure's lowest value
+                found += [c for c in children if c != i and self.open[c] and lo[c] > above]
+        return list(dict.fromkeys(found))
+
+    def _hammer(self, weak: list[int]) -> set[int]:
+        """Withhold every figure of every sum a pinned count is in (or, where all of those
+        are withheld already, of the sums next to those: the pin comes along a chain)."""
+        seen, frontier = set(weak), set(weak)
         while frontier:
-            found = [rels[r] for k in frontier for r in member_of[k]]
-            members = {k for parent, children in found for k in (parent, *children)}
-            options = [k for k in members if open_[k]]
-            if options:
-                parents = {parent for parent, _ in found}
-                return sorted(
-                    options, key=lambda k: (rank[k][0], k in parents, rank[k][1], rank[k][2])
-                )
-            frontier = [k for k in members if k not in seen]
-            seen.update(frontier)
-        return []
-
-    def _frees(self, weak: int, option: int) -> bool:
-        """Would withholding ``option`` leave the `*` at ``weak`` two values or more, judged
-        by the sums they are in alone (a quick guide; the full audit decides)."""
-        mine = self.member_of[weak]
-        local = [r for r in mine if _holds(self.rels[r], option)] or mine
-        rels = [self.rels[r] for r in local]
-        member_of: dict[int, list[int]] = defaultdict(list)
-        for j, (parent, children) in enumerate(rels):
-            member_of[parent].append(j)
-            for c in children:
-                member_of[c].append(j)
-        lo = {k: int(self.lo[k]) for k in member_of}
-        hi = {k: int(self.hi[k]) for k in member_of}
-        lo[option], hi[option] = self.withheld_lo, UNBOUNDED
-        _propagate(lo, hi, rels, member_of, self.keys)
-        return self._candidates(lo[weak], hi[weak]) >= MIN_CANDIDATES
+            members = set().union(*(self._members(i) for i in frontier))
+            fresh = members - self.withheld
+            if fresh:
+                return fresh
+            frontier = members - seen
+            seen |= members
+        return set()
 
 
-class _Sweep:
+def propagate_local(lo: dict[int, int], hi: dict[int, int], rels: Sequence[IndexRelation]) -> bool:
+    """Bounds propagation over a few sums, in place (a worklist: each sum is looked at again
+    when a box it holds narrows). False where the boxes cannot keep every sum. The result is
+    the greatest boxes every sum allows, whatever order the sums are visited in."""
+    member_of: dict[int, list[int]] = {}
+    for r, (parent, children) in enumerate(rels):
+        for k in (parent, *children):
+            member_of.setdefault(k, []).append(r)
+    pending = list(range(len(rels)))
+    queued = [True] * len(rels)
+    while pending:
+        r = pending.pop()
+        queued[r] = False
+        changed = _narrow(lo, hi, rels[r])
+        if changed is None:
+            return False
+        for k in changed:
+            for j in member_of[k]:
+                if not queued[j]:
+                    queued[j] = True
+                    pending.append(j)
+    return True
+
+
+def _narrow(lo: dict[int, int], hi: dict[int, int], rel: IndexRelation) -> list[int] | None:
+    """One sum's narrowing of its parent's and its parts' boxes: the cells it changed, or
+    None where they cannot keep it."""
+    parent, children = rel
+    lo_sum = sum(lo[c] for c in children)
+    hi_sum = sum(hi[c] for c in children)
+    p_lo, p_hi = max(lo[parent], lo_sum), min(hi[parent], hi_sum)
+    if p_lo > p_hi:
+        return None
+    changed = [parent] if (p_lo, p_hi) != (lo[parent], hi[parent]) else []
+    lo[parent], hi[parent] = p_lo, p_hi
+    for c in children:
+        new_lo = max(lo[c], p_lo - (hi_sum - hi[c]))
+        new_hi = min(hi[c], p_hi - (lo_sum - lo[c]))
+        if new_lo > new_hi:
+            return None
+        if (new_lo, new_hi) != (lo[c], hi[c]):
+            lo[c], hi[c] = new_lo, new_hi
+            changed.append(c)
+    return changed
+
+
+class Sweep:
     """The whole family's propagation as array operations: every sum narrows every box at
-    once, again until nothing changes. That reaches the same boxes as ``_propagate``
+    once, again until nothing changes. That reaches the same boxes as ``propagate_local``
     (each narrowing is monotone and keeps what every sum allows, so both stop at the
-    greatest boxes no sum can narrow), in a few dozen sweeps instead of a Python loop
-    over tens of thousands of sums."""
+    greatest boxes no sum can narrow), in a few dozen sweeps instead of a Python loop over
+    tens of thousands of sums."""
 
     def __init__(self, rels: Sequence[IndexRelation], n: int) -> None:
         sizes = np.array([len(children) for _, children in rels], dtype=np.int64)
@@ -339,38 +437,27 @@ class _Sweep:
         self.groups = np.flatnonzero(first)
         self.cells = ordered[self.groups]
 
-    def propagate(
-        self, lo_a: np.ndarray, hi_a: np.ndarray, keys: Sequence[Key]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Narrowed in place and returned."""
+    def propagate(self, lo: np.ndarray, hi: np.ndarray) -> bool:
+        """Narrowed in place; False where the boxes cannot keep every sum."""
         if not len(self.parent):
-            return lo_a, hi_a
+            return True
         parent, child, rel, cells = self.parent, self.child, self.child_rel, self.cells
         while True:
-            lo_sum = np.add.reduceat(lo_a[child], self.starts)
-            hi_sum = np.add.reduceat(hi_a[child], self.starts)
-            implied_lo = np.concatenate((lo_sum, lo_a[parent][rel] - hi_sum[rel] + hi_a[child]))[
-                self.by_cell
-            ]
-            implied_hi = np.concatenate((hi_sum, hi_a[parent][rel] - lo_sum[rel] + lo_a[child]))[
-                self.by_cell
-            ]
-            new_lo = np.maximum(lo_a[cells], np.maximum.reduceat(implied_lo, self.groups))
-            new_hi = np.minimum(hi_a[cells], np.minimum.reduceat(implied_hi, self.groups))
-            empty = np.flatnonzero(new_lo > new_hi)
-            if len(empty):
-                key = keys[int(cells[empty[0]])]
-                raise FiguresInconsistent(f"{key!r} cannot keep every sum it is in")
-            if np.array_equal(new_lo, lo_a[cells]) and np.array_equal(new_hi, hi_a[cells]):
-                return lo_a, hi_a
-            lo_a[cells], hi_a[cells] = new_lo, new_hi
-
-
-def _holds(relation: IndexRelation, key: int) -> bool:
-    return relation[0] == key or key in relation[1]
-
-
-TRIALS = 6  # options tried one at a time before settling for the first
+            lo_sum = np.add.reduceat(lo[child], self.starts)
+            hi_sum = np.add.reduceat(hi[child], self.starts)
+            implied_lo = np.concatenate((lo_sum, lo[parent][rel] - hi_sum[rel] + hi[child]))
+            implied_hi = np.concatenate((hi_sum, hi[parent][rel] - lo_sum[rel] + lo[child]))
+            new_lo = np.maximum(
+                lo[cells], np.maximum.reduceat(implied_lo[self.by_cell], self.groups)
+            )
+            new_hi = np.minimum(
+                hi[cells], np.minimum.reduceat(implied_hi[self.by_cell], self.groups)
+            )
+            if (new_lo > new_hi).any():
+                return False
+            if np.array_equal(new_lo, lo[cells]) and np.array_equal(new_hi, hi[cells]):
+                return True
+            lo[cells], hi[cells] = new_lo, new_hi
 
 
 def _withheld(cell: Cell) -> Cell:

@@ -130,11 +130,12 @@ def published(
     return figures
 
 
-def box(cell: Cell) -> tuple[float, float]:
+def box(cell: Cell, truth: int) -> tuple[float, float]:
     """What a reader knows of a count from its cell: worked out by brute force here, not
-    with the code under test."""
+    with the code under test. An ``x`` is taken at its strongest: above 7 where it hides a
+    rounded figure, and not 0 where it hides a `*` (the auditor's last resort)."""
     if cell.withheld:
-        return (RULE.suppress_up_to + 1, math.inf)
+        return (RULE.suppress_up_to + 1, math.inf) if truth > RULE.suppress_up_to else (1, math.inf)
     return _box(cell.display)
 
 
@@ -153,12 +154,12 @@ class Attacker:
         self.index = {a: i for i, a in enumerate(atoms)}
         self.rows: dict[tuple[int, ...], tuple[float, float]] = {}
 
-    def see(self, group: frozenset[Atom], cell: Cell) -> None:
+    def see(self, group: frozenset[Atom], cell: Cell, truth: int) -> None:
         """One published figure (the same sum seen twice keeps the tighter bounds)."""
         if not group:
             assert cell.display == "0", cell
             return
-        lo, hi = box(cell)
+        lo, hi = box(cell, truth)
         idx = tuple(sorted(self.index[a] for a in group))
         old_lo, old_hi = self.rows.get(idx, (0, math.inf))
         self.rows[idx] = (max(lo, old_lo), min(hi, old_hi))

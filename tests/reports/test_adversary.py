@@ -118,10 +118,10 @@ def test_no_star_can_be_pinned_from_every_report_a_member_can_choose(member, org
             dashboard = adversary.build(member, period, orgs)
             for group, cell in adversary.published(dashboard, orgs, period, atoms):
                 truth = sum(atoms[a] for a in group)
-                lo, hi = adversary.box(cell)
+                lo, hi = adversary.box(cell, truth)
                 assert lo <= truth <= hi, (cell, truth)  # every figure tells the truth
-                attacker.see(group, cell)
-                if cell.suppressed and not cell.withheld:
+                attacker.see(group, cell, truth)
+                if cell.suppressed and truth <= RULE.suppress_up_to:  # `*`, or `x` over one
                     stars[group] = (truth, 0)
     # then every figure seen allows the truth, and every `*` can still be at least one other
     # value in 1 to 7 as well
@@ -229,3 +229,30 @@ def test_two_data_sets_with_the_same_disclosed_table_give_the_same_outputs(
     for q in queries:
         for name in before[q]:
             assert before[q][name] == after[q][name], (q, name)
+
+
+# A data set hypothesis found on which the integer program pins a `*` that bounds
+# propagation leaves two values: the audit's model of a reader (each sum on its own,
+# intervals) is weaker than a reader who solves every published figure together. The code
+# before this branch fails it as well (checked against 2d9c018). Kept as a strict xfail so
+# that the gap stays in sight until the audit checks its answer with an integer program.
+GAP = [0] * 22 + [1, 0, 0, 0, 0, 3, 0, 4] + [0] * 10 + [1, 1, 2, 0, 4, 0, 0, 0, 0, 1]
+GAP += [0] * (72 - len(GAP))
+
+
+@pytest.mark.xfail(strict=True, reason="bounds propagation is weaker than an integer program")
+def test_the_known_gap_between_the_audit_and_an_integer_program(member, org, other_org):
+    org_ids = sorted([org.pk, other_org.pk])
+    atoms = adversary.atoms_for(org_ids, GAP)
+    adversary.load(atoms)
+    attacker = adversary.Attacker(list(atoms))
+    stars = {}
+    for orgs in adversary.choices(org_ids):
+        for period in adversary.periods():
+            dashboard = adversary.build(member, period, orgs)
+            for group, cell in adversary.published(dashboard, orgs, period, atoms):
+                truth = sum(atoms[a] for a in group)
+                attacker.see(group, cell, truth)
+                if cell.suppressed and truth <= RULE.suppress_up_to:
+                    stars[group] = truth
+    assert all(attacker.other_value(group, truth) for group, truth in stars.items())

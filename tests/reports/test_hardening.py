@@ -158,18 +158,10 @@ def test_the_spc_limits_and_flags_come_from_the_months_as_shown(org):
     assert not d.trend.points[0].rules
 
 
-# --- a report that cannot be made safe is not published (never a 500) ---------------------
+# --- the last resort: a report that cannot be made safe is refused (never a 500) ----------
 
 
-def test_a_star_pinned_by_stars_alone_is_refused_not_published():
-    # given a total of `*` over seven parts of `*`: the total can only be 7, each part 1,
-    # and there is no rounded figure to withhold instead
-    from reports.disclosure import Disclosure
-    from reports.protection import NothingToWithhold, protect
-
-    parts = {f"p{i}": 1 for i in range(7)}
-    with pytest.raises(NothingToWithhold):
-        protect({"total": 7, **parts}, [("total", tuple(parts))], Disclosure())
+# (a `*` pinned by `*`s alone is now published safely: tests/reports/test_audit_fallback.py)
 
 
 def test_an_unsafe_report_is_a_clear_refusal_on_the_page_and_in_the_api(
