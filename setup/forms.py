@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 
@@ -30,6 +32,12 @@ class OrganisationForm(forms.Form):
 
 class DepartmentForm(forms.Form):
     name = forms.CharField(label="Department or site", max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: on the organisation's page it sits beside OrganisationForm, whose
+        # ``name`` would otherwise share ``id_name`` (a duplicate id, the second label lost).
+        kwargs.setdefault("auto_id", "id_department_%s")
+        super().__init__(*args, **kwargs)
 
 
 class InviteForm(forms.Form):

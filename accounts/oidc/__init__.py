@@ -32,6 +32,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.stages import AuthenticateStage as _MFAStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialLogin
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
@@ -162,10 +163,19 @@ class _CallbackView(OAuth2CallbackView):
 
 @login_not_required
 def login(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """Start a provider sign-in. The discovery document is read here first: a provider that
+    cannot be reached, or whose document names another issuer, is a refusal (the page and the
+    security log), not a server error, and the browser is sent nowhere."""
+    adapter = OIDCAdapter(request, provider_id)
     try:
-        return OAuth2LoginView.adapter_view(OIDCAdapter(request, provider_id))(request)
+        return OAuth2LoginView.adapter_view(adapter)(request)
     except SocialApp.DoesNotExist:
         raise Http404 from None
+    except (OAuth2Error, requests.RequestException) as error:
+        refused: HttpResponse = render_authentication_error(
+            request, adapter.get_provider(), exception=error
+        )
+        return refused
 
 
 @login_not_required
@@ -235,7 +245,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         reason = str(exception) if isinstance(exception, OAuth2Error) else str(error or "error")
         # The log names the error's kind only: a provider's message can quote what it was sent.
         kind = type(exception).__name__ if exception is not None else str(error or "error")
-        logger.warning("Provider sign-in refused (%s): %s", provider.id, kind)
+        logger.warning(
+            "Provider sign-in refused (%s): %s", getattr(provider, "sub_id", provider.id), kind
+        )
         services.security_event_record(
             kind=SecurityEvent.Kind.SIGN_IN_FAILED,
             detail=f"oidc:{getattr(provider, 'sub_id', provider.id)}: {reason}",

@@ -72,12 +72,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 raise psycopg.OperationalError("database unavailable")
             _outage["since"] = 0.0
         try:
-            return super().get_new_connection(conn_params)
+            connection = super().get_new_connection(conn_params)
         except PoolTimeout:
             if not _reachable(pool):
                 _outage["since"] = _outage["since"] or time.monotonic()
                 _outage["retry_at"] = time.monotonic() + OUTAGE_RETRY_SECONDS
             raise
+        _outage["since"] = 0.0  # the pool handed one out: PostgreSQL answers again
+        return connection
 
     def _configure_connection(self, connection: Any) -> bool:
         # Called for every new connection: by init_connection_state without a pool, and by

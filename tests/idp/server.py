@@ -23,6 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "provider-password-for-tests"
 CLIENT_ID = "speakup-test-client"
 CLIENT_SECRET = "speakup-test-secret-0123456789"  # (test only)
+# A second registration, for the two-provider tests (a trust with two sign-in buttons).
+SECOND_CLIENT_ID = "speakup-second-client"
+SECOND_CLIENT_SECRET = "speakup-second-secret-9876543210"  # (test only)
+# The provider ids Speak Up's callbacks may carry: the tests' own, the one OIDC_ISSUER_URL
+# builds (``org``) and a second one from OIDC_PROVIDERS.
+PROVIDER_IDS = ["testidp", "org", "second"]
 # Speak Up's own side, as the test client (and, for the browser tests, a live server) sees it.
 OUR_ORIGINS = ["https://testserver", "http://testserver", "http://localhost:18690"]
 
@@ -38,6 +44,7 @@ USERS = [
     {"username": "nonce-gina", "email": "gina@example.nhs.uk"},
     {"username": "aud-gina", "email": "gina@example.nhs.uk"},
     {"username": "rogue-gina", "email": "gina@example.nhs.uk"},
+    {"username": "iss-gina", "email": "gina@example.nhs.uk"},
     {"username": "newguardian-idp", "email": "new.guardian@example.nhs.uk"},
 ]
 
@@ -127,12 +134,13 @@ def idp():
     }
     env.update(DJANGO_SETTINGS_MODULE="tests.idp.settings", IDP_DIR=str(directory))
     spec = {
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
+        "clients": [(CLIENT_ID, CLIENT_SECRET), (SECOND_CLIENT_ID, SECOND_CLIENT_SECRET)],
         "password": PASSWORD,
         "users": USERS,
         "redirect_uris": [
-            f"{origin}/accounts/oidc/testidp/login/callback/" for origin in OUR_ORIGINS
+            f"{origin}/accounts/oidc/{provider}/login/callback/"
+            for origin in OUR_ORIGINS
+            for provider in PROVIDER_IDS
         ],
         "post_logout_redirect_uris": [f"{origin}/" for origin in OUR_ORIGINS],
     }

@@ -16,18 +16,19 @@ from oauth2_provider.models import Application  # noqa: E402
 
 spec = json.loads(sys.argv[1])
 call_command("migrate", verbosity=0)
-Application.objects.create(
-    client_id=spec["client_id"],
-    client_secret=spec["client_secret"],
-    hash_client_secret=True,
-    name="Speak Up",
-    client_type=Application.CLIENT_CONFIDENTIAL,
-    authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-    redirect_uris=" ".join(spec["redirect_uris"]),
-    post_logout_redirect_uris=" ".join(spec["post_logout_redirect_uris"]),
-    algorithm=Application.RS256_ALGORITHM,
-    skip_authorization=True,
-)
+for client_id, client_secret in spec["clients"]:
+    Application.objects.create(
+        client_id=client_id,
+        client_secret=client_secret,
+        hash_client_secret=True,
+        name=f"Speak Up ({client_id})",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=" ".join(spec["redirect_uris"]),
+        post_logout_redirect_uris=" ".join(spec["post_logout_redirect_uris"]),
+        algorithm=Application.RS256_ALGORITHM,
+        skip_authorization=True,
+    )
 for account in spec["users"]:
     User.objects.create_user(
         account["username"],

@@ -9,7 +9,16 @@ def whoami(request):
     return JsonResponse({"username": user.get_username() if user.is_authenticated else None})
 
 
+def mixup(request):
+    """The provider's real discovery document at another address: it names the issuer ``/o``,
+    not ``/mixup``, as a document relayed from (or swapped for) another provider would."""
+    from oauth2_provider.views import ConnectDiscoveryInfoView
+
+    return ConnectDiscoveryInfoView.as_view()(request)
+
+
 urlpatterns = [
+    path("mixup/.well-known/openid-configuration", mixup),
     path("login/", auth_views.LoginView.as_view(template_name="idp/login.html"), name="login"),
     path("whoami/", whoami),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),

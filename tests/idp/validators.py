@@ -4,7 +4,11 @@
 - ``expired-*``: the ID token expired a minute before it was issued;
 - ``nonce-*``: the ID token carries a nonce other than the one Speak Up sent;
 - ``aud-*``: the ID token is for another client;
-- ``rogue-*``: the ID token is signed with a key that is not the provider's.
+- ``rogue-*``: the ID token is signed with a key that is not the provider's;
+- ``iss-*``: the ID token names another issuer (signed properly, by the provider's own key).
+
+``/mixup/.well-known/openid-configuration`` (tests/idp/urls.py) is the provider's own discovery
+document served under another address, so that it names an issuer other than the one configured.
 
 An account whose last name is ``unverified`` has ``email_verified`` false; ``mfa`` as first name
 makes the provider assert MFA (``amr``: pwd, mfa; ``acr``: the AAL2 value)."""
@@ -50,6 +54,8 @@ class Validator(OAuth2Validator):
             claims["nonce"] = "not-the-nonce-that-was-sent"
         if name.startswith("aud-"):
             claims["aud"] = "another-client"
+        if name.startswith("iss-"):
+            claims["iss"] = "https://another-issuer.example.org/o"
         return claims, expiration
 
     def finalize_id_token(self, id_token, token, token_handler, request):
