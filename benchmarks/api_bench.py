@@ -309,7 +309,12 @@ def main() -> None:
             "/api/v1/concerns/",
             {
                 "method": "POST",
-                "body": {**concern, "route": "confidential"},
+                "body": {
+                    **concern,
+                    "route": "confidential",
+                    "reporter_name": "Bench Reporter",
+                    "reporter_contact": "bench@example.nhs.uk",
+                },
                 "token": tokens["reporter"],
             },
         ),

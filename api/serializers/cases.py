@@ -32,14 +32,17 @@ from workflow.staff_view import (
 from .concerns import MAX_MESSAGE, MAX_TEXT
 
 
-def _staff_times(case: Any) -> tuple[dt.datetime, dt.datetime | None, dt.datetime]:
+def _staff_times(
+    case: Any, zone: dt.tzinfo | None = None
+) -> tuple[dt.datetime, dt.datetime | None, dt.datetime]:
     """raised_at, due_at and last_activity_at as staff may see them (workflow.staff_view):
     an anonymous concern's arrival by its date only."""
     route, raised_at = case.route, case.raised_at
+    zone = zone or timezone.get_current_timezone()
     return (
-        raised_at_for_staff(route=route, raised_at=raised_at),
-        due_at_for_staff(route=route, due_kind=case.due_kind, due_at=case.due_at),
-        moment_for_staff(route=route, raised_at=raised_at, value=case.last_activity_at),
+        raised_at_for_staff(route=route, raised_at=raised_at, zone=zone),
+        due_at_for_staff(route=route, due_kind=case.due_kind, due_at=case.due_at, zone=zone),
+        moment_for_staff(route=route, raised_at=raised_at, value=case.last_activity_at, zone=zone),
     )
 
 
@@ -104,11 +107,11 @@ class CaseRowOut(serializers.Serializer):
         a 50-row page. Subclasses (the case detail) take the general path."""
         if type(self) is not CaseRowOut:
             return super().to_representation(case)
-        raised_at, due_at, last_activity_at = _staff_times(case)
-        guardian = case.assigned_guardian
         zone = self.__dict__.get("_zone") or self.__dict__.setdefault(
             "_zone", timezone.get_current_timezone()
         )
+        raised_at, due_at, last_activity_at = _staff_times(case, zone)
+        guardian = case.assigned_guardian
         return {
             "reference": case.reference,
             "status": case.status,
@@ -119,7 +122,9 @@ class CaseRowOut(serializers.Serializer):
             "raised_at": _iso(raised_at, zone),
             "due_kind": case.due_kind,
             "due_at": _iso(due_at, zone) if due_at else None,
-            "is_overdue": self.get_is_overdue(case),
+            "is_overdue": overdue_for_staff(
+                route=case.route, due_kind=case.due_kind, due_at=case.due_at, zone=zone
+            ),
             "last_activity_at": _iso(last_activity_at, zone),
             "version": case.version,
         }

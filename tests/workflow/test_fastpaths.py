@@ -64,3 +64,54 @@ def test_staff_load_keeps_one_principal_with_the_flag(django_assert_num_queries)
     assert scope.organisation_ids == frozenset({org.pk})
     known = principal_known(guardian)
     assert known is not None and known.keeps_cases_elsewhere is True
+
+
+# --- raising's writes -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_reference_upsert_counts_like_its_orm_twin():
+    # Given a year with no counter yet, numbered by either path in turn
+    paths = [fastpaths.reference_next, fastpaths.reference_next_orm] * 3
+    # Then the numbers run 1, 2, 3 ... whichever path takes each, and years are separate
+    assert [take(year=2031) for take in paths] == [1, 2, 3, 4, 5, 6]
+    assert fastpaths.reference_next_orm(year=2032) == 1
+    assert fastpaths.reference_next(year=2033) == 1
+    assert fastpaths.reference_next(year=2032) == 2
+
+
+def _links(concern):
+    return (
+        set(concern.categories.values_list("pk", flat=True)),
+        set(concern.standards.values_list("pk", flat=True)),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chosen_standards", [0, 1, 3])
+@pytest.mark.parametrize("categories", [1, 2, 4])
+def test_the_link_inserts_make_the_links_their_orm_twin_makes(org, categories, chosen_standards):
+    # Given categories (whose implied standards overlap) and standards chosen, some of which
+    # the categories already imply
+    from concerns.models import Category, QualityStandard
+
+    picked = sorted(
+        Category.objects.filter(standards__isnull=False).distinct().values_list("pk", flat=True)
+    )[:categories]
+    implied = set(
+        Category.standards.through.objects.filter(category_id__in=picked).values_list(
+            "qualitystandard_id", flat=True
+        )
+    )
+    standards = sorted(QualityStandard.objects.values_list("pk", flat=True))
+    chosen = sorted({*list(implied)[:1], *standards[-chosen_standards:]})[:chosen_standards]
+    fast = raise_concern(org).concern
+    slow = raise_concern(org).concern
+    for concern in (fast, slow):
+        concern.categories.clear()
+        concern.standards.clear()
+    # When each path links its concern
+    fastpaths.concern_links_insert(concern_id=fast.pk, category_ids=picked, standard_ids=chosen)
+    fastpaths.concern_links_insert_orm(concern_id=slow.pk, category_ids=picked, standard_ids=chosen)
+    # Then the two concerns have the same links, each once
+    assert _links(fast) == _links(slow) == (set(picked), implied | set(chosen))

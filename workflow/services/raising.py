@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from concerns.models import (
@@ -26,13 +25,12 @@ from concerns.models import (
     ProfessionalGroup,
     QualityStandard,
     RaisedElsewhere,
-    ReferenceCounter,
     ReporterRole,
     Route,
 )
 from concerns.receipts import receipt_generate, receipt_hash
 from config import rules
-from workflow import timeliness
+from workflow import fastpaths, timeliness
 from workflow.errors import InvalidInput, NotPermitted
 from workflow.events import case_event_record
 from workflow.models import Case, DueKind, EventKind, Status
@@ -179,18 +177,8 @@ def _identity(new: NewConcern, reporter: Actor) -> _Identity:
 
 
 def _next_reference(year: int) -> str:
-    """The year's next reference. The counter's row stays locked until this short
-    transaction ends, so concurrent raises take their numbers one after another."""
-    counter = ReferenceCounter.objects.filter(year=year)
-    with transaction.atomic():
-        if not counter.update(last=F("last") + 1):
-            # The year's first raise (or two at once: the loser's insert does nothing).
-            ReferenceCounter.objects.bulk_create(
-                [ReferenceCounter(year=year, last=0)], ignore_conflicts=True
-            )
-            counter.update(last=F("last") + 1)
-        last = counter.values_list("last", flat=True).get()
-    return f"SU-{year}-{last:05d}"
+    """The year's next reference (workflow.fastpaths: one upsert, its ORM twin beside it)."""
+    return f"SU-{year}-{fastpaths.reference_next(year=year):05d}"
 
 
 def _store(new: NewConcern, who: _Identity, *, reference: str, now: dt.datetime) -> Concern:
@@ -228,20 +216,11 @@ def _store(new: NewConcern, who: _Identity, *, reference: str, now: dt.datetime)
 def _link(
     concern: Concern, categories: Sequence[Category], standards: Sequence[QualityStandard]
 ) -> None:
-    """Its categories, and the standards they imply with any chosen. Plain bulk inserts on
-    the link tables: the concern is new, so there are no links to read first (``set()``
-    would read them)."""
-    category_ids = sorted({c.pk for c in categories})
-    implied = Category.standards.through.objects.filter(category_id__in=category_ids)
-    standard_ids = sorted(
-        {*implied.values_list("qualitystandard_id", flat=True), *(s.pk for s in standards)}
-    )
-    to_category, to_standard = Concern.categories.through, Concern.standards.through
-    to_category.objects.bulk_create(
-        to_category(concern_id=concern.pk, category_id=pk) for pk in category_ids
-    )
-    to_standard.objects.bulk_create(
-        to_standard(concern_id=concern.pk, qualitystandard_id=pk) for pk in standard_ids
+    """Its categories, and the standards they imply with any chosen (workflow.fastpaths)."""
+    fastpaths.concern_links_insert(
+        concern_id=concern.pk,
+        category_ids=sorted({c.pk for c in categories}),
+        standard_ids=sorted({s.pk for s in standards}),
     )
 
 
