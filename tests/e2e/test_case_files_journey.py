@@ -5,6 +5,8 @@ and the guardian downloads that. The pages with the new file inputs reflow and p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from concerns.roles import Role
@@ -39,9 +41,7 @@ def world():
     return {"case": raised.case, "code": raised.receipt_code, "guardian": guardian}
 
 
-def test_a_file_goes_to_the_anonymous_reporter_and_one_comes_back(
-    asgi_browser, asgi_server, world
-):
+def test_a_file_goes_to_the_anonymous_reporter_and_one_comes_back(asgi_browser, asgi_server, world):
     if not AXE.exists():
         pytest.skip(f"SKIPPED LOUDLY: axe-core is not installed at {AXE} (npm ci)")
     case, ref, problems = world["case"], world["case"].reference, []
@@ -84,7 +84,7 @@ def test_a_file_goes_to_the_anonymous_reporter_and_one_comes_back(
         rpage.get_by_role("link", name=f"{ref}-file-1.pdf").click()
     download = info.value
     assert download.suggested_filename == f"{ref}-file-1.pdf"
-    assert open(download.path(), "rb").read() == MINUTES
+    assert Path(download.path()).read_bytes() == MINUTES
 
     # When the reporter replies with a file of the wrong type, the reply form says so
     rpage.get_by_label("Your reply").fill("Here is a photo of the rota.")
@@ -105,7 +105,7 @@ def test_a_file_goes_to_the_anonymous_reporter_and_one_comes_back(
     gpage.goto(f"/cases/{ref}/")
     with gpage.expect_download() as info:
         gpage.get_by_role("link", name=f"{ref}-file-2.png").click()
-    assert open(info.value.path(), "rb").read() == PHOTO
+    assert Path(info.value.path()).read_bytes() == PHOTO
     assert "my rota" not in gpage.content() and "Gwyneth minutes" not in rpage.content()
 
     # And a file on an internal note never reaches the reporter's page
