@@ -322,3 +322,34 @@ def test_the_bundle_lists_files_by_neutral_name_not_contents(client, anonymous_c
     assert f"{case.reference}-file-1.pdf" in text and f"{case.reference}-file-2.pdf" in text
     assert "Internal note" in text and "Message to the reporter" in text
     assert "Rita" not in text and "ward 7" not in text
+
+
+# --- retention and key rotation ----------------------------------------------------------------
+
+
+def test_the_retention_rule_erases_case_files_with_the_conversation(anonymous_case, guardian):
+    from workflow.retention import _erase
+
+    case, _ = anonymous_case
+    handling.case_message_send(case=case, actor=guardian, body="Rota", files=[checked()])
+    handling.case_note_add(case=case, actor=guardian, body="Note", files=[checked()])
+    _erase(case)
+    assert not CaseFile.objects.exists()
+
+
+def test_key_rotation_re_encrypts_case_files(anonymous_case, guardian, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    case, _ = anonymous_case
+    handling.case_message_send(case=case, actor=guardian, body="Rota", files=[checked()])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM workflow_casefile")
+        before = bytes(cursor.fetchone()[0])
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, *settings.FIELD_ENCRYPTION_KEYS]
+    call_command("rotate_encryption_keys", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM workflow_casefile")
+        after = bytes(cursor.fetchone()[0])
+    assert after != before and Fernet(new_key.encode()).decrypt(after) == PDF
