@@ -1,4 +1,5 @@
-"""The API reads JSON only, and refuses a body that is too large before reading it."""
+"""The API reads JSON, and multipart only where a message or note may carry files; a body
+that is too large is refused before it is read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
 
-# Generous for a concern and its description; attachments go through the pages, not here.
+from config import rules
+
+# Generous for a concern and its description (a raise's attachments go through the pages).
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -42,3 +45,27 @@ class JSONParser(parsers.JSONParser):
         except UnicodeEncodeError as exc:
             raise ParseError("JSON parse error - the text is not valid Unicode.") from exc
         return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """Multipart for the message and note endpoints that take files: refused with a 413
+    before reading when the body could not be the files allowed plus a message."""
+
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: dict | None = None
+    ) -> Any:
+        request = (parser_context or {}).get("request")
+        if request is not None:
+            policy = rules.attachments()
+            limit = policy.max_files * policy.max_bytes + MAX_BODY_BYTES
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                raise RequestTooLarge()
+        return super().parse(stream, media_type, parser_context)
+
+
+# The endpoints where a message or note may carry files: JSON, or multipart with "file" parts.
+WITH_FILES = (JSONParser, MultiPartParser)

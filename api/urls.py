@@ -37,6 +37,11 @@ urlpatterns = [
         name="receipt-concern-messages",
     ),
     path(
+        "anonymous/concern/files/<int:number>/",
+        concerns.ReceiptFileView.as_view(),
+        name="receipt-concern-file",
+    ),
+    path(
         "anonymous/concern/withdraw/",
         concerns.ReceiptWithdrawView.as_view(),
         name="receipt-concern-withdraw",
@@ -55,6 +60,11 @@ urlpatterns = [
         "concerns/<ref:reference>/messages/",
         concerns.ConcernMessagesView.as_view(),
         name="concern-messages",
+    ),
+    path(
+        "concerns/<ref:reference>/files/<int:number>/",
+        concerns.ConcernFileView.as_view(),
+        name="concern-file",
     ),
     path(
         "concerns/<ref:reference>/withdraw/",
@@ -77,6 +87,11 @@ urlpatterns = [
     ),
     path("cases/<ref:reference>/messages/", cases.CaseMessagesView.as_view(), name="case-messages"),
     path("cases/<ref:reference>/notes/", cases.CaseNotesView.as_view(), name="case-notes"),
+    path(
+        "cases/<ref:reference>/files/<int:number>/",
+        cases.CaseFileView.as_view(),
+        name="case-file",
+    ),
     path("cases/<ref:reference>/outcome/", cases.CaseOutcomeView.as_view(), name="case-outcome"),
     path(
         "cases/<ref:reference>/identity/",

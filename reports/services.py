@@ -51,6 +51,7 @@ IRRELEVANT_KINDS = frozenset(
         EventKind.FOLLOW_UP,
         EventKind.CONTENT_ERASED,
         EventKind.BUNDLE_DOWNLOADED,
+        EventKind.FILE_ATTACHED,
     }
 )
 

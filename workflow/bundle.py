@@ -24,6 +24,7 @@ from workflow import policies, selectors
 from workflow.errors import CaseNotFound, NotPermitted
 from workflow.events import case_event_record
 from workflow.models import Case, CaseEvent, EventKind, Side, Status
+from workflow.services.files import case_file_name, type_name
 
 INK, MUTED = (33, 43, 50), (66, 85, 99)
 NONE = "\N{EN DASH}"  # reads as "none" in a table
@@ -31,6 +32,12 @@ TABLE = TableStyle(size=8.5, line_height=5.0)
 HEADING_SIZES = {1: 17.0, 2: 13.5}
 STATUS_LABELS = dict(Status.choices)
 SIDE_NAMES = {str(Side.REPORTER): "Reporter", str(Side.SYSTEM): "Speak Up"}
+FILE_PLACES = {
+    str(Side.REPORTER): "Reply from the reporter",
+    str(Side.GUARDIAN): "Message to the reporter",
+    str(Side.SYSTEM): "Message to the reporter",
+    "": "Internal note",
+}
 
 
 @dataclass(frozen=True)
@@ -202,6 +209,26 @@ def _outcome_and_files(pdf: _Document, case: Case) -> None:
         for i, a in enumerate(case.concern.attachments.order_by("id"), 1)
     ]
     pdf.grid(("File", "Type", "Size", "Uploaded"), files, [70, 40, 25, 35])
+    _case_files(pdf, case)
+
+
+def _case_files(pdf: _Document, case: Case) -> None:
+    """Files on messages and notes, by their neutral names (as downloaded), not contents."""
+    pdf.heading("Files on messages and notes (listed, not included)", 2)
+    rows = [
+        [
+            case_file_name(f, case.reference),
+            FILE_PLACES[f.message.side if f.message else ""],
+            type_name(f.content_type),
+            f"{f.size:,} bytes",
+            _when(f.uploaded_at),
+        ]
+        for f in selectors.case_files(case=case)
+    ]
+    if not rows:
+        pdf.para("No files.")
+        return
+    pdf.grid(("File", "On", "Type", "Size", "Uploaded"), rows, [48, 40, 32, 22, 28])
 
 
 def _render(case: Case, actor: AbstractBaseUser) -> tuple[bytes, bool]:

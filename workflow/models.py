@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from concerns.crypto import EncryptedTextField
+from concerns.crypto import EncryptedBinaryField, EncryptedTextField
 from concerns.models import Concern, Organisation, Route
 from workflow import policies, timeliness
 
@@ -253,6 +253,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "follow_up", "Detriment follow-up asked"
     CONTENT_ERASED = "content_erased", "Content erased under the retention rule"
     BUNDLE_DOWNLOADED = "bundle_downloaded", "Case bundle downloaded"
+    FILE_ATTACHED = "file_attached", "File attached"
 
 
 class CaseEvent(models.Model):
@@ -329,6 +330,44 @@ class InternalNote(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class CaseFile(models.Model):
+    """A file on a message of the conversation (either side's) or on an internal note.
+
+    Its own model rather than ``concerns.Attachment``: concerns/ imports no other app, and a
+    file here belongs to a workflow message or note. Encrypted at rest like an attachment;
+    numbered within its case, so a download is named ``<reference>-file-<number>`` and never
+    after the uploaded name (which may name a person)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="files")
+    number = models.PositiveIntegerField()
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    note = models.ForeignKey(
+        InternalNote, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    filename = EncryptedTextField()
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    data = EncryptedBinaryField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="uniq_case_file_number"),
+            models.CheckConstraint(
+                condition=models.Q(message__isnull=True, note__isnull=False)
+                | models.Q(message__isnull=False, note__isnull=True),
+                name="case_file_on_message_or_note",
+            ),
+        ]
+
+    @property
+    def is_internal(self) -> bool:
+        return self.note_id is not None
 
 
 class Upheld(models.TextChoices):

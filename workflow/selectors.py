@@ -23,9 +23,11 @@ from workflow.models import (
     OPEN_STATES,
     Case,
     CaseEvent,
+    CaseFile,
     Detriment,
     DetrimentAnswer,
     DetrimentSource,
+    InternalNote,
     Message,
     MessageKind,
 )
@@ -143,8 +145,56 @@ def case_events(*, case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq")
 
 
+# A file's listing never needs its bytes (up to 10 MB each) nor its uploaded name.
+_FILE_LISTING = ("id", "case_id", "number", "message_id", "note_id", "content_type", "size")
+
+
 def case_messages(*, case: Case) -> QuerySet[Message]:
-    return Message.objects.filter(case=case).select_related("author").order_by("created_at", "id")
+    files = Prefetch("files", queryset=CaseFile.objects.only(*_FILE_LISTING))
+    return (
+        Message.objects.filter(case=case)
+        .select_related("author")
+        .prefetch_related(files)
+        .order_by("created_at", "id")
+    )
+
+
+def case_notes(*, case: Case) -> QuerySet[InternalNote]:
+    """Staff only: the caller has the case through ``case_get_for_user``."""
+    files = Prefetch("files", queryset=CaseFile.objects.only(*_FILE_LISTING))
+    return (
+        InternalNote.objects.filter(case=case)
+        .select_related("author")
+        .prefetch_related(files)
+        .order_by("created_at", "id")
+    )
+
+
+def case_files(*, case: Case) -> QuerySet[CaseFile]:
+    """Every file of a case, for staff (the bundle lists them), without their bytes."""
+    return (
+        CaseFile.objects.filter(case=case)
+        .select_related("message")
+        .only(*_FILE_LISTING, "uploaded_at", "message__side")
+        .order_by("number")
+    )
+
+
+def case_file_for_staff(*, case: Case, number: int) -> CaseFile:
+    """A file of a case the caller may see (``case_get_for_user``): any, notes' included."""
+    found = CaseFile.objects.filter(case=case, number=number).first()
+    if found is None:
+        raise CaseNotFound("File not found.")
+    return found
+
+
+def case_file_for_reporter(*, case: Case, number: int) -> CaseFile:
+    """A file of the reporter's own conversation; a file on an internal note does not exist
+    for them, exactly like one that was never uploaded."""
+    found = CaseFile.objects.filter(case=case, number=number, message__isnull=False).first()
+    if found is None:
+        raise CaseNotFound("File not found.")
+    return found
 
 
 def concern_list_for_reporter(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:

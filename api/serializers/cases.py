@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.fields import SlugList, Text
+from api.serializers.files import WithFiles
 from concerns.models import Route
 from workflow.models import (
     EventKind,
@@ -225,7 +226,7 @@ class TransitionIn(serializers.Serializer):
     )
 
 
-class CaseMessageOut(serializers.Serializer):
+class CaseMessageOut(WithFiles):
     """A message of one case (the view passes it as ``context["case"]``)."""
 
     id = serializers.IntegerField()
@@ -248,7 +249,7 @@ class CaseMessageOut(serializers.Serializer):
         )
 
 
-class NoteOut(serializers.Serializer):
+class NoteOut(WithFiles):
     id = serializers.IntegerField()
     author = serializers.CharField(source="author.username")
     body = serializers.CharField()

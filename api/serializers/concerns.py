@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers.fields import Lookup, ManyLookup, SlugList, Text
+from api.serializers.files import WithFiles
 from concerns.models import Department, ProfessionalGroup, RaisedElsewhere, ReporterRole, Route
 from concerns.selectors import (
     categories_active_by_slug,
@@ -16,7 +17,10 @@ from concerns.selectors import (
     organisations_active_by_code,
     standard_list,
 )
+from workflow.errors import InvalidInput
 from workflow.models import MessageKind, Side, SpeakUpAgain, Status
+from workflow.services import files
+from workflow.services.raising import NewAttachment
 
 MAX_TEXT = 20_000
 MAX_MESSAGE = 10_000
@@ -133,7 +137,24 @@ class MessageIn(serializers.Serializer):
     body = Text(max_length=MAX_MESSAGE)
 
 
-class ReporterMessageOut(serializers.Serializer):
+class MessageWithFilesIn(MessageIn):
+    """JSON ({"body": ...}) or multipart/form-data (a "body" part and up to five "file" parts)."""
+
+    file = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        default=list,
+        help_text="Multipart only: a PDF, an image or an Office document, up to 10 MB each "
+        "(at most five). A file whose type, declared type and first bytes disagree is refused.",
+    )
+
+    def validate_file(self, uploads: list[Any]) -> list[NewAttachment]:
+        try:
+            return files.files_check(uploads=uploads)
+        except InvalidInput as refusal:
+            raise serializers.ValidationError(str(refusal)) from refusal
+
+
+class ReporterMessageOut(WithFiles):
     id = serializers.IntegerField()
     side = serializers.ChoiceField(choices=Side.choices)
     kind = serializers.ChoiceField(choices=MessageKind.choices)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http.response import HttpResponseBase
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -13,6 +15,7 @@ from rest_framework.views import APIView
 
 from api import fastpaths
 from api.pagination import Pagination
+from api.parsers import WITH_FILES
 from api.permissions import IsGuardian, IsGuardianOfTheCase
 from api.serializers.cases import (
     AssignIn,
@@ -28,10 +31,11 @@ from api.serializers.cases import (
     RevealOut,
     TransitionIn,
 )
-from api.serializers.concerns import MessageIn
+from api.serializers.concerns import MessageIn, MessageWithFilesIn
 from api.views._common import REFERENCE
 from workflow import selectors
 from workflow.models import Case
+from workflow.pages.downloads import case_file_response
 from workflow.services import handling, transitions
 
 # Withdrawing is the reporter's, through /concerns/{reference}/withdraw/.
@@ -43,6 +47,13 @@ TRANSITION = OpenApiParameter(
 
 def _case(request: Request, reference: str) -> Case:
     return selectors.case_get_for_user(user=request.user, reference=reference)
+
+
+def _files_context(case: Case) -> dict[str, Any]:
+    def url(number: int) -> str:
+        return reverse("api:case-file", args=[case.reference, number])
+
+    return {"case": case, "file_url": url}
 
 
 def _detail(case: Case, request: Request) -> dict[str, Any]:
@@ -158,45 +169,79 @@ class CaseTransitionView(APIView):
 class CaseMessagesView(APIView):
     permission_classes = (IsGuardianOfTheCase,)
 
+    parser_classes = WITH_FILES
+
     @extend_schema(parameters=[REFERENCE], responses=CaseMessageOut(many=True), tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
         case = _case(request, reference)
         messages = selectors.case_messages(case=case)
-        return Response(CaseMessageOut(messages, many=True, context={"case": case}).data)
+        return Response(CaseMessageOut(messages, many=True, context=_files_context(case)).data)
 
     @extend_schema(
-        parameters=[REFERENCE], request=MessageIn, responses={201: CaseMessageOut}, tags=["cases"]
+        parameters=[REFERENCE],
+        request={"application/json": MessageIn, "multipart/form-data": MessageWithFilesIn},
+        responses={201: CaseMessageOut},
+        tags=["cases"],
+        description='Files (multipart "file" parts) are the reporter\'s to download.',
     )
     def post(self, request: Request, reference: str) -> Response:
         case = _case(request, reference)
-        given = MessageIn(data=request.data)
+        given = MessageWithFilesIn(data=request.data)
         given.is_valid(raise_exception=True)
         message = handling.case_message_send(
-            case=case, actor=request.user, body=given.validated_data["body"]
+            case=case,
+            actor=request.user,
+            body=given.validated_data["body"],
+            files=given.validated_data["file"],
         )
-        return Response(CaseMessageOut(message, context={"case": case}).data, status=201)
+        return Response(CaseMessageOut(message, context=_files_context(case)).data, status=201)
 
 
 class CaseNotesView(APIView):
     permission_classes = (IsGuardianOfTheCase,)
 
+    parser_classes = WITH_FILES
+
     @extend_schema(parameters=[REFERENCE], responses=NoteOut(many=True), tags=["cases"])
     def get(self, request: Request, reference: str) -> Response:
         case = _case(request, reference)
-        notes = case.notes.select_related("author").order_by("created_at", "id")
-        return Response(NoteOut(notes, many=True).data)
+        notes = selectors.case_notes(case=case)
+        return Response(NoteOut(notes, many=True, context=_files_context(case)).data)
 
     @extend_schema(
-        parameters=[REFERENCE], request=MessageIn, responses={201: NoteOut}, tags=["cases"]
+        parameters=[REFERENCE],
+        request={"application/json": MessageIn, "multipart/form-data": MessageWithFilesIn},
+        responses={201: NoteOut},
+        tags=["cases"],
+        description="Files on a note, like the note, are for staff only.",
     )
     def post(self, request: Request, reference: str) -> Response:
         case = _case(request, reference)
-        given = MessageIn(data=request.data)
+        given = MessageWithFilesIn(data=request.data)
         given.is_valid(raise_exception=True)
         note = handling.case_note_add(
-            case=case, actor=request.user, body=given.validated_data["body"]
+            case=case,
+            actor=request.user,
+            body=given.validated_data["body"],
+            files=given.validated_data["file"],
         )
-        return Response(NoteOut(note).data, status=201)
+        return Response(NoteOut(note, context=_files_context(case)).data, status=201)
+
+
+class CaseFileView(APIView):
+    """A file of the case, on a message or a note: the bytes as a download named after the
+    case and the file's number."""
+
+    permission_classes = (IsGuardianOfTheCase,)
+
+    @extend_schema(
+        parameters=[REFERENCE],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        tags=["cases"],
+    )
+    def get(self, request: Request, reference: str, number: int) -> HttpResponseBase:
+        case = _case(request, reference)
+        return case_file_response(case, selectors.case_file_for_staff(case=case, number=number))
 
 
 class CaseOutcomeView(APIView):

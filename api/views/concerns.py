@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -20,6 +23,7 @@ from rest_framework.views import APIView
 
 from api.authentication import ReceiptSession
 from api.pagination import Pagination
+from api.parsers import WITH_FILES
 from api.permissions import IsReceiptHolder, IsReporter
 from api.serializers.concerns import (
     ConcernDetailOut,
@@ -27,6 +31,7 @@ from api.serializers.concerns import (
     ConcernRaiseIn,
     ConcernRowOut,
     MessageIn,
+    MessageWithFilesIn,
     ReporterMessageOut,
     SpeakUpAgainIn,
     SpeakUpAgainOut,
@@ -38,6 +43,7 @@ from concerns.models import Route
 from workflow import selectors
 from workflow.errors import CaseNotFound, InvalidInput
 from workflow.models import Case, EventKind
+from workflow.pages.downloads import case_file_response
 from workflow.policies import ReceiptHolder
 from workflow.services import raising, transitions
 from workflow.services import reporter as reporter_actions
@@ -160,19 +166,50 @@ def _detail(request: Request, reference: str | None) -> Response:
     return Response(ConcernDetailOut(case, context={"timeline": timeline}).data)
 
 
+def _files_context(case: Case, reference: str | None) -> dict[str, Any]:
+    """Download paths as the caller must use them: a receipt holder's carry no reference."""
+
+    def url(number: int) -> str:
+        if reference is None:
+            return reverse("api:receipt-concern-file", args=[number])
+        return reverse("api:concern-file", args=[reference, number])
+
+    return {"case": case, "file_url": url}
+
+
 def _messages(request: Request, reference: str | None) -> Response:
     case = _own_concern(request, reference)
-    return Response(ReporterMessageOut(selectors.case_messages(case=case), many=True).data)
+    messages = selectors.case_messages(case=case)
+    context = _files_context(case, reference)
+    return Response(ReporterMessageOut(messages, many=True, context=context).data)
 
 
 def _reply(request: Request, reference: str | None) -> Response:
     case = _own_concern(request, reference)
-    given = MessageIn(data=request.data)
+    given = MessageWithFilesIn(data=request.data)
     given.is_valid(raise_exception=True)
     message = reporter_actions.concern_message_reply(
-        case=case, actor=request.user, body=given.validated_data["body"]
+        case=case,
+        actor=request.user,
+        body=given.validated_data["body"],
+        files=given.validated_data["file"],
     )
-    return Response(ReporterMessageOut(message).data, status=201)
+    context = _files_context(case, reference)
+    return Response(ReporterMessageOut(message, context=context).data, status=201)
+
+
+def _file(request: Request, reference: str | None, number: int) -> HttpResponseBase:
+    """A file of the reporter's conversation; one on an internal note does not exist here."""
+    case = _own_concern(request, reference)
+    return case_file_response(case, selectors.case_file_for_reporter(case=case, number=number))
+
+
+FILE_SCHEMA = {
+    "responses": {(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    "description": "A file of the conversation (either side's), as a download named after the "
+    "concern and the file's number.",
+}
+REPLY_REQUEST = {"application/json": MessageIn, "multipart/form-data": MessageWithFilesIn}
 
 
 def _withdraw(request: Request, reference: str | None) -> Response:
@@ -218,14 +255,24 @@ class ConcernMessagesView(APIView):
     def get(self, request: Request, reference: str) -> Response:
         return _messages(request, reference)
 
+    parser_classes = WITH_FILES
+
     @extend_schema(
         parameters=[REFERENCE],
-        request=MessageIn,
+        request=REPLY_REQUEST,
         responses={201: ReporterMessageOut},
         tags=["reporter"],
     )
     def post(self, request: Request, reference: str) -> Response:
         return _reply(request, reference)
+
+
+class ConcernFileView(APIView):
+    permission_classes = (IsReporter,)
+
+    @extend_schema(parameters=[REFERENCE], tags=["reporter"], **FILE_SCHEMA)
+    def get(self, request: Request, reference: str, number: int) -> HttpResponseBase:
+        return _file(request, reference, number)
 
 
 class ConcernWithdrawView(APIView):
@@ -271,9 +318,19 @@ class ReceiptMessagesView(APIView):
     def get(self, request: Request) -> Response:
         return _messages(request, None)
 
-    @extend_schema(request=MessageIn, responses={201: ReporterMessageOut}, tags=["anonymous"])
+    parser_classes = WITH_FILES
+
+    @extend_schema(request=REPLY_REQUEST, responses={201: ReporterMessageOut}, tags=["anonymous"])
     def post(self, request: Request) -> Response:
         return _reply(request, None)
+
+
+class ReceiptFileView(APIView):
+    permission_classes = (IsReceiptHolder,)
+
+    @extend_schema(tags=["anonymous"], **FILE_SCHEMA)
+    def get(self, request: Request, number: int) -> HttpResponseBase:
+        return _file(request, None, number)
 
 
 class ReceiptWithdrawView(APIView):

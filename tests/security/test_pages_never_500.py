@@ -326,6 +326,8 @@ def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
             real[param] = [(n, None) for n in names]
         elif param == "attachment_id":
             real[param] = [(str(world.attachment.pk), None), (str(world.other_attachment.pk), None)]
+        elif param == "number":  # a case file's number within its case (issue 17)
+            real[param] = [("1", None), ("2", None)]
         elif param == "notification_id":
             real[param] = [
                 (str(world.notification.pk), None),

@@ -151,7 +151,11 @@ def build_world(
     g, g2, o = users["guardian"], users["second_guardian"], users["outsider_guardian"]
     open_case = handling.case_assign(case=open_case, guardian=g, actor=g)
     open_case = transitions.case_acknowledge(case=open_case, actor=g)
-    handling.case_message_send(case=open_case, actor=g, body="Thank you for raising this.")
+    # Files 1 (on a message, the reporter's to download) and 2 (on a note, staff only).
+    handling.case_message_send(
+        case=open_case, actor=g, body="Thank you for raising this.", files=[pdf]
+    )
+    handling.case_note_add(case=open_case, actor=g, body="Spoke to the ward.", files=[pdf])
     conf_case = handling.case_assign(case=conf_case, guardian=g2, actor=users["lead"])
     other_case = handling.case_assign(case=other_case, guardian=o, actor=o)
     handling.case_message_send(case=other_case, actor=o, body="Thank you, Otto.")

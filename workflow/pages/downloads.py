@@ -8,7 +8,8 @@ import mimetypes
 from django.http import FileResponse, Http404
 
 from config import rules as config_rules
-from workflow.models import Case
+from workflow.models import Case, CaseFile
+from workflow.services.files import case_file_name
 
 
 def attachment_response(case: Case, attachment_id: int) -> FileResponse:
@@ -34,4 +35,21 @@ def attachment_response(case: Case, attachment_id: int) -> FileResponse:
         content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def case_file_response(case: Case, file: CaseFile) -> FileResponse:
+    """A file on a message or note, served as a download named after the case and the
+    file's number only (``files.case_file_name``), and never rendered by the browser."""
+    allowed = config_rules.attachments().allowed_types
+    content_type = file.content_type if file.content_type in allowed else "application/octet-stream"
+    response = FileResponse(
+        io.BytesIO(bytes(file.data)),
+        as_attachment=True,
+        filename=case_file_name(file, case.reference),
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # A reporter's or a guardian's file is nobody's cache's business.
+    response["Cache-Control"] = "private, no-store"
     return response

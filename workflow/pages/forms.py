@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 
+from config import rules
 from workflow.errors import InvalidInput
+from workflow.services.files import FILE_TYPES, file_check
+from workflow.services.raising import NewAttachment
 
 # Grouped widgets are described on their fieldset by the template, not on each input.
 _GROUPED = (forms.RadioSelect, forms.CheckboxSelectMultiple)
@@ -95,3 +101,46 @@ class NhsFormMixin:
 
 class NhsForm(NhsFormMixin, forms.Form):
     pass
+
+
+def _file_hint() -> str:
+    size = filesizeformat(rules.attachments().max_bytes)
+    return f"A PDF, an image or an Office document, up to {size}."
+
+
+class CaseFileField(forms.FileField):
+    """One optional file for a message, reply or note, checked by ``files.file_check``
+    (the same rules as the raise form's); cleans to a NewAttachment, or None if none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Attach a file (optional)")
+        # Lazy: the size limit is a setting, read when the page is drawn, not at import.
+        kwargs.setdefault("help_text", lazy(_file_hint, str)())
+        kwargs.setdefault(
+            "widget", forms.ClearableFileInput(attrs={"accept": ",".join(FILE_TYPES)})
+        )
+        kwargs.setdefault(
+            "error_messages",
+            {"empty": "The selected file is empty. Upload a file with something in it."},
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> NewAttachment | None:
+        upload = super().clean(data, initial)
+        if not upload:
+            return None
+        try:
+            return file_check(upload=upload)
+        except InvalidInput as refusal:
+            raise forms.ValidationError(str(refusal)) from refusal
+
+
+def attached(file: NewAttachment | None) -> tuple[NewAttachment, ...]:
+    """A CaseFileField's value as the services take it."""
+    return () if file is None else (file,)
+
+
+def posted_files(request: HttpRequest, data: Any) -> Any:
+    """A form's uploads go with posted data only: a retry form (data None) stays unbound."""
+    return None if data is None else request.FILES

@@ -6,6 +6,7 @@ case event, which is also the outbox notifications/ delivers from after commit.
 - ``handling``: what guardians do besides moving a case (assign, message, note, outcome,
   detriment, triage, reveal)
 - ``reporter``: what the reporter does on their own concern
+- ``files``: the one check of an uploaded file, and files on messages and notes
 - ``notices``: reminders, escalations and follow-ups, recorded by the system
 
 Nothing is re-exported: a caller imports the module it needs

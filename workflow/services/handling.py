@@ -35,6 +35,8 @@ from workflow.services._steps import (
     staff,
     touch,
 )
+from workflow.services.files import case_files_record
+from workflow.services.raising import NewAttachment
 
 
 def _display_name(user: User) -> str:
@@ -66,8 +68,10 @@ def case_assign(
 
 
 @transaction.atomic
-def case_message_send(*, case: Case, actor: User, body: str) -> Message:
-    """A guardian writes to the reporter."""
+def case_message_send(
+    *, case: Case, actor: User, body: str, files: Sequence[NewAttachment] = ()
+) -> Message:
+    """A guardian writes to the reporter, with any files (which the reporter may download)."""
     require_text(body, "a message", "body")
     case = lock(case)
     require_handler(actor, case)
@@ -75,20 +79,25 @@ def case_message_send(*, case: Case, actor: User, body: str) -> Message:
     case_event_record(
         case=case, kind=EventKind.MESSAGE_TO_REPORTER, actor=actor, actor_role="guardian"
     )
+    case_files_record(case=case, actor=actor, files=files, message=message)
     touch(case, "last_guardian_message_at")
     return message
 
 
 @transaction.atomic
-def case_note_add(*, case: Case, actor: User, body: str) -> InternalNote:
+def case_note_add(
+    *, case: Case, actor: User, body: str, files: Sequence[NewAttachment] = ()
+) -> InternalNote:
     """Any guardian who may see the case may add to its notes (a colleague covering leave,
-    say); moving the case stays with the assigned guardian and the leads."""
+    say); moving the case stays with the assigned guardian and the leads. Files on a note
+    are staff-only, like the note."""
     require_text(body, "a note", "body")
     case = lock(case)
     if not policies.may_view_case(actor, case):
         raise CaseNotFound("Case not found.")
     note = InternalNote.objects.create(case=case, author=staff(actor), body=body)
     case_event_record(case=case, kind=EventKind.NOTE, actor=actor, actor_role="guardian")
+    case_files_record(case=case, actor=actor, files=files, note=note)
     touch(case)
     return note
 

@@ -7,6 +7,8 @@ transition: ``transitions.case_withdraw``.)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +31,8 @@ from workflow.models import (
 )
 from workflow.policies import Actor
 from workflow.services._steps import lock, require_choice, require_text, touch
+from workflow.services.files import case_files_record
+from workflow.services.raising import NewAttachment
 
 
 def _reporters(case: Case, actor: Actor) -> Case:
@@ -40,8 +44,11 @@ def _reporters(case: Case, actor: Actor) -> Case:
 
 
 @transaction.atomic
-def concern_message_reply(*, case: Case, actor: Actor, body: str) -> Message:
-    """The reporter answers in their conversation (an anonymous one as nobody in particular)."""
+def concern_message_reply(
+    *, case: Case, actor: Actor, body: str, files: Sequence[NewAttachment] = ()
+) -> Message:
+    """The reporter answers in their conversation (an anonymous one as nobody in particular),
+    with any files, which the guardians of the case may download."""
     require_text(body, "a message", "body")
     case = _reporters(case, actor)
     author = actor if isinstance(actor, User) else None
@@ -49,6 +56,7 @@ def concern_message_reply(*, case: Case, actor: Actor, body: str) -> Message:
     case_event_record(
         case=case, kind=EventKind.MESSAGE_FROM_REPORTER, actor=actor, actor_role="reporter"
     )
+    case_files_record(case=case, actor=actor, files=files, message=message)
     touch(case)
     return message
 

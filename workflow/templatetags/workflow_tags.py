@@ -6,6 +6,9 @@ import datetime as dt
 
 from django import template
 
+from workflow.models import CaseFile
+from workflow.services import files
+
 register = template.Library()
 
 # One NHS.UK tag colour per status, so a queue can be scanned by colour as well as by word
@@ -40,3 +43,14 @@ def age_days(since: dt.datetime | None, now: dt.datetime) -> str:
         return ""
     days = max(0, (now - since).days)
     return "Today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+
+
+@register.filter
+def case_file_name(file: CaseFile, reference: str) -> str:
+    """A file's neutral name (the case and its number), never the uploaded one."""
+    return files.case_file_name(file, reference)
+
+
+@register.filter
+def file_type_name(file: CaseFile) -> str:
+    return files.type_name(file.content_type)

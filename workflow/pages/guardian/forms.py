@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from concerns.models import Category, QualityStandard, Route
 from workflow.models import DetrimentAnswer, ReferralDestination, Status, Upheld
-from workflow.pages.forms import NhsForm
+from workflow.pages.forms import CaseFileField, NhsForm
 
 MAX_TEXT = 10_000
 
@@ -231,6 +231,7 @@ class MessageForm(NhsForm):
         help_text="The reporter sees this in their conversation, even if they are anonymous.",
         error_messages={"required": "Write your message to the reporter."},
     )
+    file = CaseFileField(label="Attach a file for the reporter (optional)")
 
 
 class NoteForm(NhsForm):
@@ -239,6 +240,7 @@ class NoteForm(NhsForm):
         help_text="Only guardians see this. Never shown to the reporter.",
         error_messages={"required": "Write the note."},
     )
+    file = CaseFileField(label="Attach a file to the note (optional)")
 
 
 class TriageForm(VersionedForm):

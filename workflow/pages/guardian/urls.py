@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow.pages.guardian import views
+from workflow.pages.guardian import files, views
 
 app_name = "cases"
 
@@ -18,8 +18,9 @@ urlpatterns = [
     path("<str:reference>/identity/", views.case_reveal, name="reveal"),
     path(
         "<str:reference>/attachments/<int:attachment_id>/",
-        views.attachment_download,
+        files.attachment_download,
         name="attachment",
     ),
+    path("<str:reference>/files/<int:number>/", files.case_file_download, name="file"),
     path("<str:reference>/bundle/", views.case_bundle, name="bundle"),
 ]

@@ -33,7 +33,7 @@ from concerns.selectors import organisation_ids_for_user
 from workflow import bundle, policies, selectors
 from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
 from workflow.models import Case, CaseEvent, Side, Status
-from workflow.pages.downloads import attachment_response
+from workflow.pages.forms import attached, posted_files
 from workflow.pages.guardian import forms as gf
 from workflow.services import handling, transitions
 
@@ -239,7 +239,7 @@ def _render_case(
         "attachments": concern.attachments.only("id", "content_type", "size", "concern_id"),
         "events": _labelled(selectors.case_events(case=case)),
         "conversation": selectors.case_messages(case=case),
-        "notes": case.notes.select_related("author"),
+        "notes": selectors.case_notes(case=case),
         "outcome": getattr(case, "outcome", None),
         "detriments": case.detriments.all(),
         "forms": all_forms,
@@ -368,14 +368,18 @@ def case_assign(request: HttpRequest, reference: str) -> HttpResponse:
 @guardian_required
 def case_message(request: HttpRequest, reference: str) -> HttpResponse:
     def action(case: Case, data: dict[str, Any]) -> str:
-        handling.case_message_send(case=case, actor=request.user, body=data["body"])
+        handling.case_message_send(
+            case=case, actor=request.user, body=data["body"], files=attached(data["file"])
+        )
         return "Message sent to the reporter."
 
     return _act(
         request,
         reference,
         section="message",
-        make_form=lambda case, data: gf.MessageForm(data, prefix="message"),
+        make_form=lambda case, data: gf.MessageForm(
+            data, posted_files(request, data), prefix="message"
+        ),
         action=action,
     )
 
@@ -384,14 +388,16 @@ def case_message(request: HttpRequest, reference: str) -> HttpResponse:
 @guardian_required
 def case_note(request: HttpRequest, reference: str) -> HttpResponse:
     def action(case: Case, data: dict[str, Any]) -> str:
-        handling.case_note_add(case=case, actor=request.user, body=data["body"])
+        handling.case_note_add(
+            case=case, actor=request.user, body=data["body"], files=attached(data["file"])
+        )
         return "Internal note added."
 
     return _act(
         request,
         reference,
         section="note",
-        make_form=lambda case, data: gf.NoteForm(data, prefix="note"),
+        make_form=lambda case, data: gf.NoteForm(data, posted_files(request, data), prefix="note"),
         action=action,
         allowed=policies.may_view_case,
     )
@@ -483,12 +489,6 @@ def case_reveal(request: HttpRequest, reference: str) -> HttpResponse:
     except TransitionRefused as exc:
         return _render_case(request, case, status=409, problem=(str(exc), "reveal"))
     return _render_case(request, _case_or_404(request, reference), revealed=revealed)
-
-
-@require_safe
-@guardian_required
-def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
-    return attachment_response(_case_or_404(request, reference), attachment_id)
 
 
 @require_POST

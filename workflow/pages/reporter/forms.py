@@ -7,13 +7,11 @@ back onto these fields (``NhsForm.add_refusal``).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 
 from concerns.models import (
     Department,
@@ -25,8 +23,10 @@ from concerns.models import (
 )
 from concerns.selectors import category_list, organisation_list
 from config import rules
+from workflow.errors import InvalidInput
 from workflow.models import DetrimentAnswer, SpeakUpAgain
-from workflow.pages.forms import NhsForm
+from workflow.pages.forms import CaseFileField, NhsForm
+from workflow.services.files import FILE_TYPES, file_check
 from workflow.services.raising import NewAttachment, NewConcern
 
 # --- NHS.UK styling ------------------------------------------------------------------------
@@ -85,68 +85,14 @@ ROUTE_HINTS = {
     "cannot contact you any other way, which can make a concern harder to look into.",
 }
 
-# Extension -> the content type we store, and the magic bytes the file must start with.
-_ZIP = (b"PK\x03\x04",)
-_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
-FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
-    ".webp": ("image/webp", (b"RIFF",)),
-    ".doc": ("application/msword", _OLE),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP),
-    ".xls": ("application/vnd.ms-excel", _OLE),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
-    ".ppt": ("application/vnd.ms-powerpoint", _OLE),
-    ".pptx": (
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        _ZIP,
-    ),
-    ".odt": ("application/vnd.oasis.opendocument.text", _ZIP),
-}
-# What browsers send when they do not know a type; the magic bytes decide then.
-_GENERIC_TYPES = {"", "application/octet-stream", "application/zip", "application/x-zip-compressed"}
-
-
-def _magic_ok(head: bytes, extension: str, magics: tuple[bytes, ...]) -> bool:
-    if extension == ".webp":
-        return head.startswith(b"RIFF") and head[8:12] == b"WEBP"
-    return any(head.startswith(m) for m in magics)
-
 
 def attachment_check(upload: UploadedFile) -> NewAttachment:
-    """One uploaded file -> NewAttachment, or a ValidationError saying what is wrong."""
-    policy = rules.attachments()
-    name = os.path.basename((upload.name or "").replace("\\", "/"))[:200] or "attachment"
-    extension = os.path.splitext(name)[1].lower()
-    allowed = {ext: t for ext, t in FILE_TYPES.items() if t[0] in policy.allowed_types}
-    if extension not in allowed:
-        raise forms.ValidationError(
-            f"“{name}” is not a file type we accept. Upload a PDF, an image (PNG, JPEG, GIF, "
-            "WebP) or an Office document (Word, Excel, PowerPoint, OpenDocument text)."
-        )
-    if upload.size is not None and upload.size > policy.max_bytes:
-        raise forms.ValidationError(
-            f"“{name}” is larger than {filesizeformat(policy.max_bytes)}. Upload a smaller file."
-        )
-    content_type, magics = allowed[extension]
-    declared = (upload.content_type or "").split(";")[0].strip().lower()
-    upload.seek(0)
-    data = upload.read(policy.max_bytes + 1)
-    if len(data) > policy.max_bytes:
-        raise forms.ValidationError(
-            f"“{name}” is larger than {filesizeformat(policy.max_bytes)}. Upload a smaller file."
-        )
-    if (declared not in _GENERIC_TYPES and declared != content_type) or not _magic_ok(
-        data[:16], extension, magics
-    ):
-        raise forms.ValidationError(
-            f"“{name}” does not look like a real {extension[1:].upper()} file. Check the file "
-            "and upload it again."
-        )
-    return NewAttachment(filename=name, content_type=content_type, data=data)
+    """One uploaded file -> NewAttachment, or a ValidationError saying what is wrong (the
+    rules are ``workflow.services.files.file_check``'s, shared with every other upload)."""
+    try:
+        return file_check(upload=upload, field="attachments")
+    except InvalidInput as refusal:
+        raise forms.ValidationError(str(refusal)) from refusal
 
 
 def department_choices() -> list[tuple[str, Any]]:
@@ -341,6 +287,7 @@ class ReplyForm(NhsForm):
             "max_length": "Your reply must be 10,000 characters or fewer",
         },
     )
+    file = CaseFileField(label="Attach a file for the guardian (optional)")
 
 
 class WithdrawForm(NhsForm):

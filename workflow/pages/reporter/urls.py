@@ -20,6 +20,11 @@ urlpatterns = [
         views.concern_file,
         name="receipt_concern_file",
     ),
+    path(
+        "receipt/concern/conversation-files/<int:number>/",
+        views.concern_case_file,
+        name="receipt_concern_case_file",
+    ),
     path("receipt/concern/withdraw/", views.concern_withdraw, name="receipt_concern_withdraw"),
     path(
         "receipt/concern/speak-up-again/",
@@ -34,6 +39,11 @@ urlpatterns = [
         "my-concerns/<str:reference>/files/<int:attachment_id>/",
         views.concern_file,
         name="my_concern_file",
+    ),
+    path(
+        "my-concerns/<str:reference>/conversation-files/<int:number>/",
+        views.concern_case_file,
+        name="my_concern_case_file",
     ),
     path(
         "my-concerns/<str:reference>/withdraw/", views.concern_withdraw, name="my_concern_withdraw"

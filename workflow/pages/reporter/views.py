@@ -30,7 +30,8 @@ from config import rules
 from workflow import policies, selectors
 from workflow.errors import CaseError, CaseNotFound, InvalidInput, NotPermitted
 from workflow.models import Case, MessageKind, Status
-from workflow.pages.downloads import attachment_response
+from workflow.pages.downloads import attachment_response, case_file_response
+from workflow.pages.forms import attached
 from workflow.pages.reporter.forms import (
     DetrimentReportForm,
     RaiseConcernForm,
@@ -339,6 +340,17 @@ def concern_file(request: HttpRequest, rep: Reporting, attachment_id: int) -> Ht
     return attachment_response(rep.case, attachment_id)
 
 
+@require_safe
+@reporter_case
+def concern_case_file(request: HttpRequest, rep: Reporting, number: int) -> HttpResponse:
+    """A file of the conversation, either side's; a file on an internal note is not there."""
+    try:
+        file = selectors.case_file_for_reporter(case=rep.case, number=number)
+    except CaseNotFound as exc:
+        raise Http404("File not found.") from exc
+    return case_file_response(rep.case, file)
+
+
 @reporter_case
 def concern_detail(request: HttpRequest, rep: Reporting) -> HttpResponse:
     if request.method == "POST":
@@ -395,10 +407,10 @@ def concern_reply(request: HttpRequest, rep: Reporting) -> HttpResponse:
     return _act(
         request,
         rep,
-        ReplyForm(request.POST),
+        ReplyForm(request.POST, request.FILES),
         "reply_form",
         lambda d: reporter_actions.concern_message_reply(
-            case=rep.case, actor=rep.actor, body=d["body"]
+            case=rep.case, actor=rep.actor, body=d["body"], files=attached(d["file"])
         ),
         "Your reply has been sent to the guardian.",
     )
