@@ -306,6 +306,20 @@ class RaiseConcernForm(NhsForm):
         )
 
 
+class RaiseStepForm(RaiseConcernForm):
+    """One page of the raise journey: the same fields (and checks) as RaiseConcernForm,
+    only those the page asks. ``heading`` makes one question's label the page's heading."""
+
+    def __init__(
+        self, *args: Any, fields: tuple[str, ...], heading: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name in [n for n in self.fields if n not in fields]:
+            del self.fields[name]
+        if heading and len(self.fields) == 1:
+            next(iter(self.fields.values())).label = heading
+
+
 # --- Coming back and the conversation ------------------------------------------------------
 
 
