@@ -83,7 +83,7 @@ def test_the_journey_starts_with_who_should_know_your_name(client, db):
     response = client.get("/raise/")
     page = response.content.decode()
     assert response.status_code == 200
-    assert "<h1 class=\"nhsuk-fieldset__heading\">Who should know your name?</h1>" in page
+    assert '<h1 class="nhsuk-fieldset__heading">Who should know your name?</h1>' in page
     # the sign-in link comes before any question, and comes back to the journey
     assert 'href="/accounts/login/?next=/raise/who/"' in page
     assert 'name="description"' not in page and 'name="organisation"' not in page
