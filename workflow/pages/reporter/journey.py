@@ -229,8 +229,8 @@ def raise_page(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, START_AGAIN[loaded.problem])
     if request.method == "POST":
         return _answer(request, page, draft or Draft())
-    answered = draft is not None and page.slug in draft.done
-    form = _step_form(request, page, _answers(draft, page.fields) if answered else None)
+    answered = _answers(draft, page.fields) if draft and page.slug in draft.done else None
+    form = _step_form(request, page, answered)
     return _render_page(request, page, form, draft)
 
 
@@ -270,7 +270,8 @@ def _shown(form: RaiseConcernForm, name: str) -> str:
     if isinstance(field, forms.ModelChoiceField):
         return str(value) if value else ""
     if isinstance(field, forms.ChoiceField) and not hasattr(value, "pk"):
-        labels = {str(k): str(v) for k, v in field.choices if not isinstance(v, list | tuple)}
+        options: list[tuple[object, object]] = list(getattr(field, "choices", []))
+        labels = {str(k): str(v) for k, v in options if not isinstance(v, list | tuple)}
         return labels.get(str(value), "") if value else ""
     return str(value) if value else ""
 
