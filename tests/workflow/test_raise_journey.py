@@ -380,3 +380,27 @@ def test_a_second_visitor_does_not_see_the_first_ones_draft(org):
     first, second = Client(), Client()
     walk(first, org)
     assert second.get("/raise/check/")["Location"] == "/raise/who/"
+
+
+@pytest.mark.parametrize(
+    "garbage", ["", "abc", "-1", "99999999999999999999", "\x00", "x" * 30000, "../../"]
+)
+def test_garbage_on_every_page_is_a_form_error_never_a_500(org, reporter, garbage):
+    client = Client(raise_request_exception=False)
+    client.force_login(reporter)
+    walk(client, org, route="open")
+    for slug, data in answers(org, route="open"):
+        response = client.post(f"/raise/{slug}/", {name: [garbage] for name in data})
+        assert response.status_code < 500, (slug, garbage)
+    for response in (client.get("/raise/check/"), client.post("/raise/check/")):
+        assert response.status_code < 500
+    assert Concern.objects.count() <= 1
+
+
+@pytest.mark.parametrize("field", ["organisation", "categories"])
+def test_an_over_long_id_on_the_one_page_form_is_a_form_error(client, org, field):
+    data = {name: value for _, page in answers(org) for name, value in page.items()}
+    data[field] = "9" * 30
+    response = client.post("/raise/", data)
+    assert response.status_code == 200 and "nhsuk-error-summary" in response.content.decode()
+    assert Concern.objects.count() == 0

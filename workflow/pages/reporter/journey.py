@@ -208,12 +208,15 @@ def _render_page(
 
 def raise_start(request: HttpRequest) -> HttpResponse:
     """GET /raise/: the journey's first question (POST /raise/ is the one-page form)."""
-    return raise_page(request, "who")
+    return _raise_page(request, BY_SLUG["who"])
 
 
 @sensitive_post_parameters()
-def raise_page(request: HttpRequest, slug: str) -> HttpResponse:
-    page = BY_SLUG.get(slug)
+def raise_page(request: HttpRequest, page: str) -> HttpResponse:
+    return _raise_page(request, BY_SLUG.get(page))
+
+
+def _raise_page(request: HttpRequest, page: Page | None) -> HttpResponse:
     if page is None:
         raise Http404("No such page.")
     loaded = draft_load(request.session)
