@@ -7,6 +7,7 @@ draft encrypted in the session row."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import replace
 
@@ -14,6 +15,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 from django.test import Client
 
 from concerns.models import Concern
@@ -404,3 +406,38 @@ def test_an_over_long_id_on_the_one_page_form_is_a_form_error(client, org, field
     response = client.post("/raise/", data)
     assert response.status_code == 200 and "nhsuk-error-summary" in response.content.decode()
     assert Concern.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="CONCURRENT SEND NOT TESTED: needs PostgreSQL (set DATABASE_URL)",
+)
+def test_two_sends_of_one_draft_at_once_raise_one_case_and_both_reach_the_receipt(org):
+    # Given one browser's draft, and two tabs (two requests with the one session) sending it
+    first = Client()
+    walk(first, org)
+    second = Client()
+    second.cookies["sessionid"] = first.cookies["sessionid"].value
+    barrier = threading.Barrier(2)
+    results: list[object] = [None, None]
+
+    def send(index: int, client: Client) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = client.post("/raise/check/")
+        except Exception as exc:  # the outcome under test
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(i, c)) for i, c in enumerate([first, second])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # Then one case, and both end on the receipt page, which still shows the code
+    assert Concern.objects.count() == 1 and Case.objects.count() == 1
+    assert [getattr(r, "status_code", r) for r in results] == [302, 302], results
+    assert {r["Location"] for r in results} == {"/raise/receipt/"}
+    assert 'id="receipt-code"' in first.get("/raise/receipt/").content.decode()

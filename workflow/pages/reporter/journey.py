@@ -352,7 +352,7 @@ def raise_check(request: HttpRequest) -> HttpResponse:
         return redirect(unanswered.url)
     if _sign_in_needed(request, draft):
         return _sign_in(request, _check_url())
-    if not draft.checked:
+    if not draft.checked and request.method != "POST":  # (a "Send" must not write the draft)
         draft.checked = True
         draft_save(request.session, draft)
     form = _full_form(request, draft, files=request.method == "POST")
@@ -411,6 +411,7 @@ def _wait_for_first_send(request: HttpRequest) -> HttpResponse:
     """Two "Send"s of one draft at once: this one waits for the other's session to be saved
     (its draft gone), then goes where the other went. It never writes the session itself,
     which would overwrite the other's receipt."""
+    request.session.modified = False  # whatever this request read must not be saved over
     store = type(request.session)
     key = request.session.session_key
     deadline = time.monotonic() + SEND_WAIT_SECONDS
