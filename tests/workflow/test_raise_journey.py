@@ -441,3 +441,16 @@ def test_two_sends_of_one_draft_at_once_raise_one_case_and_both_reach_the_receip
     assert [getattr(r, "status_code", r) for r in results] == [302, 302], results
     assert {r["Location"] for r in results} == {"/raise/receipt/"}
     assert 'id="receipt-code"' in first.get("/raise/receipt/").content.decode()
+
+
+def test_a_new_draft_that_lapses_does_not_send_to_the_last_concern(client, org, reporter):
+    client.force_login(reporter)
+    walk(client, org, route="open")
+    assert client.post("/raise/check/")["Location"].startswith("/raise/sent/")
+    # a second journey, whose draft then goes (here: Exit this page), then "Send" again
+    walk(client, org, route="open", upto="you")
+    client.get("/exit/")
+    response = client.post("/raise/check/", follow=True)
+    assert response.redirect_chain[-1][0] == "/raise/who/"
+    assert "Please start again" in response.content.decode()
+    assert Concern.objects.count() == 1

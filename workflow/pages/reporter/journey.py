@@ -61,6 +61,7 @@ START_AGAIN = {
     "Please start again.",
     Problem.MISSING: "Start by telling us who should know your name.",
 }
+NOTHING_TO_SEND = "Your answers are no longer here, so nothing was sent. Please start again."
 
 
 def _always(route: str) -> bool:
@@ -241,6 +242,8 @@ def _answer(request: HttpRequest, page: Page, draft: Draft) -> HttpResponse:
     form = _step_form(request, page, request.POST)
     if not form.is_valid():
         return _render_page(request, page, form, draft, status=400)
+    if not draft.done:  # a new draft: an earlier send is no longer where "Send" goes
+        request.session.pop(LAST_SENT, None)
     draft.answer(page.slug, {name: request.POST.getlist(name) for name in page.fields})
     if not _named(draft.value("route")):
         contact = BY_SLUG["contact"]
@@ -344,7 +347,7 @@ def raise_check(request: HttpRequest) -> HttpResponse:
     loaded = draft_load(request.session)
     draft = loaded.draft
     if draft is None:
-        if request.method == "POST":
+        if request.method == "POST" and loaded.problem is Problem.MISSING:
             return _already_sent(request, request.session)
         return _start_again(request, loaded.problem)
     unanswered = _first_unanswered(draft)
@@ -404,7 +407,8 @@ def _already_sent(request: HttpRequest, session: SessionBase) -> HttpResponse:
         return redirect("raise_receipt")
     if session.get(LAST_SENT) and request.user.is_authenticated:
         return redirect("raise_sent", reference=session[LAST_SENT])
-    return _start_again(request, Problem.EXPIRED)
+    messages.info(request, NOTHING_TO_SEND)
+    return redirect(BY_SLUG["who"].url)
 
 
 def _wait_for_first_send(request: HttpRequest) -> HttpResponse:
