@@ -6,6 +6,7 @@ draft encrypted in the session row."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -454,3 +455,15 @@ def test_a_new_draft_that_lapses_does_not_send_to_the_last_concern(client, org, 
     assert response.redirect_chain[-1][0] == "/raise/who/"
     assert "Please start again" in response.content.decode()
     assert Concern.objects.count() == 1
+
+
+def test_nothing_typed_reaches_the_logs(client, org, reporter, caplog):
+    caplog.set_level(logging.DEBUG)
+    client.force_login(reporter)
+    walk(client, org, route="confidential")
+    client.get("/raise/check/")
+    client.post("/raise/happened/", {"description": ""})  # an error page too
+    client.post("/raise/check/")
+    assert Concern.objects.count() == 1
+    for typed in (DESCRIPTION, "Rita Reporter", "rita@example.nhs.uk", "A safe rota."):
+        assert typed not in caplog.text
