@@ -1,7 +1,7 @@
 """Screenshots of the key pages for each person, at 390 and 1280 px (run by scripts/screenshots).
 
 Signs people in by giving the browser a session made here in the same database (so it does not
-depend on the sign-in page's markup), and raises one anonymous concern through the real form to
+depend on the sign-in page's markup), and raises one anonymous concern through the raise journey to
 photograph the receipt page.
 """
 
@@ -72,13 +72,24 @@ def pages_for() -> dict[str, list[tuple[str, str]]]:
 
 
 def raise_anonymously(page: Page) -> None:
+    """Through the raise journey: one question per page, then check your answers and send."""
     page.goto("/raise/")
-    page.locator("select[name=organisation]").select_option(index=1)
-    page.locator("input[name=categories]").first.check()
-    page.fill("textarea[name=description]", "Students are left alone on the ward at night.")
-    page.locator("input[name=raised_elsewhere]").first.check()
-    page.locator("input[name=reporter_role]").first.check()
-    page.locator("input[name=route][value=anonymous]").check()
+    answers = [
+        lambda: page.locator("input[name=route][value=anonymous]").check(),
+        lambda: page.locator("select[name=organisation]").select_option(index=1),
+        lambda: page.locator("input[name=categories]").first.check(),
+        lambda: page.fill(
+            "textarea[name=description]", "Students are left alone on the ward at night."
+        ),
+        lambda: None,  # what you would like to happen (optional)
+        lambda: page.locator("input[name=raised_elsewhere]").first.check(),
+        lambda: page.locator("input[name=reporter_role]").first.check(),
+    ]
+    for answer in answers:
+        answer()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+    page.wait_for_url("**/raise/check/")
     page.get_by_role("button", name="Send my concern").click()
     page.wait_for_url("**/raise/receipt/")
 

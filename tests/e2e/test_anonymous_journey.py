@@ -6,6 +6,7 @@ import re
 import pytest
 
 from concerns.models import Concern
+from tests.e2e.raise_walk import walk_raise_journey
 from tests.factories import OrganisationFactory, make_user
 from workflow.models import Case, Message
 from workflow.services import handling
@@ -23,12 +24,9 @@ def test_anonymous_reporter_raises_comes_back_with_receipt_and_reads_reply(brows
     # Given an anonymous reporter raising a concern without an account
     page.goto("/")
     page.get_by_role("link", name="Raise a concern").click()
-    page.get_by_label("Which organisation is your concern about?").select_option(label=str(org))
-    page.get_by_label("Bullying or harassment", exact=False).check()
-    page.get_by_label("What happened?").fill("The consultant shouts at students on the ward round.")
-    page.locator("#id_raised_elsewhere_0").check()
-    page.locator("#id_reporter_role_0").check()
-    page.get_by_label("Anonymous").check()
+    walk_raise_journey(
+        page, org, description="The consultant shouts at students on the ward round."
+    )
     page.get_by_role("button", name="Send my concern").click()
 
     # When the receipt is shown, they read the code from the page

@@ -33,6 +33,7 @@ from tests.security.world import ROLES, World, build_world, client_for, row_coun
 from workflow import policies
 from workflow.pages.guardian import forms as gf
 from workflow.pages.reporter import forms as fr
+from workflow.pages.reporter import journey
 
 pytestmark = pytest.mark.django_db
 
@@ -355,6 +356,8 @@ def probes(world: World, route: Route, role: str) -> Iterator[Probe]:
             real[param] = [("RX1", None)]
         elif param == "slug":
             real[param] = [("patient-safety", None)]
+        elif param == "page":  # (issue 17: the raise journey's question pages)
+            real[param] = [(slug, None) for slug in journey.BY_SLUG]
         elif param == "uidb64":
             real[param] = [("MQ", None)]
         elif param == "token":

@@ -235,9 +235,11 @@ def test_open_or_confidential_needs_sign_in_and_offers_a_way_back(client, org):
 
 
 def test_a_signed_in_reporter_raises_confidentially_with_their_details(client, org, reporter):
-    # Given a signed-in reporter, whose form is prefilled from their account
+    # Given a signed-in reporter, whose form is prefilled from their account (in the raise
+    # journey, the contact page that follows choosing confidential)
     client.force_login(reporter)
-    form_page = client.get("/raise/").content.decode()
+    assert client.post("/raise/who/", {"route": "confidential"})["Location"] == "/raise/where/"
+    form_page = client.get("/raise/contact/").content.decode()
     assert f'value="{reporter.get_full_name()}"' in form_page
     # When they raise a confidential concern asking for email updates
     response = client.post(

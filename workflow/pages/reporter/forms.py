@@ -113,8 +113,38 @@ class DepartmentChoiceField(forms.ChoiceField):
         return Department.objects.filter(pk=value).first()
 
 
+_MAX_PK = 2**63 - 1  # the widest key a database column takes
+
+
+def _pk_ok(value: Any) -> bool:
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text) <= _MAX_PK
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A model choice whose value must look like a key before it reaches the database (an
+    over-long number would otherwise overflow the query: a 500, not a form error)."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not _pk_ok(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> Any:
+        for item in value:
+            if not _pk_ok(item):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:50]},
+                )
+        return super()._check_values(value)
+
+
 class RaiseConcernForm(NhsForm):
-    organisation = forms.ModelChoiceField(
+    organisation = IdChoiceField(
         queryset=Organisation.objects.none(),
         label="Which organisation is your concern about?",
         help_text="The trust, practice or other provider where it happened.",
@@ -127,7 +157,7 @@ class RaiseConcernForm(NhsForm):
         help_text="Leave this if you are not sure: a guardian can add it later.",
         required=False,
     )
-    categories = forms.ModelMultipleChoiceField(
+    categories = IdMultipleChoiceField(
         queryset=category_list(),
         widget=HintedCheckboxes,
         label="What is your concern about?",
@@ -250,6 +280,20 @@ class RaiseConcernForm(NhsForm):
             email_updates=data["email_updates"],
             attachments=data["attachments"],
         )
+
+
+class RaiseStepForm(RaiseConcernForm):
+    """One page of the raise journey: the same fields (and checks) as RaiseConcernForm,
+    only those the page asks. ``heading`` makes one question's label the page's heading."""
+
+    def __init__(
+        self, *args: Any, fields: tuple[str, ...], heading: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name in [n for n in self.fields if n not in fields]:
+            del self.fields[name]
+        if heading and len(self.fields) == 1:
+            next(iter(self.fields.values())).label = heading
 
 
 # --- Coming back and the conversation ------------------------------------------------------

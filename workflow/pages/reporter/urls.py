@@ -4,13 +4,16 @@ through the session."""
 
 from django.urls import path
 
-from workflow.pages.reporter import views
+from workflow.pages.reporter import journey, views
 
 urlpatterns = [
     path("", views.start, name="home"),
     path("raise/", views.raise_concern, name="raise"),
     path("raise/receipt/", views.raise_receipt, name="raise_receipt"),
     path("raise/sent/<str:reference>/", views.raise_sent, name="raise_sent"),
+    path("raise/check/", journey.raise_check, name="raise_check"),
+    path("raise/<slug:page>/", journey.raise_page, name="raise_page"),
+    path("exit/", journey.exit_this_page, name="exit_this_page"),
     path("receipt/", views.receipt_enter, name="receipt"),
     path("receipt/sign-out/", views.receipt_sign_out, name="receipt_sign_out"),
     path("receipt/concern/", views.concern_detail, name="receipt_concern"),

@@ -32,6 +32,7 @@ from workflow.errors import CaseError, CaseNotFound, InvalidInput, NotPermitted
 from workflow.models import Case, MessageKind, Status
 from workflow.pages.downloads import attachment_response, case_file_response
 from workflow.pages.forms import attached
+from workflow.pages.reporter import journey
 from workflow.pages.reporter.forms import (
     DetrimentReportForm,
     RaiseConcernForm,
@@ -47,7 +48,7 @@ from workflow.services import reporter as reporter_actions
 from workflow.socket_tokens import socket_path_for
 from workflow.standing import concern_standing
 
-RECEIPT_ONCE = "speakup_receipt_once"  # encrypted code + reference, for one display
+RECEIPT_ONCE = journey.RECEIPT_ONCE  # encrypted code + reference, for one display
 HOLDER = policies.RECEIPT_SESSION_KEY
 RECEIPT_DISPLAY_SECONDS = 15 * 60
 
@@ -59,28 +60,25 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/start.html", {"timeliness": rules.timeliness()})
 
 
-TOO_MANY_ANONYMOUS = (
-    "Several concerns have been raised anonymously from this connection in the last hour. "
-    "Please wait an hour and try again, or contact your Freedom to Speak Up guardian directly."
-)
+TOO_MANY_ANONYMOUS = journey.TOO_MANY_ANONYMOUS
 
 
 @sensitive_post_parameters()
 def raise_concern(request: HttpRequest) -> HttpResponse:
-    bound = request.method == "POST"
-    form = RaiseConcernForm(
-        request.POST if bound else None, request.FILES if bound else None, user=request.user
-    )
+    """GET: the raise journey's first question. POST: the whole concern on one form, for
+    clients that send every field at once (no-JavaScript scripts, older links)."""
+    if request.method != "POST":
+        return journey.raise_start(request)
+    form = RaiseConcernForm(request.POST, request.FILES, user=request.user)
     status = 200
     if (
-        bound
-        and form.is_valid()
+        form.is_valid()
         and form.cleaned_data["route"] == Route.ANONYMOUS
         and not anonymous_raise_allowed(request)
     ):
         form.add_error(None, TOO_MANY_ANONYMOUS)
         status = 429
-    if bound and form.is_valid():
+    if form.is_valid():
         try:
             raised = raising.concern_raise(concern=form.new_concern(), reporter=request.user)
         except NotPermitted as error:  # an open or confidential route, not signed in
