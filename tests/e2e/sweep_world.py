@@ -99,6 +99,7 @@ def _holder_session(code: str) -> str:
 
 
 def build_world() -> dict[str, Any]:
+    from reports.services import rollups_rebuild
     from setup.services import invitation_link
 
     org = OrganisationFactory(code="SW01", name="Sweep Placement NHS Foundation Trust")
@@ -108,6 +109,7 @@ def build_world() -> dict[str, Any]:
     people = _people(org)
     cases, code = _guardians_cases(org, people)
     cases.update(_reporters_cases(org, people))
+    rollups_rebuild()  # the committee's figures
     invited = make_user(Role.GUARDIAN, org, username="ivy", mfa=False)
     _, uid, token = invitation_link(user=invited).rstrip("/").rsplit("/", 2)
     sessions = {who: _session(person) for who, person in people.items()}
