@@ -6,3 +6,18 @@ window.addEventListener("load", () => {
     icon.setAttribute("role", "img");
   }
 });
+
+// An autocomplete field (select2) shows a combobox whose name points only at its current
+// value, empty until one is chosen (axe aria-input-field-name): name it by the field's label,
+// then its value.
+window.addEventListener("load", () => {
+  for (const box of document.querySelectorAll(".select2-selection[role=combobox]")) {
+    const select = box.closest(".select2-container")?.previousElementSibling;
+    const label = select?.id && document.querySelector(`label[for="${select.id}"]`);
+    if (!label) continue;
+    if (!label.id) label.id = `${select.id}-label`;
+    const value = box.querySelector("[role=textbox]");
+    box.setAttribute("aria-labelledby", [label.id, value?.id].filter(Boolean).join(" "));
+    if (value) value.setAttribute("aria-label", label.textContent.replace(/:\s*$/, "").trim());
+  }
+});

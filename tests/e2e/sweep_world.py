@@ -5,8 +5,10 @@ cookie for each role. Everything goes through the real services."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.test import Client
 
 from concerns.roles import Role
@@ -86,8 +88,22 @@ def _guardians_cases(org: Any, people: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def _session(user: Any) -> str:
+    """A signed-in session that has just given its password (as allauth records one), so
+    that pages asking for a recent sign-in (turning off MFA, new recovery codes, adding a
+    passkey) show themselves rather than the reauthentication page."""
     client = Client()
     client.force_login(user)
+    session = client.session
+    session["account_authentication_methods_user"] = str(user.pk)
+    session["account_authentication_methods"] = [
+        {
+            "method": "password",
+            "at": time.time(),
+            "username": user.username,
+            "reauthenticated": True,
+        }
+    ]
+    session.save()
     return client.cookies["sessionid"].value
 
 
@@ -107,6 +123,7 @@ def build_world() -> dict[str, Any]:
     org.save()
     department = DepartmentFactory(organisation=org, name="Ward 7 (Respiratory)")
     people = _people(org)
+    RecoveryCodes.activate(people["guardian"])
     cases, code = _guardians_cases(org, people)
     cases.update(_reporters_cases(org, people))
     rollups_rebuild()  # the committee's figures

@@ -99,7 +99,11 @@ def _sweep(page, visit: Visit, world: dict, seen: set[str]) -> list[str]:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_reflows_and_passes_axe_for_every_role(role, sweep_browser, live_server):
+def test_every_page_reflows_and_passes_axe_for_every_role(
+    role, sweep_browser, live_server, settings
+):
+    # the sessions' recent sign-in holds for the whole sweep on a slow machine
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 3600
     if not AXE.exists():
         pytest.skip(f"SKIPPED LOUDLY: axe-core is not installed at {AXE} (npm ci)")
     world = build_world()

@@ -90,7 +90,8 @@ def _problems(page, width: int) -> list[str]:
     if not page.evaluate("() => typeof axe !== 'undefined'"):  # once per document
         page.evaluate(_axe_source())
     result = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']}))"
         ".violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target)}))",
         WCAG,
     )
