@@ -12,11 +12,12 @@ window.addEventListener("load", () => {
 // then its value.
 window.addEventListener("load", () => {
   for (const box of document.querySelectorAll(".select2-selection[role=combobox]")) {
-    const select = box.closest(".select2-container")?.previousElementSibling;
-    const label = select?.id && document.querySelector(`label[for="${select.id}"]`);
-    if (!label) continue;
-    if (!label.id) label.id = `${select.id}-label`;
+    // select2 names its value's box after the field: select2-<field id>-container
     const value = box.querySelector("[role=textbox]");
+    const field = value?.id.replace(/^select2-/, "").replace(/-container$/, "");
+    const label = field && document.querySelector(`label[for="${field}"]`);
+    if (!label) continue;
+    if (!label.id) label.id = `${field}-label`;
     box.setAttribute("aria-labelledby", [label.id, value?.id].filter(Boolean).join(" "));
     if (value) value.setAttribute("aria-label", label.textContent.replace(/:\s*$/, "").trim());
   }
