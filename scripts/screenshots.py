@@ -112,6 +112,15 @@ def shoot(page: Page, path: Path) -> None:
     image.save(path, optimize=True)
 
 
+def shoot_charts(page: Page, out: Path, width: int) -> None:
+    """The trend and the categories chart, each section on its own."""
+    sections = page.locator(".su-report-section")
+    for index, name in ((0, "committee-trend"), (1, "committee-categories")):
+        png = sections.nth(index).screenshot()
+        image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
+        image.save(out / f"{name}-{width}.png", optimize=True)
+
+
 def main(base_url: str, out: Path) -> None:
     targets = pages_for()
     with sync_playwright() as p:
@@ -135,6 +144,8 @@ def main(base_url: str, out: Path) -> None:
                 for name, path in pages:
                     page.goto(path)
                     shoot(page, out / f"{name}-{width}.png")
+                    if name == "committee-reports":  # the charts sit below the first screens
+                        shoot_charts(page, out, width)
                 if not username:
                     raise_anonymously(page)
                     shoot(page, out / f"receipt-{width}.png")
