@@ -95,13 +95,14 @@ def spc_chart(
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     values = [c.value for c in cells if c.value is not None and not c.suppressed]
     y_max = max([*values, chart.upper if chart.has_limits else 0.0, 1.0]) * 1.1
-    n = max(1, len(cells) - 1)
+    # (not ``n``: that is the chart's id, which its <title> and <desc> ids are made from)
+    gaps = max(1, len(cells) - 1)
 
     def x(i: int) -> float:
-        return left + plot_w * i / n
+        return left + plot_w * i / gaps
 
     # every third month, or fewer when months are many, so that no two labels touch
-    step = max(3, math.ceil(MONTH_LABEL * n / plot_w))
+    step = max(3, math.ceil(MONTH_LABEL * gaps / plot_w))
 
     def y(v: float) -> float:
         return top_pad + plot_h * (1 - v / y_max)
