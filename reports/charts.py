@@ -6,6 +6,7 @@ by a table of the same, disclosed figures. Suppressed values are drawn as a mark
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
@@ -19,14 +20,18 @@ if TYPE_CHECKING:
     from reports.tables import Dashboard
 
 NHS_BLUE, GREY, ORANGE, PURPLE = "#005eb8", "#768692", "#ed8b00", "#330072"
-TEXT, AXIS_TEXT = 14, 13  # font sizes (px at the chart's natural width)
-LABEL_CHARS = 34  # a bar's label wraps at about this many characters, never cut off
+TEXT, AXIS_TEXT = 16, 15  # font sizes (px at the chart's natural width)
+BAR_WIDTH = 360  # a bar chart's natural width: 288 px on a 320 px screen keeps 16 px at 12.8
+LABEL_CHARS = 36  # a bar's label wraps at about this many characters, never cut off
+MONTH_LABEL = 80  # room for one month's label ("Sept 2026") on the trend's axis
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: list[str], n: str) -> SafeString:
+def _svg(
+    width: int, height: int, title: str, desc: str, body: list[str], n: str, kind: str
+) -> SafeString:
     # Ids come from the chart's table key, so that a page renders the same bytes every time.
     return mark_safe(  # noqa: S308 - every interpolated string below is escaped
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="su-chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="su-chart su-chart--{kind}" role="img" '
         f'viewBox="0 0 {width} {height}" width="100%" '
         f'aria-labelledby="chart-title-{n} chart-desc-{n}">'
         f'<title id="chart-title-{n}">{escape(title)}</title>'
@@ -47,41 +52,37 @@ def wrap(label: str, width: int = LABEL_CHARS) -> list[str]:
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, Cell]], n: str = "bar") -> SafeString:
-    """Horizontal bars, one per label; a withheld value is shown as '*' or 'x' with no bar.
+    """Horizontal bars, each under its label; a withheld value is shown as '*' or 'x' with
+    no bar.
 
-    Bar lengths are the disclosed values: a chart says no more than its table."""
-    label_w, bar_w, line_h, pad = 300, 300, 17, 10
+    Labels sit above their bars across the chart's whole width, so that the chart stays
+    narrow: drawn at a phone's width its text is still about 13 px (issue 17). Bar lengths
+    are the disclosed values: a chart says no more than its table."""
+    width, line_h, bar_h, gap = BAR_WIDTH, 20, 18, 12
+    bar_max = width - 60  # room for the value after the longest bar
     top = max([c.value or 0 for _, c in items if not c.suppressed] + [1])
-    body, parts, y = [], [], 5
+    body, parts, y = [], [], 0
     for label, cell in items:
         lines = wrap(label)
-        row_h = len(lines) * line_h + pad
         tspans = "".join(
-            f'<tspan x="{label_w - 8}" dy="{0 if i == 0 else line_h}">{escape(line)}</tspan>'
+            f'<tspan x="0" dy="{0 if i == 0 else line_h}">{escape(line)}</tspan>'
             for i, line in enumerate(lines)
         )
-        body.append(
-            f'<text x="{label_w - 8}" y="{y + line_h}" text-anchor="end" '
-            f'font-size="{TEXT}">{tspans}</text>'
-        )
+        body.append(f'<text x="0" y="{y + 15}" font-size="{TEXT}">{tspans}</text>')
+        y += len(lines) * line_h + 4
+        w = 0
         if not cell.suppressed and cell.value:
-            w = max(1, round(bar_w * float(cell.value) / top))
-            body.append(
-                f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row_h - pad}" '
-                f'fill="{NHS_BLUE}"/>'
-            )
-        else:
-            w = 0
+            w = max(1, round(bar_max * float(cell.value) / top))
+            body.append(f'<rect x="0" y="{y}" width="{w}" height="{bar_h}" fill="{NHS_BLUE}"/>')
         body.append(
-            f'<text x="{label_w + w + 6}" y="{y + line_h}" font-size="{TEXT}">'
-            f"{escape(cell.display)}</text>"
+            f'<text x="{w + 6}" y="{y + 14}" font-size="{TEXT}">{escape(cell.display)}</text>'
         )
         parts.append(f"{label}: {cell.display}")
-        y += row_h
+        y += bar_h + gap
     desc = (
         "; ".join(parts) + ". '*' means 1 to 7 and 'x' more than 7, withheld to protect reporters."
     )
-    return _svg(label_w + bar_w + 60, max(y, 20) + 5, title, desc, body, n)
+    return _svg(width, max(y, 20), title, desc, body, n, kind="bar")
 
 
 def spc_chart(
@@ -90,14 +91,18 @@ def spc_chart(
     """Monthly counts with mean and process limits; special-cause points coloured.
 
     Every coordinate comes from the disclosed months and the chart drawn from them."""
-    width, height, left, right, top_pad, bottom = 720, 300, 50, 20, 20, 50
+    width, height, left, right, top_pad, bottom = 720, 300, 50, 45, 20, 50
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     values = [c.value for c in cells if c.value is not None and not c.suppressed]
     y_max = max([*values, chart.upper if chart.has_limits else 0.0, 1.0]) * 1.1
-    n = max(1, len(cells) - 1)
+    # (not ``n``: that is the chart's id, which its <title> and <desc> ids are made from)
+    gaps = max(1, len(cells) - 1)
 
     def x(i: int) -> float:
-        return left + plot_w * i / n
+        return left + plot_w * i / gaps
+
+    # every third month, or fewer when months are many, so that no two labels touch
+    step = max(3, math.ceil(MONTH_LABEL * gaps / plot_w))
 
     def y(v: float) -> float:
         return top_pad + plot_h * (1 - v / y_max)
@@ -156,14 +161,15 @@ def spc_chart(
                 f'fill="{colour}"><title>{escape(month)}: {escape(cell.display)}'
                 f"{' (special cause)' if special else ''}</title></circle>"
             )
-        if i % 3 == 0:
+        if i % step == 0:
             body.append(
                 f'<text x="{x(i):.1f}" y="{height - bottom + 20}" text-anchor="middle" '
                 f'font-size="{AXIS_TEXT}">{escape(month)}</text>'
             )
     if chart.withheld or not cells:
         desc = f"{len(cells)} months; the mean and limits are withheld."
-        return _svg(width, height, title, desc + " The table below gives every value.", body, n)
+        desc += " The table below gives every value."
+        return _svg(width, height, title, desc, body, n, kind="trend")
     desc = (
         f"{len(cells)} months. Mean {chart.mean:.0f}"
         + (
@@ -175,7 +181,7 @@ def spc_chart(
         )
         + " The table below gives every value."
     )
-    return _svg(width, height, title, desc, body, n)
+    return _svg(width, height, title, desc, body, n, kind="trend")
 
 
 def dashboard_charts(dashboard: Dashboard) -> dict[str, SafeString]:

@@ -61,10 +61,16 @@ def pages_for() -> dict[str, list[tuple[str, str]]]:
         "gemma": [
             ("guardian-queue", "/cases/"),
             ("guardian-case", f"/cases/{guardian_case.reference}/"),
+            ("guardian-notifications", "/notifications/"),
         ],
-        "leo": [("lead-workload", "/cases/workload/")],
+        "leo": [
+            ("lead-workload", "/cases/workload/"),
+            ("lead-data-return", "/reports/data-return/"),
+        ],
         "cara": [("committee-reports", "/reports/")],
         "ada": [
+            ("setup-index", "/setup/"),
+            ("setup-staff", "/setup/staff/"),
             ("admin-index", "/admin/"),
             ("admin-organisations", "/admin/concerns/organisation/"),
         ],
@@ -94,6 +100,17 @@ def raise_anonymously(page: Page) -> None:
     page.wait_for_url("**/raise/receipt/")
 
 
+def come_back_with_the_code(page: Page) -> None:
+    """The receipt saved, then used to come back: the anonymous reporter's concern page."""
+    code = page.locator("#receipt-code-value").get_attribute("value") or ""
+    page.get_by_label("I have saved my receipt code").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/receipt/")
+    page.get_by_label("Your receipt code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/receipt/concern/")
+
+
 MAX_HEIGHT = 2400  # the top of a long page is what a reader needs; keeps the files small
 
 
@@ -104,6 +121,15 @@ def shoot(page: Page, path: Path) -> None:
     png = page.screenshot(full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
     image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
     image.save(path, optimize=True)
+
+
+def shoot_charts(page: Page, out: Path, width: int) -> None:
+    """The trend and the categories chart, each section on its own."""
+    sections = page.locator(".su-report-section")
+    for index, name in ((0, "committee-trend"), (1, "committee-categories")):
+        png = sections.nth(index).screenshot()
+        image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
+        image.save(out / f"{name}-{width}.png", optimize=True)
 
 
 def main(base_url: str, out: Path) -> None:
@@ -129,9 +155,13 @@ def main(base_url: str, out: Path) -> None:
                 for name, path in pages:
                     page.goto(path)
                     shoot(page, out / f"{name}-{width}.png")
+                    if name == "committee-reports":  # the charts sit below the first screens
+                        shoot_charts(page, out, width)
                 if not username:
                     raise_anonymously(page)
                     shoot(page, out / f"receipt-{width}.png")
+                    come_back_with_the_code(page)
+                    shoot(page, out / f"receipt-holder-concern-{width}.png")
                 context.close()
         browser.close()
     for png in sorted(out.glob("*.png")):

@@ -9,6 +9,7 @@ page scripts.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -67,6 +68,11 @@ def _pages(world) -> dict[str, list[str]]:
     }
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text()
+
+
 def _problems(page, width: int) -> list[str]:
     page.wait_for_load_state()
     found = []
@@ -81,9 +87,11 @@ def _problems(page, width: int) -> list[str]:
             width,
         )
         found.append(f"scrolls sideways by {overflow}px ({wide})")
-    page.evaluate(AXE.read_text())
+    if not page.evaluate("() => typeof axe !== 'undefined'"):  # once per document
+        page.evaluate(_axe_source())
     result = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']}))"
         ".violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target)}))",
         WCAG,
     )

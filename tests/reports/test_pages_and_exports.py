@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -73,6 +74,30 @@ def test_xlsx_has_a_sheet_for_every_table_with_the_same_figures(client, dataset,
     assert rows[3][:3] == ("Open", 10, 0.5)
     assert rows[4][:3] == ("Confidential", "*", "*")
     assert book["route"].cell(row=4, column=3).number_format == "0%"
+
+
+def test_xlsx_figures_are_numbers_in_every_sheet_and_withheld_cells_stay_text(
+    client, dataset, committee
+):
+    """Issue 17: a committee member sums a column in Excel. Every figure in every sheet is a
+    number cell; '*' (1 to 7) and 'x' stay text, and no number is stored as text."""
+    client.force_login(committee)
+    book = load_workbook(io.BytesIO(client.get(f"/reports/export.xlsx?{FY}").content))
+    numbers_as_text, numbers, withheld = [], 0, 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_col=2):  # column A holds labels ("1.7" is a standard)
+            for cell in row:
+                value = cell.value
+                if isinstance(value, bool) or value is None:
+                    continue
+                if isinstance(value, int | float):
+                    numbers += 1
+                elif value in {"*", "x"}:
+                    withheld += 1
+                elif re.fullmatch(r"-?[\d,]+(\.\d+)?%?", value.strip()):
+                    numbers_as_text.append(f"{sheet.title}!{cell.coordinate}={value!r}")
+    assert not numbers_as_text, numbers_as_text
+    assert numbers > 20 and withheld > 0, (numbers, withheld)
 
 
 def test_every_table_on_the_page_can_be_exported(client, dataset, committee):
