@@ -290,6 +290,14 @@ SKIPPED: dict[str, str] = {
     "cases:detriment": _POST,
     "cases:reveal": _POST,
     "cases:attachment": _DOWNLOAD,
+    "cases:file": _DOWNLOAD + " (tests/e2e/test_case_files_journey.py)",
+    "my_concern_case_file": _DOWNLOAD + " (tests/workflow/test_case_files.py)",
+    "receipt_concern_case_file": _DOWNLOAD + " (tests/e2e/test_case_files_journey.py)",
+    "raise_page": "each question needs the answers before it: tests/e2e/test_raise_journey.py "
+    "walks the journey and sweeps every page (and two error states) at 320/640/1280",
+    "raise_check": "check your answers needs a whole draft: swept by "
+    "tests/e2e/test_raise_journey.py",
+    "exit_this_page": "a redirect off the site (drops any draft first)",
     "cases:bundle": _POST + "; answers a PDF (tests/e2e/test_pdf_downloads.py)",
     "landing": "a redirect to each role's own workspace (each is swept)",
     "notifications:unread": "JSON for the header's unread count",

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.test import Client
 
 from concerns.roles import Role
+from tests.e2e.raise_walk import walk_raise_journey
 from tests.factories import OrganisationFactory, case_in_state, make_user, raise_concern
 from workflow.services import reporter as reporter_actions
 
@@ -133,7 +134,7 @@ def test_error_states_reflow_and_pass_axe(browser_page, world, live_server):
         browser_page.set_viewport_size({"width": width, "height": 900})
         # the raise form sent empty, and a wrong receipt code
         _visit(browser_page, "/raise/")
-        browser_page.get_by_role("button", name="Send my concern").click()
+        browser_page.get_by_role("button", name="Continue").click()
         browser_page.wait_for_selector(".nhsuk-error-summary")
         problems += [f"{width}px raise errors: {p}" for p in _problems(browser_page, width)]
         _visit(browser_page, "/receipt/")
@@ -150,12 +151,7 @@ def test_the_receipt_page_reflows_keeps_groups_whole_and_passes_axe(browser_page
     page = browser_page
     page.set_viewport_size({"width": 320, "height": 900})
     page.goto("/raise/")
-    page.locator("select[name=organisation]").select_option(index=1)
-    page.locator("input[name=categories]").first.check()
-    page.fill("textarea[name=description]", "Students are left alone on the ward at night.")
-    page.locator("input[name=raised_elsewhere]").first.check()
-    page.locator("input[name=reporter_role]").first.check()
-    page.locator("input[name=route][value=anonymous]").check()
+    walk_raise_journey(page)
     page.get_by_role("button", name="Send my concern").click()
     page.wait_for_selector("#receipt-code")
     assert _problems(page, 320) == []
@@ -170,12 +166,7 @@ def test_the_receipt_page_reflows_keeps_groups_whole_and_passes_axe(browser_page
 def test_the_receipt_downloads_copies_and_prints_in_the_browser(browser_page, world):
     page = browser_page
     page.goto("/raise/")
-    page.locator("select[name=organisation]").select_option(index=1)
-    page.locator("input[name=categories]").first.check()
-    page.fill("textarea[name=description]", "Students are left alone on the ward at night.")
-    page.locator("input[name=raised_elsewhere]").first.check()
-    page.locator("input[name=reporter_role]").first.check()
-    page.locator("input[name=route][value=anonymous]").check()
+    walk_raise_journey(page)
     page.get_by_role("button", name="Send my concern").click()
     page.wait_for_selector("#receipt-code")
     code = page.locator("#receipt-code-value").get_attribute("value")
