@@ -29,6 +29,7 @@ from workflow.models import (
     Upheld,
 )
 from workflow.services._steps import (
+    detriment_add,
     guardian_writes,
     lock,
     require_choice,
@@ -141,15 +142,8 @@ def case_detriment_record(*, case: Case, actor: User, suffered: str, note: str =
     require_choice(suffered, DetrimentAnswer, "answer about detriment", "suffered")
     case = lock(case)
     require_handler(actor, case)
-    detriment = Detriment.objects.create(
-        case=case, suffered=suffered, source=DetrimentSource.GUARDIAN, note=note
-    )
-    case_event_record(
-        case=case,
-        kind=EventKind.DETRIMENT,
-        actor=actor,
-        actor_role="guardian",
-        note=detriment.get_suffered_display(),
+    detriment = detriment_add(
+        case, actor, role="guardian", suffered=suffered, source=DetrimentSource.GUARDIAN, note=note
     )
     touch(case)
     return detriment
