@@ -37,7 +37,6 @@ from django.test import Client  # noqa: E402
 from benchmarks.generate_concerns import Load, generate_concerns  # noqa: E402
 from concerns.models import Concern, Membership, Organisation  # noqa: E402
 from concerns.roles import Role  # noqa: E402
-from reports.family import OPEN_NOW_SUMS, family_month_sums  # noqa: E402
 from reports.fastpaths import (  # noqa: E402
     CaseMark,
     case_mark_orm,
@@ -134,15 +133,6 @@ def time_fastpaths(orgs: list[int], year: int, runs: int) -> None:
                 read(spec=spec, organisation_ids=orgs)
             samples[name].append((time.perf_counter() - started) * 1000)
     _print_pair(f"5 sums, {len(orgs)} organisation(s)", samples)
-    family_reads = (family_month_sums(year), OPEN_NOW_SUMS)
-    samples = {"sql": [], "orm": []}
-    for _ in range(runs):
-        for name, read in (("sql", rollup_sum_sql), ("orm", rollup_sum_orm)):
-            started = time.perf_counter()
-            for spec in family_reads:
-                read(spec=spec, organisation_ids=orgs)
-            samples[name].append((time.perf_counter() - started) * 1000)
-    _print_pair(f"family rows, {len(orgs)} org(s)", samples)
     case = Case.objects.filter(organisation_id=orgs[0]).order_by("pk").first()
     assert case is not None
     mark = CaseMark(

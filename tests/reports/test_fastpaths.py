@@ -12,7 +12,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports.family import OPEN_NOW_SUMS, family_month_sums
+from reports.family import OPEN_NOW_SUMS
 from reports.fastpaths import (
     CaseMark,
     RollupSum,
@@ -73,8 +73,8 @@ def _specs() -> list[RollupSum]:
     # and reads the dashboard does not make today: no grain match, every month of a grain
     specs.append(RollupSum(MonthlyCount, ("organisation_id", "month"), "quarter"))
     specs.append(RollupSum(MonthlyDuration, ("days",), "year", match=(("measure", "close"),)))
-    # and the committee family's reads (reports.family): a year's monthly rows, open now
-    specs += [family_month_sums(2023), family_month_sums(2024), OPEN_NOW_SUMS]
+    # and the committee family's "open now" (reports.family)
+    specs.append(OPEN_NOW_SUMS)
     return specs
 
 
@@ -130,27 +130,6 @@ def test_the_sums_are_not_trivially_empty(three_orgs):
     spec = figure_sums_for(period=financial_year(2023)).counts
     assert rollup_sum_sql(spec=spec, organisation_ids=three_orgs) == [("total", "", 4)]
     assert rollup_sum_orm(spec=spec, organisation_ids=three_orgs) == [("total", "", 4)]
-
-
-def test_the_familys_month_rows_are_its_own_rows_in_both(three_orgs):
-    # Given monthly rows in and around financial year 2023/24, and a year row
-    def row(org, month, grain="month", n=3):
-        MonthlyCount.objects.create(
-            organisation_id=org, grain=grain, month=month, dimension="route", value="open", count=n
-        )
-
-    row(three_orgs[0], dt.date(2023, 4, 1))
-    row(three_orgs[1], dt.date(2024, 3, 1), n=5)
-    row(three_orgs[0], dt.date(2024, 4, 1))  # the next year
-    row(three_orgs[0], dt.date(2023, 4, 1), grain="year", n=8)
-    # When the family's read runs as SQL and as the ORM, then both give the year's month rows
-    expected = [
-        (three_orgs[0], dt.date(2023, 4, 1), "route", "open", 3),
-        (three_orgs[1], dt.date(2024, 3, 1), "route", "open", 5),
-    ]
-    spec = family_month_sums(2023)
-    assert _sorted(rollup_sum_sql(spec=spec, organisation_ids=three_orgs)) == _sorted(expected)
-    assert _sorted(rollup_sum_orm(spec=spec, organisation_ids=three_orgs)) == _sorted(expected)
 
 
 WHEN = dt.datetime(2024, 6, 3, 9, 30, tzinfo=dt.UTC)
