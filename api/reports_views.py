@@ -25,7 +25,7 @@ from reports.selectors import (
     report_scope_for_user,
     return_schema_for,
 )
-from reports.tables import Dashboard, dashboard_build
+from reports.tables import Dashboard, Table, dashboard_build
 
 # --- output serializers -------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ class DashboardSerializer(serializers.Serializer):
 
 
 def _dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
-    period, trend = dashboard.scope.period, dashboard.trend
+    period = dashboard.scope.period
     policy = Disclosure.current()
     return {
         "period": {
@@ -154,37 +154,8 @@ def _dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
             {"id": o.pk, "code": o.code, "name": o.name} for o in dashboard.scope.organisations
         ],
         "disclosure": {"suppress_up_to": policy.suppress_up_to, "round_to": policy.round_to},
-        "tables": [
-            {
-                "key": t.key,
-                "title": t.title,
-                "columns": list(t.columns),
-                "note": t.note,
-                "rows": [
-                    {"key": r.key, "label": r.label, "cells": [_cell(c) for c in r.cells]}
-                    for r in t.rows
-                ],
-            }
-            for t in dashboard.tables.values()
-        ],
-        "trend": {
-            "chart": trend.kind,
-            "mean": None if trend.withheld or not trend.points else round(trend.mean),
-            "lower_limit": round(trend.lower) if trend.has_limits else None,
-            "upper_limit": round(trend.upper) if trend.has_limits else None,
-            "has_limits": trend.has_limits,
-            "points": [
-                {
-                    "month": f"{month:%Y-%m}",
-                    "count": _cell(cell),
-                    "special_cause": point.special and trend.has_limits,
-                    "rules": list(point.rules) if trend.has_limits else [],
-                }
-                for month, cell, point in zip(
-                    dashboard.trend_months, dashboard.trend_cells, trend.points, strict=True
-                )
-            ],
-        },
+        "tables": [_table_data(t) for t in dashboard.tables.values()],
+        "trend": _trend_data(dashboard),
         "standards": [
             {
                 "code": s.code,
@@ -195,6 +166,42 @@ def _dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
             for s in dashboard.standards
         ],
         "national_source": dashboard.national_source,
+    }
+
+
+def _table_data(table: Table) -> dict[str, Any]:
+    return {
+        "key": table.key,
+        "title": table.title,
+        "columns": list(table.columns),
+        "note": table.note,
+        "rows": [
+            {"key": r.key, "label": r.label, "cells": [_cell(c) for c in r.cells]}
+            for r in table.rows
+        ],
+    }
+
+
+def _trend_data(dashboard: Dashboard) -> dict[str, Any]:
+    """The SPC chart's figures: its limits and special causes only where it has limits."""
+    trend = dashboard.trend
+    return {
+        "chart": trend.kind,
+        "mean": None if trend.withheld or not trend.points else round(trend.mean),
+        "lower_limit": round(trend.lower) if trend.has_limits else None,
+        "upper_limit": round(trend.upper) if trend.has_limits else None,
+        "has_limits": trend.has_limits,
+        "points": [
+            {
+                "month": f"{month:%Y-%m}",
+                "count": _cell(cell),
+                "special_cause": point.special and trend.has_limits,
+                "rules": list(point.rules) if trend.has_limits else [],
+            }
+            for month, cell, point in zip(
+                dashboard.trend_months, dashboard.trend_cells, trend.points, strict=True
+            )
+        ],
     }
 
 

@@ -423,7 +423,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # No task runs for ever (a mail server that accepts and never answers held both worker
 # processes for minutes): the soft limit raises inside the task, the hard one kills the
 # process (prefork pool; the solo pool cannot enforce either). A delivery's lease
-# (notifications.services.LEASE) is longer than the hard limit.
+# (notifications.services.sending.LEASE) is longer than the hard limit.
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "60"))
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "90"))
 CELERY_TIMEZONE = TIME_ZONE

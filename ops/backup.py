@@ -21,6 +21,8 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Max
 from django.utils import timezone
 
 from concerns.crypto import encrypted_fields
@@ -62,21 +64,20 @@ def _fingerprint(secret: str) -> str:
 
 
 def table_counts() -> dict[str, int]:
+    """Rows per table (many-to-many tables too), by table name as the manifest keeps them."""
     counts: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for model in apps.get_models(include_auto_created=True):
-            if model._meta.proxy or not model._meta.managed:
-                continue
-            table = model._meta.db_table
-            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            counts[table] = cursor.fetchone()[0]
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        counts[model._meta.db_table] = model._base_manager.count()
     return dict(sorted(counts.items()))
 
 
 def last_migrations() -> dict[str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT app, MAX(name) FROM django_migrations GROUP BY app ORDER BY app")
-        return dict(cursor.fetchall())
+    """The last migration applied, per app."""
+    applied = MigrationRecorder(connection).migration_qs
+    last = applied.order_by().values("app").annotate(last=Max("name")).order_by("app")
+    return {row["app"]: row["last"] for row in last}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -85,103 +86,134 @@ def bar_chart(title: str, items: Sequence[tuple[str, Cell]], n: str = "bar") -> 
     return _svg(width, max(y, 20), title, desc, body, n, kind="bar")
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """Where a month's count goes on the SPC chart."""
+
+    y_max: float
+    steps: int  # gaps between the first month and the last (at least 1)
+    width: int = 720
+    height: int = 300
+    left: int = 50
+    right: int = 45
+    top: int = 20
+    bottom: int = 50
+
+    def x(self, i: int) -> float:
+        return self.left + (self.width - self.left - self.right) * i / self.steps
+
+    def y(self, v: float) -> float:
+        return self.top + (self.height - self.top - self.bottom) * (1 - v / self.y_max)
+
+
 def spc_chart(
     title: str, months: Sequence[str], cells: Sequence[Cell], chart: SpcChart, n: str = "spc"
 ) -> SafeString:
     """Monthly counts with mean and process limits; special-cause points coloured.
 
     Every coordinate comes from the disclosed months and the chart drawn from them."""
-    width, height, left, right, top_pad, bottom = 720, 300, 50, 45, 20, 50
-    plot_w, plot_h = width - left - right, height - top_pad - bottom
     values = [c.value for c in cells if c.value is not None and not c.suppressed]
     y_max = max([*values, chart.upper if chart.has_limits else 0.0, 1.0]) * 1.1
-    # (not ``n``: that is the chart's id, which its <title> and <desc> ids are made from)
-    gaps = max(1, len(cells) - 1)
-
-    def x(i: int) -> float:
-        return left + plot_w * i / gaps
-
-    # every third month, or fewer when months are many, so that no two labels touch
-    step = max(3, math.ceil(MONTH_LABEL * gaps / plot_w))
-
-    def y(v: float) -> float:
-        return top_pad + plot_h * (1 - v / y_max)
-
+    plot = _Plot(y_max=y_max, steps=max(1, len(cells) - 1))
     body = [
-        f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" stroke="#425563"/>'
+        f'<line x1="{plot.left}" y1="{plot.y(0):.1f}" x2="{plot.width - plot.right}" '
+        f'y2="{plot.y(0):.1f}" stroke="#425563"/>',
+        *_spc_lines(plot, chart, drawn=bool(cells)),
+        *_spc_ticks(plot),
+        *_spc_path(plot, cells),
+        *_spc_points(plot, months, cells, chart),
     ]
+    return _svg(plot.width, plot.height, title, _spc_desc(cells, chart), body, n, kind="trend")
+
+
+def _spc_lines(plot: _Plot, chart: SpcChart, *, drawn: bool) -> list[str]:
+    """The mean (unless withheld) and, with enough months, the process limits."""
+    lines = []
     for v, name, dash in (
         (chart.mean, "Mean", ""),
         (chart.upper, "Upper process limit", "6 4"),
         (chart.lower, "Lower process limit", "6 4"),
     ):
-        if chart.has_limits or (name == "Mean" and cells and not chart.withheld):
-            body.append(
-                f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" '
-                f'stroke="{GREY}" stroke-dasharray="{dash}"><title>{name}: {v:.0f}</title></line>'
+        if chart.has_limits or (name == "Mean" and drawn and not chart.withheld):
+            lines.append(
+                f'<line x1="{plot.left}" y1="{plot.y(v):.1f}" x2="{plot.width - plot.right}" '
+                f'y2="{plot.y(v):.1f}" stroke="{GREY}" stroke-dasharray="{dash}">'
+                f"<title>{name}: {v:.0f}</title></line>"
             )
-    for tick in (0, y_max / 2, y_max / 1.1):
-        body.append(
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
-            f'font-size="{AXIS_TEXT}">'
-            f"{tick:.0f}</text>"
-        )
-    path = []
+    return lines
+
+
+def _spc_ticks(plot: _Plot) -> list[str]:
+    return [
+        f'<text x="{plot.left - 6}" y="{plot.y(tick) + 4:.1f}" text-anchor="end" '
+        f'font-size="{AXIS_TEXT}">{tick:.0f}</text>'
+        for tick in (0, plot.y_max / 2, plot.y_max / 1.1)
+    ]
+
+
+def _spc_path(plot: _Plot, cells: Sequence[Cell]) -> list[str]:
+    """The line through the months, broken where a month has no value to show."""
+    segments: list[list[tuple[float, float]]] = [[]]
     for i, cell in enumerate(cells):
         if cell.value is None:
-            path.append(None)
-            continue
-        path.append((x(i), y(float(cell.value))))
-    segments, current = [], []
-    for p in path:
-        if p is None:
-            if current:
-                segments.append(current)
-            current = []
+            segments.append([])
         else:
-            current.append(p)
-    if current:
-        segments.append(current)
-    for seg in segments:
-        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in seg)
-        body.append(f'<polyline points="{points}" fill="none" stroke="{NHS_BLUE}"/>')
+            segments[-1].append((plot.x(i), plot.y(float(cell.value))))
+    polylines = []
+    for segment in filter(None, segments):
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in segment)
+        polylines.append(f'<polyline points="{points}" fill="none" stroke="{NHS_BLUE}"/>')
+    return polylines
+
+
+def _spc_points(
+    plot: _Plot, months: Sequence[str], cells: Sequence[Cell], chart: SpcChart
+) -> list[str]:
+    """Each month: its point (special causes larger, coloured) or its withheld mark, and
+    every third month's name under the axis (fewer when months are many, so that no two
+    labels touch)."""
+    plot_w = plot.width - plot.left - plot.right
+    step = max(3, math.ceil(MONTH_LABEL * plot.steps / plot_w))
+    body = []
     for i, (cell, month) in enumerate(zip(cells, months, strict=True)):
         point = chart.points[i] if i < len(chart.points) else None
-        special = point is not None and point.special and chart.has_limits
-        colour = (ORANGE if point.direction == "high" else PURPLE) if special else NHS_BLUE
+        special, colour = False, NHS_BLUE
+        if point is not None and point.special and chart.has_limits:
+            special, colour = True, ORANGE if point.direction == "high" else PURPLE
         if cell.value is None or cell.suppressed:
             body.append(
-                f'<text x="{x(i):.1f}" y="{y(0) - 4:.1f}" text-anchor="middle" '
+                f'<text x="{plot.x(i):.1f}" y="{plot.y(0) - 4:.1f}" text-anchor="middle" '
                 f'font-size="{AXIS_TEXT}">{escape(cell.display)}</text>'
             )
         else:
             body.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(float(cell.value)):.1f}" '
+                f'<circle cx="{plot.x(i):.1f}" cy="{plot.y(float(cell.value)):.1f}" '
                 f'r="{5 if special else 3}" '
                 f'fill="{colour}"><title>{escape(month)}: {escape(cell.display)}'
                 f"{' (special cause)' if special else ''}</title></circle>"
             )
         if i % step == 0:
             body.append(
-                f'<text x="{x(i):.1f}" y="{height - bottom + 20}" text-anchor="middle" '
-                f'font-size="{AXIS_TEXT}">{escape(month)}</text>'
+                f'<text x="{plot.x(i):.1f}" y="{plot.height - plot.bottom + 20}" '
+                f'text-anchor="middle" font-size="{AXIS_TEXT}">{escape(month)}</text>'
             )
+    return body
+
+
+EVERY_VALUE = " The table below gives every value."
+
+
+def _spc_desc(cells: Sequence[Cell], chart: SpcChart) -> str:
     if chart.withheld or not cells:
-        desc = f"{len(cells)} months; the mean and limits are withheld."
-        desc += " The table below gives every value."
-        return _svg(width, height, title, desc, body, n, kind="trend")
-    desc = (
-        f"{len(cells)} months. Mean {chart.mean:.0f}"
-        + (
-            f", process limits {chart.lower:.0f} to {chart.upper:.0f}; "
-            f"{chart.special_count} month(s) show special-cause variation (orange higher, "
-            "purple lower)."
-            if chart.has_limits
-            else "; too few months for process limits."
-        )
-        + " The table below gives every value."
+        return f"{len(cells)} months; the mean and limits are withheld.{EVERY_VALUE}"
+    limits = (
+        f", process limits {chart.lower:.0f} to {chart.upper:.0f}; "
+        f"{chart.special_count} month(s) show special-cause variation (orange higher, "
+        "purple lower)."
+        if chart.has_limits
+        else "; too few months for process limits."
     )
-    return _svg(width, height, title, desc, body, n, kind="trend")
+    return f"{len(cells)} months. Mean {chart.mean:.0f}{limits}{EVERY_VALUE}"
 
 
 def dashboard_charts(dashboard: Dashboard) -> dict[str, SafeString]:

@@ -33,9 +33,10 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db.models import Count, Min
 
 from reports.disclosure import Cell, Disclosure
+from reports.fastpaths import RollupSum, rollup_sum_sql
 from reports.models import Grain, MonthlyCount, OpenCase
 from reports.periods import financial_year, quarter
 from reports.protection import Relation, protect, withhold
@@ -76,47 +77,41 @@ class Family:
         return self.cells.get((period, org, dimension, value)) or Cell(0)
 
 
+# Open cases today, per organisation: the year rows' "response = open", over every year.
+OPEN_NOW_SUMS = RollupSum(
+    MonthlyCount,
+    ("organisation_id",),
+    str(Grain.YEAR),
+    match=(("dimension", "response"), ("value", "open")),
+)
+
+
 def _month_rows(organisation_ids: Sequence[int], fy: int) -> list[tuple[Any, ...]]:
+    """The year's monthly rows (ORM: as fast as the SQL it replaced, benchmarks/README.md)."""
     year = financial_year(fy)
-    table = connection.ops.quote_name(MonthlyCount._meta.db_table)
-    marks = ", ".join(["%s"] * len(organisation_ids))
-    sql = (
-        f"SELECT organisation_id, month, dimension, value, count FROM {table} "  # noqa: S608
-        f"WHERE organisation_id IN ({marks}) AND grain = %s AND month >= %s AND month <= %s"
+    rows = MonthlyCount.objects.filter(
+        organisation_id__in=list(organisation_ids),
+        grain=Grain.MONTH,
+        month__gte=year.first_month,
+        month__lte=year.last_month,
     )
-    params = [
-        *organisation_ids,
-        str(Grain.MONTH),
-        connection.ops.adapt_datefield_value(year.first_month),
-        connection.ops.adapt_datefield_value(year.last_month),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+    return list(rows.values_list("organisation_id", "month", "dimension", "value", "count"))
 
 
 def _now_rows(organisation_ids: Sequence[int], now: dt.datetime) -> dict[FamilyKey, int]:
     """Open and overdue cases today, per organisation."""
-    counts = MonthlyCount._meta.db_table
-    marks = ", ".join(["%s"] * len(organisation_ids))
     out: dict[FamilyKey, int] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT organisation_id, SUM(count) FROM {connection.ops.quote_name(counts)} "  # noqa: S608
-            f"WHERE organisation_id IN ({marks}) AND grain = %s AND dimension = %s "
-            "AND value = %s GROUP BY organisation_id",
-            [*organisation_ids, str(Grain.YEAR), "response", "open"],
-        )
-        for org, n in cursor.fetchall():
-            out[(NOW, org, "open_now", "")] = int(n)
-        cursor.execute(
-            f"SELECT organisation_id, COUNT(*) FROM "  # noqa: S608
-            f"{connection.ops.quote_name(OpenCase._meta.db_table)} "
-            f"WHERE organisation_id IN ({marks}) AND due_at < %s GROUP BY organisation_id",
-            [*organisation_ids, connection.ops.adapt_datetimefield_value(now)],
-        )
-        for org, n in cursor.fetchall():
-            out[(NOW, org, "overdue_now", "")] = int(n)
+    for org, n in rollup_sum_sql(spec=OPEN_NOW_SUMS, organisation_ids=organisation_ids):
+        out[(NOW, org, "open_now", "")] = int(n)
+    overdue = (
+        OpenCase.objects.filter(organisation_id__in=list(organisation_ids), due_at__lt=now)
+        .order_by()
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    for org, n in overdue:
+        out[(NOW, org, "overdue_now", "")] = int(n)
     return out
 
 
@@ -306,16 +301,16 @@ def _cache_call(method: Callable[..., Any], *args: Any) -> Any:
 
 def first_months(organisation_ids: Sequence[int]) -> dict[int, dt.date]:
     """Each organisation's first month live: the first month any concern was raised there."""
-    table = connection.ops.quote_name(MonthlyCount._meta.db_table)
-    marks = ", ".join(["%s"] * len(organisation_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT organisation_id, MIN(month) FROM {table} "  # noqa: S608
-            f"WHERE organisation_id IN ({marks}) AND grain = %s AND dimension = %s "
-            "GROUP BY organisation_id",
-            [*organisation_ids, str(Grain.MONTH), "total"],
+    firsts = (
+        MonthlyCount.objects.filter(
+            organisation_id__in=list(organisation_ids), grain=Grain.MONTH, dimension="total"
         )
-        return {org: _as_date(month) for org, month in cursor.fetchall()}
+        .order_by()
+        .values("organisation_id")
+        .annotate(first=Min("month"))
+        .values_list("organisation_id", "first")
+    )
+    return {org: _as_date(month) for org, month in firsts}
 
 
 __all__ = ["ALL", "NOW", "Family", "family_disclose", "first_months"]

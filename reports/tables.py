@@ -296,7 +296,35 @@ def dashboard_build(
     ]
     chart, trend = _trend(trend_cells)
     categories, standards = _reference_data()
-    tables = {"trend": trend}
+    indicators = {key: i.compute(f) for key, i in INDICATORS.items()}
+    national, source, url = _national(scope, f)
+    evidence = _standards(standards, indicators)
+    tables = {
+        "trend": trend,
+        **_who_tables(scope, f, figures, categories),
+        **_about_tables(f, figures, standards),
+        **_answer_tables(f, indicators),
+        "national": national,
+        **_evidence_tables(f, standards, evidence),
+    }
+    return Dashboard(
+        scope=scope,
+        tables=tables,
+        trend=chart,
+        trend_months=tuple(m for m, _ in trend_cells),
+        trend_cells=tuple(c for _, c in trend_cells),
+        standards=evidence,
+        national_source=source,
+        national_url=url,
+        indicators=indicators,
+    )
+
+
+def _who_tables(
+    scope: ReportScope, f: Disclosed, figures: RawFigures, categories: list[tuple[str, str]]
+) -> dict[str, Table]:
+    """What concerns were about and who raised them, by which route, where."""
+    tables = {}
     tables["category"] = _breakdown(
         "category",
         "Concerns by category",
@@ -325,24 +353,40 @@ def dashboard_build(
         "Professional group",
     )
     tables["organisation"] = _organisations(scope, f)
+    tables["department"] = _departments(f, figures)
+    return tables
+
+
+def _departments(f: Disclosed, figures: RawFigures) -> Table:
     departments = sorted(figures.departments.items(), key=lambda kv: kv[1])
     if figures.n("department", "none"):
         departments.append(("none", "No department given"))
-    tables["department"] = Table(
+    return Table(
         "department",
         "Concerns by department",
         ("Department", "Concerns"),
         tuple(Row(k, label, (f.count("department", k),)) for k, label in departments),
     )
+
+
+def _about_tables(
+    f: Disclosed, figures: RawFigures, standards: list[tuple[str, str, int]]
+) -> dict[str, Table]:
     tagged = [(c, f"{c} {t}") for c, t, _ in standards if figures.n("standard", c)]
-    tables["standard"] = Table(
-        "standard",
-        "Concerns by quality standard",
-        ("Standard", "Concerns"),
-        tuple(Row(c, label, (f.count("standard", c),)) for c, label in tagged),
-        "Standards a concern bears on; a concern can bear on several.",
-    )
-    indicators = {key: i.compute(f) for key, i in INDICATORS.items()}
+    return {
+        "standard": Table(
+            "standard",
+            "Concerns by quality standard",
+            ("Standard", "Concerns"),
+            tuple(Row(c, label, (f.count("standard", c),)) for c, label in tagged),
+            "Standards a concern bears on; a concern can bear on several.",
+        )
+    }
+
+
+def _answer_tables(f: Disclosed, indicators: dict[str, Cell]) -> dict[str, Table]:
+    """How concerns were responded to, what came of them, and where they stand now."""
+    tables = {}
     tables["response"] = Table(
         "response",
         "How well concerns are responded to",
@@ -367,38 +411,34 @@ def dashboard_build(
         "Status",
         share_column="% of these",
     )
-    national, source, url = _national(scope, f)
-    tables["national"] = national
-    evidence = _standards(standards, indicators)
-    tables["standards_evidence"] = Table(
-        "standards_evidence",
-        "Evidence for standard 1.7 and domain 2",
-        ("Standard", "Indicator", "Value"),
-        tuple(Row(s.code, s.code, (label, cell)) for s in evidence for label, cell in s.indicators),
-        chart="",
-    )
-    tables["standards_tagged"] = Table(
-        "standards_tagged",
-        "Other standards: concerns tagged",
-        ("Standard", "Concerns"),
-        tuple(
-            Row(c, f"{c} {t}", (f.count("standard", c),))
-            for c, t, _ in standards
-            if c not in STANDARD_EVIDENCE
+    return tables
+
+
+def _evidence_tables(
+    f: Disclosed, standards: list[tuple[str, str, int]], evidence: tuple[StandardEvidence, ...]
+) -> dict[str, Table]:
+    return {
+        "standards_evidence": Table(
+            "standards_evidence",
+            "Evidence for standard 1.7 and domain 2",
+            ("Standard", "Indicator", "Value"),
+            tuple(
+                Row(s.code, s.code, (label, cell)) for s in evidence for label, cell in s.indicators
+            ),
+            chart="",
         ),
-        chart="",
-    )
-    return Dashboard(
-        scope=scope,
-        tables=tables,
-        trend=chart,
-        trend_months=tuple(m for m, _ in trend_cells),
-        trend_cells=tuple(c for _, c in trend_cells),
-        standards=evidence,
-        national_source=source,
-        national_url=url,
-        indicators=indicators,
-    )
+        "standards_tagged": Table(
+            "standards_tagged",
+            "Other standards: concerns tagged",
+            ("Standard", "Concerns"),
+            tuple(
+                Row(c, f"{c} {t}", (f.count("standard", c),))
+                for c, t, _ in standards
+                if c not in STANDARD_EVIDENCE
+            ),
+            chart="",
+        ),
+    }
 
 
 def _organisations(scope: ReportScope, f: Disclosed) -> Table:

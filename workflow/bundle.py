@@ -5,24 +5,20 @@ outcome and the attachments (listed by number, as on the case page: a stored fil
 name the reporter; not included). The reporter's identity is in it only
 when the guardian may know it: an open concern, or a confidential one whose identity was
 revealed and which the downloader may reveal; never an anonymous reporter's, never the
-account a reporter signed in with. Each download is a case event, in the timeline, written
-in the same transaction as the bundle is read.
+account a reporter signed in with. This module only builds the PDF; each download is a
+case event, recorded by ``workflow.services.handling.case_bundle_download`` in the
+transaction the bundle is read in.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from reports.tagged import FONT, FONTS, TableStyle, TaggedPDF
 from workflow import policies, selectors
-from workflow.errors import CaseNotFound, NotPermitted
-from workflow.events import case_event_record
 from workflow.models import Case, CaseEvent, EventKind, Side, Status
 from workflow.services.files import case_file_name, type_name
 
@@ -44,6 +40,7 @@ FILE_PLACES = {
 class Bundle:
     filename: str
     content: bytes
+    with_identity: bool  # whether the reporter's identity is in it
 
 
 def _when(moment: object) -> str:
@@ -248,40 +245,8 @@ def _render(case: Case, actor: AbstractBaseUser) -> tuple[bytes, bool]:
     return pdf.tagged_output(), named
 
 
-@transaction.atomic
-def case_bundle_download(*, case: Case, actor: AbstractBaseUser) -> Bundle:
-    """The bundle for the assigned guardian or a lead; the download is a case event (its note
-    says whether the reporter's identity went with it)."""
-    try:
-        case = Case.objects.select_for_update().select_related("concern").get(pk=case.pk)
-    except Case.DoesNotExist as exc:
-        raise CaseNotFound("Case not found.") from exc
-    if not policies.may_view_case(actor, case):
-        raise CaseNotFound("Case not found.")
-    if not policies.may_handle_case(actor, case):
-        raise NotPermitted("Only the assigned guardian or a lead guardian can download this.")
+def case_bundle_build(*, case: Case, actor: AbstractBaseUser) -> Bundle:
+    """The bundle as ``actor`` may see it. Only builds it: the download, and the case event
+    that records it, are ``workflow.services.handling.case_bundle_download``."""
     content, named = _render(case, actor)
-    note = "With the reporter's identity." if named else "Without the reporter's identity."
-    case_event_record(
-        case=case, kind=EventKind.BUNDLE_DOWNLOADED, actor=actor, actor_role="guardian", note=note
-    )
-    case.version += 1
-    case.last_activity_at = timezone.now()
-    case.save(update_fields=["version", "last_activity_at", "log_head"])
-    return Bundle(f"case-bundle-{case.reference}.pdf", content)
-
-
-def case_bundle_response(*, case: Case, actor: AbstractBaseUser | AnonymousUser) -> HttpResponse:
-    """The bundle as a download: refusals as the case page answers them (404, 403)."""
-    if not isinstance(actor, AbstractBaseUser):
-        raise Http404("Case not found.")
-    try:
-        bundle = case_bundle_download(case=case, actor=actor)
-    except CaseNotFound as exc:
-        raise Http404("Case not found.") from exc
-    except NotPermitted as exc:
-        raise PermissionDenied(str(exc)) from exc
-    response = HttpResponse(bundle.content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{bundle.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return Bundle(f"case-bundle-{case.reference}.pdf", content, with_identity=named)

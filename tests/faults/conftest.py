@@ -58,9 +58,10 @@ def _no_anonymous_delay(settings):
 
 @pytest.fixture(autouse=True)
 def _broker_presumed_up():
-    from notifications import services, tasks
+    from notifications import tasks
+    from notifications.services import sending
 
     tasks._broker_down_until = 0.0
-    services._mail_away["until"] = 0.0  # nor any send found the mail server away
+    sending._mail_away["until"] = 0.0  # nor any send found the mail server away
     yield
     tasks._broker_down_until = 0.0

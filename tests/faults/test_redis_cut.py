@@ -24,8 +24,9 @@ from rest_framework.test import APIClient
 from concerns.models import Concern
 from concerns.roles import Role
 from config.celery import app
-from notifications import services, tasks
+from notifications import tasks
 from notifications.models import Delivery
+from notifications.services import planning, sweeping
 from tests.factories import PASSWORD, category, make_user, totp_code
 from tests.faults.tools import TcpProxy, wait_for
 
@@ -139,8 +140,8 @@ def test_redis_cut_every_raise_and_sign_in_works_and_notifications_follow_once(
 
         # when Redis is back and the worker's next sweep runs
         proxy.restore()
-        monkeypatch.setattr(services, "PLAN_GRACE", dt.timedelta(0))  # as if 20 s had passed
-        monkeypatch.setattr(services, "SEND_GRACE", dt.timedelta(0))
+        monkeypatch.setattr(planning, "PLAN_GRACE", dt.timedelta(0))  # as if 20 s had passed
+        monkeypatch.setattr(sweeping, "SEND_GRACE", dt.timedelta(0))
         tasks._broker_down_until = 0.0
         from celery.signals import task_postrun
 

@@ -18,10 +18,11 @@ def _no_anonymous_delay(settings):
 @pytest.fixture(autouse=True)
 def _broker_presumed_up():
     """Each test starts as if no publish had failed recently in this process."""
-    from notifications import services, tasks
+    from notifications import tasks
+    from notifications.services import sending
 
     tasks._broker_down_until = 0.0
-    services._mail_away["until"] = 0.0  # nor any send found the mail server away
+    sending._mail_away["until"] = 0.0  # nor any send found the mail server away
 
 
 @pytest.fixture

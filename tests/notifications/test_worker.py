@@ -29,6 +29,7 @@ from concerns.models import Concern
 from config.celery import app
 from notifications import services, tasks
 from notifications.models import Channel, Delivery
+from notifications.services import planning
 from tests.factories import raise_concern
 from tests.notifications.conftest import mail_to
 
@@ -147,7 +148,7 @@ def test_broker_unreachable_during_submission_then_exactly_one_notification(
     assert not Delivery.objects.exists()
 
     # when the broker is back and the sweeper runs (twice) after its grace period
-    monkeypatch.setattr(services, "PLAN_GRACE", dt.timedelta(0))
+    monkeypatch.setattr(planning, "PLAN_GRACE", dt.timedelta(0))
     with worker():
         tasks.sweep.delay()
         assert wait_for(lambda: len(mail.outbox) >= 1)

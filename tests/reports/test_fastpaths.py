@@ -12,6 +12,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reports.family import OPEN_NOW_SUMS
 from reports.fastpaths import (
     CaseMark,
     RollupSum,
@@ -72,6 +73,8 @@ def _specs() -> list[RollupSum]:
     # and reads the dashboard does not make today: no grain match, every month of a grain
     specs.append(RollupSum(MonthlyCount, ("organisation_id", "month"), "quarter"))
     specs.append(RollupSum(MonthlyDuration, ("days",), "year", match=(("measure", "close"),)))
+    # and the committee family's "open now" (reports.family)
+    specs.append(OPEN_NOW_SUMS)
     return specs
 
 

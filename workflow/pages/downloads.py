@@ -1,14 +1,19 @@
-"""A concern's attached file as a download, for the guardian and for the reporter alike."""
+"""Downloads: a concern's attached file (for the guardian and for the reporter alike) and
+the case bundle (for its handlers)."""
 
 from __future__ import annotations
 
 import io
 import mimetypes
 
-from django.http import FileResponse, Http404
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
 
 from config import rules as config_rules
+from workflow.errors import CaseNotFound, NotPermitted
 from workflow.models import Case, CaseFile
+from workflow.services import handling
 from workflow.services.files import case_file_name
 
 
@@ -52,4 +57,20 @@ def case_file_response(case: Case, file: CaseFile) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     # A reporter's or a guardian's file is nobody's cache's business.
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def case_bundle_response(*, case: Case, actor: User | AnonymousUser) -> HttpResponse:
+    """The bundle as a download: refusals as the case page answers them (404, 403)."""
+    if not isinstance(actor, User):
+        raise Http404("Case not found.")
+    try:
+        bundle = handling.case_bundle_download(case=case, actor=actor)
+    except CaseNotFound as exc:
+        raise Http404("Case not found.") from exc
+    except NotPermitted as exc:
+        raise PermissionDenied(str(exc)) from exc
+    response = HttpResponse(bundle.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{bundle.filename}"'
+    response["Cache-Control"] = "no-store"
     return response

@@ -1,4 +1,5 @@
-"""Steps every case service shares: the row lock, the version bump, the common checks.
+"""Steps case services share: the row lock, the version bump, the common checks, and the
+detriment answer both a guardian and the reporter record.
 
 Private to workflow/services/: each public service reads as its own steps in order, and
 these keep the steps identical everywhere (one lock, one way to refuse a stale form).
@@ -13,7 +14,8 @@ from django_fsm import ConcurrentTransition
 
 from workflow import policies
 from workflow.errors import CaseChanged, CaseNotFound, InvalidInput, NotPermitted
-from workflow.models import Case, Message, MessageKind, Side
+from workflow.events import case_event_record
+from workflow.models import Case, Detriment, EventKind, Message, MessageKind, Side
 from workflow.policies import Actor
 
 HANDLERS_ONLY = "Only the assigned guardian or a lead guardian can do that."
@@ -77,3 +79,19 @@ def guardian_writes(
     )
     case.last_guardian_message_at = message.created_at
     return message
+
+
+def detriment_add(
+    case: Case, actor: Actor, *, role: str, suffered: str, source: str, note: str
+) -> Detriment:
+    """A detriment answer and its event, which says the answer as the timeline shows it:
+    the same whether a guardian records it or the reporter tells us themselves."""
+    detriment = Detriment.objects.create(case=case, suffered=suffered, source=source, note=note)
+    case_event_record(
+        case=case,
+        kind=EventKind.DETRIMENT,
+        actor=actor,
+        actor_role=role,
+        note=detriment.get_suffered_display(),
+    )
+    return detriment

@@ -1,5 +1,6 @@
 """What guardians do to a case besides moving it: assign, write, note, record, correct,
-reveal. Each locks the case, checks who may, records its event and bumps the version."""
+reveal, download its bundle. Each locks the case, checks who may, records its event and
+bumps the version."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from concerns.models import Category, QualityStandard
 from workflow import policies
+from workflow.bundle import Bundle, case_bundle_build
 from workflow.errors import CaseNotFound, InvalidInput, NotPermitted, TransitionRefused
 from workflow.events import case_event_record
 from workflow.models import (
@@ -27,6 +29,7 @@ from workflow.models import (
     Upheld,
 )
 from workflow.services._steps import (
+    detriment_add,
     guardian_writes,
     lock,
     require_choice,
@@ -148,15 +151,8 @@ def case_detriment_record(*, case: Case, actor: User, suffered: str, note: str =
     require_choice(suffered, DetrimentAnswer, "answer about detriment", "suffered")
     case = lock(case)
     require_handler(actor, case)
-    detriment = Detriment.objects.create(
-        case=case, suffered=suffered, source=DetrimentSource.GUARDIAN, note=note
-    )
-    case_event_record(
-        case=case,
-        kind=EventKind.DETRIMENT,
-        actor=actor,
-        actor_role="guardian",
-        note=detriment.get_suffered_display(),
+    detriment = detriment_add(
+        case, actor, role="guardian", suffered=suffered, source=DetrimentSource.GUARDIAN, note=note
     )
     touch(case)
     return detriment
@@ -216,3 +212,26 @@ def case_identity_reveal(*, case: Case, actor: User, reason: str) -> RevealedIde
     )
     touch(case)
     return RevealedIdentity(case.concern.reporter_name, case.concern.reporter_contact)
+
+
+@transaction.atomic
+def case_bundle_download(*, case: Case, actor: User) -> Bundle:
+    """The case bundle for the assigned guardian or a lead. The download is a case event,
+    written in the transaction the bundle is read in; its note says whether the reporter's
+    identity went with it."""
+    case = lock(case)
+    if not policies.may_view_case(actor, case):
+        raise CaseNotFound("Case not found.")
+    if not policies.may_handle_case(actor, case):
+        raise NotPermitted("Only the assigned guardian or a lead guardian can download this.")
+    bundle = case_bundle_build(case=case, actor=actor)
+    note = (
+        "With the reporter's identity."
+        if bundle.with_identity
+        else "Without the reporter's identity."
+    )
+    case_event_record(
+        case=case, kind=EventKind.BUNDLE_DOWNLOADED, actor=actor, actor_role="guardian", note=note
+    )
+    touch(case)
+    return bundle

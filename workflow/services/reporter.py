@@ -30,7 +30,7 @@ from workflow.models import (
     Status,
 )
 from workflow.policies import Actor
-from workflow.services._steps import lock, require_choice, require_text, touch
+from workflow.services._steps import detriment_add, lock, require_choice, require_text, touch
 from workflow.services.files import case_files_record
 from workflow.services.raising import NewAttachment
 
@@ -69,18 +69,9 @@ def concern_detriment_report(
     unanswered follow-up question, or something they chose to tell us."""
     require_choice(suffered, DetrimentAnswer, "answer about detriment", "suffered")
     case = _reporters(case, actor)
-    detriment = Detriment.objects.create(
-        case=case,
-        suffered=suffered,
-        source=selectors.concern_detriment_source(case=case),
-        note=note,
-    )
-    case_event_record(
-        case=case,
-        kind=EventKind.DETRIMENT,
-        actor=actor,
-        actor_role="reporter",
-        note=detriment.get_suffered_display(),
+    source = selectors.concern_detriment_source(case=case)
+    detriment = detriment_add(
+        case, actor, role="reporter", suffered=suffered, source=source, note=note
     )
     touch(case)
     return detriment

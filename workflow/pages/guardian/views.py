@@ -30,9 +30,10 @@ from django.views.decorators.http import require_POST, require_safe
 from concerns.models import Category, Organisation, Route
 from concerns.roles import is_guardian, is_lead_guardian
 from concerns.selectors import organisation_ids_for_user
-from workflow import bundle, policies, selectors
+from workflow import policies, selectors
 from workflow.errors import CaseChanged, CaseNotFound, NotPermitted, TransitionRefused
 from workflow.models import Case, CaseEvent, Side, Status
+from workflow.pages.downloads import case_bundle_response
 from workflow.pages.forms import attached, posted_files
 from workflow.pages.guardian import forms as gf
 from workflow.services import handling, transitions
@@ -495,4 +496,4 @@ def case_reveal(request: HttpRequest, reference: str) -> HttpResponse:
 @guardian_required
 def case_bundle(request: HttpRequest, reference: str) -> HttpResponse:
     """The case bundle PDF; a POST, as each download is a case event (workflow/bundle.py)."""
-    return bundle.case_bundle_response(case=_case_or_404(request, reference), actor=request.user)
+    return case_bundle_response(case=_case_or_404(request, reference), actor=request.user)
