@@ -178,9 +178,10 @@ def queue_page_values_orm(
 
 
 # --- raising: the year's next reference, and a new concern's links ------------------------
-# Measured in one sitting (benchmarks/README.md, "Raise fast paths"): the ORM twins below
-# cost a signed-in raise ~2 ms more CPU of ~8 (a transaction, an UPDATE and a SELECT for the
-# counter; a SELECT and two INSERTs for the links), against one statement each here.
+# benchmarks/README.md ("Issue 16, before and after in one sitting"): with the ORM twins
+# below (five statements: a transaction, an UPDATE and a SELECT for the counter; a SELECT
+# and two INSERTs for the links) a signed-in raise cost 10.3-11.4 ms CPU against 7.9-9.0
+# before issue 16; these three statements brought it back to within 10% of before.
 
 
 def reference_next(*, year: int) -> int:
