@@ -8,7 +8,7 @@ out of the conversation so it cannot be missed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -52,67 +52,76 @@ def _referred(case: Case) -> list[str]:
     return says
 
 
-def concern_standing(*, case: Case, conversation: Sequence[Message]) -> Standing:
-    feedback = _latest(conversation, MessageKind.FEEDBACK)
-    outcome = _latest(conversation, MessageKind.OUTCOME)
-    referral = _latest(conversation, MessageKind.REFERRAL)
-    status = case.status
-    if status == Status.RECEIVED:
-        who = (
-            "A guardian has been given your concern."
-            if case.assigned_guardian_id
-            else "We have your concern. A guardian will pick it up."
-        )
-        return Standing(
-            "Waiting to be acknowledged",
-            [who, f"They will acknowledge it by {_day(case.acknowledge_due_at)}."],
-        )
-    if status == Status.ACKNOWLEDGED:
-        return Standing(
-            "Acknowledged",
-            ["A guardian has acknowledged your concern and will look into it.", _feedback_by(case)],
-        )
-    if status == Status.INVESTIGATING:
-        return Standing(
-            "Being looked into",
-            [
-                "A guardian is looking into your concern. They may ask you questions here.",
-                _feedback_by(case),
-            ],
-        )
-    if status == Status.FEEDBACK_GIVEN:
-        return Standing(
-            "Feedback given",
-            [
-                "The guardian has given you feedback, shown below. "
-                "You can reply if you have questions. They will close your concern next."
-            ],
-            feedback=feedback,
-        )
-    if status == Status.CLOSED:
-        return Standing(
-            "Closed",
-            [
-                f"Your concern was closed on {_day(case.closed_at)}.",
-                "If something changes, write here: the guardian can reopen it.",
-            ],
-            feedback=feedback,
-            outcome=outcome,
-        )
-    if status == Status.REFERRED:
-        return Standing("Passed to another team", _referred(case), referral=referral)
-    if status == Status.WITHDRAWN:
-        return Standing(
-            "Withdrawn",
-            [
-                f"You withdrew this concern on {_day(case.closed_at)}. "
-                "Nothing more will be done about it."
-            ],
-        )
-    return Standing(  # reopened
+def _received(case: Case) -> list[str]:
+    who = (
+        "A guardian has been given your concern."
+        if case.assigned_guardian_id
+        else "We have your concern. A guardian will pick it up."
+    )
+    return [who, f"They will acknowledge it by {_day(case.acknowledge_due_at)}."]
+
+
+# Each state: its heading, and what it says (from the case) in plain words.
+_SAYS: dict[str, tuple[str, Callable[[Case], list[str]]]] = {
+    Status.RECEIVED: ("Waiting to be acknowledged", _received),
+    Status.ACKNOWLEDGED: (
+        "Acknowledged",
+        lambda case: [
+            "A guardian has acknowledged your concern and will look into it.",
+            _feedback_by(case),
+        ],
+    ),
+    Status.INVESTIGATING: (
+        "Being looked into",
+        lambda case: [
+            "A guardian is looking into your concern. They may ask you questions here.",
+            _feedback_by(case),
+        ],
+    ),
+    Status.FEEDBACK_GIVEN: (
+        "Feedback given",
+        lambda case: [
+            "The guardian has given you feedback, shown below. "
+            "You can reply if you have questions. They will close your concern next."
+        ],
+    ),
+    Status.CLOSED: (
+        "Closed",
+        lambda case: [
+            f"Your concern was closed on {_day(case.closed_at)}.",
+            "If something changes, write here: the guardian can reopen it.",
+        ],
+    ),
+    Status.REFERRED: ("Passed to another team", _referred),
+    Status.WITHDRAWN: (
+        "Withdrawn",
+        lambda case: [
+            f"You withdrew this concern on {_day(case.closed_at)}. "
+            "Nothing more will be done about it."
+        ],
+    ),
+    Status.REOPENED: (
         "Reopened",
-        [
+        lambda case: [
             "Your concern has been reopened and a guardian is looking into it again.",
             _feedback_by(case),
         ],
+    ),
+}
+
+
+def concern_standing(*, case: Case, conversation: Sequence[Message]) -> Standing:
+    """The state's heading and words, with the messages that state lifts out: feedback
+    (once given, and still after closing), the outcome summary, the referral."""
+    heading, says = _SAYS[case.status]
+    status = case.status
+    shows_feedback = status in {Status.FEEDBACK_GIVEN, Status.CLOSED}
+    return Standing(
+        heading,
+        says(case),
+        feedback=_latest(conversation, MessageKind.FEEDBACK) if shows_feedback else None,
+        outcome=_latest(conversation, MessageKind.OUTCOME) if status == Status.CLOSED else None,
+        referral=(
+            _latest(conversation, MessageKind.REFERRAL) if status == Status.REFERRED else None
+        ),
     )
