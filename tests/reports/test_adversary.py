@@ -132,7 +132,7 @@ def test_no_star_can_be_pinned_from_every_report_a_member_can_choose(member, org
     # value in 1 to 7 as well
     assert attacker.feasible(frozenset(atoms), 0, math.inf)
     for group, (truth, _) in stars.items():
-        assert attacker.other_value(group, truth), f"a * pinned to {truth}"
+        assert attacker.other_value(group, truth), (f"a * pinned to {truth}", sorted(group))
 
 
 # --- invariance: the same disclosed table, the same bytes -------------------------------------
