@@ -35,7 +35,7 @@ class Program:
     def __init__(self, lo: np.ndarray, hi: np.ndarray, rels: Sequence[IndexRelation]) -> None:
         self.n = n = len(lo)
         self.lo, self.hi = lo.astype(np.float64), hi.astype(np.float64)
-        h = highspy.Highs()
+        h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no stubs
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)
@@ -43,7 +43,9 @@ class Program:
         h.changeColsIntegrality(
             n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8)
         )  # 1: integer
-        starts, index, value = [], [], []
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
         for parent, children in rels:
             starts.append(len(index))
             index += [parent, *children]
