@@ -59,6 +59,11 @@ def synthetic(n_orgs: int, per_month: int, seed: int, fy: int = 2024) -> dict:
                                 exact[(p, s, "referral", "*")] += 1
                         if dims[4][1] == "received":
                             exact[(p, s, "response", "open")] += 1
+                        if dims[4][1] == "closed":
+                            exact[(p, s, "response", "closed")] += 1
+    for s in [*range(1, n_orgs + 1), *([F.ALL] if n_orgs > 1 else [])]:
+        # every open case raised this year: open now is this year's still open
+        exact[(F.NOW, s, "open_now", "")] = exact[(F.year_key(fy), s, "response", "open")]
     return dict(exact)
 
 

@@ -7,10 +7,14 @@ one piece (``reports.protection``) with every sum a reader knows between its cel
 
 - within a report: each breakdown (route, role, professional group, status, department)
   adds up to the total; the open statuses to "still open"; referral routes to "referred";
-  outcomes and "would you speak up again?" answers to their own totals;
+  outcomes and "would you speak up again?" answers to their own totals; "closed with an
+  outcome" is the closed status;
 - across periods: the months of a quarter add up to it, the quarters to the year;
 - across organisations: the organisations add up to "all";
-- "open now" and "overdue now" (not tied to a period) add up across organisations.
+- "open now" and "overdue now" (not tied to a period) add up across organisations;
+- "open now" is the year's "still open" plus the cases still open from other years: a count
+  never shown (``OTHER_YEARS``), known to a reader only as 0 (when every other year shows
+  none still open) or not 0.
 
 So a `*` is protected against every figure of every report the member can ask for, and a
 cell looks the same in every report that shows it. Custom runs of months and arbitrary sets
@@ -46,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 ALL = "all"
 NOW = ("now",)  # "open now" / "overdue now": today's caseload, the same in every period
+OTHER_YEARS = "open_other_years"  # open now, raised in another year: in sums, never shown
 # Breakdowns in which every concern has exactly one value, so the values add up to the total.
 PARTITIONS = ("route", "role", "group", "status", "department")
 # Dimensions whose values add up to a total of their own, kept as (dimension, "*").
@@ -139,6 +144,10 @@ def family_exact(
         exact[(period, org, dimension, value)] += n
         if ALL in sets:
             exact[(period, ALL, dimension, value)] += n
+    for org in orgs:
+        open_now = exact.get((NOW, org, "open_now", ""), 0)
+        this_year = exact.get((year_key(fy), org, "response", "open"), 0)
+        exact[(NOW, org, OTHER_YEARS, "")] = max(0, open_now - this_year)
     return dict(exact)
 
 
@@ -173,11 +182,22 @@ def family_relations(
                     )
             relations.append((k("response", "open"), tuple(k("status", v) for v in OPEN_STATES)))
             relations.append((k("status", "referred"), (k("referral", "*"),)))
+            # a case is counted "closed with an outcome" exactly when its status is closed
+            relations.append((k("status", "closed"), (k("response", "closed"),)))
             for dimension in OWN_TOTALS:
                 parts = [v for v in by_dimension.get(dimension, []) if v != "*"]
                 if parts:
                     relations.append((k(dimension, "*"), tuple(k(dimension, v) for v in parts)))
+    for org in orgs:  # open now = still open from this year + from the others
+        relations.append(
+            (
+                (NOW, org, "open_now", ""),
+                ((year_key(fy), org, "response", "open"), (NOW, org, OTHER_YEARS, "")),
+            )
+        )
     for dimension, value in sorted(keys):
+        if dimension == OTHER_YEARS:
+            continue
         if dimension in ("open_now", "overdue_now"):
             if len(orgs) > 1:
                 relations.append(
@@ -242,10 +262,11 @@ def _disclose(
     cache_key = _audit_cache_key(ids, fy, exact_items, rule)
     withheld = _cache_call(cache.get, cache_key)
     cells = None
+    hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
     if isinstance(withheld, list):
-        cells = withhold(exact, relations, rule, withheld=withheld)
+        cells = withhold(exact, relations, rule, withheld=withheld, hidden=hidden)
     if cells is None:
-        cells = protect(exact, relations, rule, priority=_priority)
+        cells = protect(exact, relations, rule, priority=_priority, hidden=hidden)
         audited = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
         _cache_call(cache.set, cache_key, audited, AUDIT_CACHE_SECONDS)
     return Family(fy, ids, cast(dict[FamilyKey, Cell], cells))
@@ -278,7 +299,7 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # The audit's answer (which cells are withheld: figures every member of the family sees
 # anyway) is shared by every process through the cache, keyed by a keyed hash of the exact
 # figures (so the key tells nothing of them). Bump the version when the audit changes.
-AUDIT_CACHE_VERSION = 2  # 2: the fallback may withhold a `*`
+AUDIT_CACHE_VERSION = 3  # 2: the fallback may withhold a `*`; 3: checked by an integer program
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 

@@ -1,7 +1,8 @@
 """Helpers for the adversarial report tests: small data sets as rollup rows, and an attacker
 who solves for the exact counts behind every figure a committee member can see.
 
-A data set is a count per *atom* (organisation, month, route, reporter role); every figure
+A data set is a count per *atom* (organisation, month, route, reporter role, status: still
+received, or closed with an outcome); every figure
 the reports publish is a sum over a set of atoms. The attacker knows what each published
 cell allows (0; 1 to 7 for "*"; the five values that round to a figure; above 7 for "x") and
 asks an integer program (HiGHS) for the least and the greatest value a `*` can take given
@@ -30,17 +31,21 @@ RULE = Disclosure(suppress_up_to=7, round_to=5)
 MONTHS = [dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1), dt.date(2024, 7, 1)]
 ROUTES = ["open", "confidential", "anonymous"]
 ROLES = ["learner", "supervisor", "other_staff"]
+OPEN_ONLY = ("received",)
+STATUSES = ("received", "closed")
 
-Atom = tuple[int, dt.date, str, str]  # organisation id, month, route, role
+Atom = tuple[int, dt.date, str, str, str]  # organisation id, month, route, role, status
 
 
-def atoms_for(org_ids: list[int], values: list[int]) -> dict[Atom, int]:
-    keys = list(itertools.product(org_ids, MONTHS, ROUTES, ROLES))
+def atoms_for(
+    org_ids: list[int], values: list[int], statuses: tuple[str, ...] = OPEN_ONLY
+) -> dict[Atom, int]:
+    keys = list(itertools.product(org_ids, MONTHS, ROUTES, ROLES, statuses))
     return dict(zip(keys, values, strict=True))
 
 
-def atom_count(org_ids: list[int]) -> int:
-    return len(org_ids) * len(MONTHS) * len(ROUTES) * len(ROLES)
+def atom_count(org_ids: list[int], statuses: tuple[str, ...] = OPEN_ONLY) -> int:
+    return len(org_ids) * len(MONTHS) * len(ROUTES) * len(ROLES) * len(statuses)
 
 
 def load(atoms: dict[Atom, int]) -> None:
@@ -48,7 +53,7 @@ def load(atoms: dict[Atom, int]) -> None:
     MonthlyCount.objects.all().delete()
     MonthlyDuration.objects.all().delete()
     counts: Counter = Counter()
-    for (org, month, route, role), n in atoms.items():
+    for (org, month, route, role, status), n in atoms.items():
         if not n:
             continue
         for dimension, value in (
@@ -56,8 +61,8 @@ def load(atoms: dict[Atom, int]) -> None:
             ("route", route),
             ("role", role),
             ("group", "other"),
-            ("status", "received"),
-            ("response", "open"),
+            ("status", status),
+            ("response", "open" if status == "received" else "closed"),
             ("department", "none"),
         ):
             counts[(org, month, dimension, value)] += n
@@ -97,7 +102,7 @@ def published(
     atoms = list(atoms)
     months = set(period.months)
 
-    def where(*, org=None, month=None, route=None, role=None) -> frozenset[Atom]:
+    def where(*, org=None, month=None, route=None, role=None, status=None) -> frozenset[Atom]:
         return frozenset(
             a
             for a in atoms
@@ -105,16 +110,17 @@ def published(
             and a[1] in (months if month is None else {month})
             and (route is None or a[2] == route)
             and (role is None or a[3] == role)
+            and (status is None or a[4] == status)
         )
 
     everything = where()
     figures: list[tuple[frozenset[Atom], Cell]] = []
     tables = dashboard.tables
-    for key, column in (("route", "route"), ("role", "role")):
+    for key in ("route", "role", "status"):
         for row in tables[key].rows:
-            group = everything if row.key == "total" else where(**{column: row.key})
+            group = everything if row.key == "total" else where(**{key: row.key})
             figures.append((group, row.cells[0]))
-    for key, value in (("group", "other"), ("status", "received"), ("department", "none")):
+    for key, value in (("group", "other"), ("department", "none")):
         for row in tables[key].rows:
             if row.key in (value, "total"):
                 figures.append((everything, row.cells[0]))
@@ -122,9 +128,12 @@ def published(
         group = everything if row.key == "total" else where(org=int(row.key))
         figures.append((group, row.cells[0]))
     response = {r.key: r.cells[0] for r in tables["response"].rows}
-    figures += [(everything, response["total"]), (everything, response["still_open"])]
-    all_months = frozenset(a for a in atoms if a[0] in orgs)
-    figures.append((all_months, response["open_now"]))  # every case is open, all in 2024/25
+    figures.append((everything, response["total"]))
+    figures.append((where(status="received"), response["still_open"]))
+    figures.append((where(status="closed"), response["closed"]))
+    # every case is in 2024/25, so open now is every case of the year still open
+    open_now = frozenset(a for a in atoms if a[0] in orgs and a[4] == "received")
+    figures.append((open_now, response["open_now"]))
     for month, cell in zip(dashboard.trend_months, dashboard.trend_cells, strict=True):
         figures.append((where(month=month), cell))
     return figures

@@ -1,0 +1,101 @@
+"""The audit's exact check (``reports.exactcheck``): an integer program over every sum at
+once finds what propagation, one sum at a time, misses; and says "free" only with proof."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.bounds import Sweep
+from reports.disclosure import Disclosure
+from reports.exactcheck import pinned
+from reports.protection import protect
+
+RULE = Disclosure(suppress_up_to=7, round_to=5)
+
+
+def test_three_sums_around_three_counts_pin_them_though_each_sum_alone_does_not():
+    # Given x + y = 6, x + z = 6 and y + z = 6 (cells 3, 4, 5 known exactly), x, y, z in 1..7
+    lo = np.array([1, 1, 1, 6, 6, 6])
+    hi = np.array([7, 7, 7, 6, 6, 6])
+    rels = [(3, (0, 1)), (4, (0, 2)), (5, (1, 2))]
+    # When each sum is read on its own, every count keeps 1 to 5
+    plo, phi = lo.copy(), hi.copy()
+    assert Sweep(rels, 6).propagate(plo, phi)
+    assert plo[:3].tolist() == [1, 1, 1] and phi[:3].tolist() == [5, 5, 5]
+    # Then the three together leave only 3 each (x + y + z = 9): an integer program says so
+    assert pinned(lo, hi, rels, [0, 1, 2]) == [0, 1, 2]
+
+
+def test_a_count_two_data_sets_can_tell_apart_is_free():
+    # Given x + y = 6 alone: x can be 1 to 5
+    lo, hi = np.array([1, 1, 6]), np.array([7, 7, 6])
+    assert pinned(lo, hi, [(2, (0, 1))], [0, 1]) == []
+
+
+def test_parity_pins_what_intervals_cannot():
+    # Given 2x = x + x written as two sums through a copy: t = x + c, c = x, t in {7, 8}
+    # (an interval of two values), x in 1..7: only t = 8 is even, so x = 4
+    lo, hi = np.array([1, 1, 7]), np.array([7, 7, 8])
+    rels = [(2, (0, 1)), (1, (0,))]
+    assert pinned(lo, hi, rels, [0]) == [0]
+
+
+small = st.integers(0, 9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(small, min_size=4, max_size=4), st.lists(small, min_size=4, max_size=4))
+def test_after_the_audit_no_star_is_pinned_by_brute_force(left, right):
+    # Given a 2 x 4 table (two organisations by four routes) with its row totals, column
+    # totals and grand total, disclosed and audited
+    exact, relations = {}, []
+    for r, row in enumerate((left, right)):
+        for c, n in enumerate(row):
+            exact[("cell", r, c)] = n
+        exact[("row", r)] = sum(row)
+        relations.append((("row", r), tuple(("cell", r, c) for c in range(4))))
+    for c in range(4):
+        exact[("col", c)] = left[c] + right[c]
+        relations.append((("col", c), (("cell", 0, c), ("cell", 1, c))))
+    exact["all"] = sum(left) + sum(right)
+    relations.append(("all", (("row", 0), ("row", 1))))
+    relations.append(("all", tuple(("col", c) for c in range(4))))
+    cells = protect(exact, relations, RULE)
+
+    # When a reader tries every table of counts that fits every published figure (cells up
+    # to 20: more than any cell here holds), row by row
+    def allowed(key, top):
+        if cells[key].withheld:
+            return set(range(1 if exact[key] <= 7 else 8, top + 1))
+        return {n for n in range(top + 1) if RULE.count(n).display == cells[key].display}
+
+    box = {("row", r): allowed(("row", r), 80) for r in range(2)}
+    box |= {("col", c): allowed(("col", c), 40) for c in range(4)}
+    box["all"] = allowed("all", 160)
+    rows = [
+        [
+            v
+            for v in itertools.product(*(sorted(allowed(("cell", r, c), 20)) for c in range(4)))
+            if sum(v) in box[("row", r)]
+        ]
+        for r in range(2)
+    ]
+    seen: dict = {key: set() for key in cells if 1 <= exact[key] <= 7}
+    for top, bottom in itertools.product(*rows):
+        cols = [top[c] + bottom[c] for c in range(4)]
+        if not all(cols[c] in box[("col", c)] for c in range(4)):
+            continue
+        if sum(top) + sum(bottom) not in box["all"]:
+            continue
+        known = {("cell", r, c): (top, bottom)[r][c] for r in range(2) for c in range(4)}
+        known |= {("row", 0): sum(top), ("row", 1): sum(bottom), "all": sum(top) + sum(bottom)}
+        known |= {("col", c): cols[c] for c in range(4)}
+        for key in seen:
+            seen[key].add(known[key])
+    # Then every small count can be at least two values
+    for key, values in seen.items():
+        assert len(values) >= 2, (key, exact[key], cells)
