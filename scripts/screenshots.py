@@ -77,8 +77,9 @@ def pages_for() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def raise_anonymously(page: Page) -> None:
-    """Through the raise journey: one question per page, then check your answers and send."""
+def raise_anonymously(page: Page, out: Path, width: int) -> None:
+    """Through the raise journey: one question per page (the fourth, "What happened?", is
+    photographed), then check your answers (photographed) and send."""
     page.goto("/raise/")
     answers = [
         lambda: page.locator("input[name=route][value=anonymous]").check(),
@@ -91,11 +92,14 @@ def raise_anonymously(page: Page) -> None:
         lambda: page.locator("input[name=raised_elsewhere]").first.check(),
         lambda: page.locator("input[name=reporter_role]").first.check(),
     ]
-    for answer in answers:
+    for number, answer in enumerate(answers):
+        if number == 3:
+            shoot(page, out / f"raise-question-{width}.png")
         answer()
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
     page.wait_for_url("**/raise/check/")
+    shoot(page, out / f"raise-check-answers-{width}.png")
     page.get_by_role("button", name="Send my concern").click()
     page.wait_for_url("**/raise/receipt/")
 
@@ -158,7 +162,7 @@ def main(base_url: str, out: Path) -> None:
                     if name == "committee-reports":  # the charts sit below the first screens
                         shoot_charts(page, out, width)
                 if not username:
-                    raise_anonymously(page)
+                    raise_anonymously(page, out, width)
                     shoot(page, out / f"receipt-{width}.png")
                     come_back_with_the_code(page)
                     shoot(page, out / f"receipt-holder-concern-{width}.png")
