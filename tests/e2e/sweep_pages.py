@@ -90,9 +90,9 @@ _PUBLIC = [
     Visit("raise", ("visitor", "reporter"), errors=("main form[method=post]",)),
     Visit("raise_receipt", ("visitor",), label="receipt page, code already shown"),
     Visit("receipt", ("visitor",), errors=("main form[method=post]",)),
-    Visit("accessibility", ("visitor", "reporter", "guardian")),
-    Visit("privacy", ("visitor", "reporter", "guardian")),
-    Visit("concerns:standards", ("visitor", "reporter", "guardian")),
+    Visit("accessibility", ROLES),
+    Visit("privacy", ROLES),
+    Visit("concerns:standards", ROLES),
     Visit("concerns:standards", ("visitor",), query="?q=speak"),
     Visit("api:docs", ("visitor",)),
     # the error pages, as a signed-in person meets them
