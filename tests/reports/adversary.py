@@ -190,8 +190,11 @@ class Attacker:
         assert status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible)
         return status == highspy.HighsModelStatus.kOptimal
 
-    def other_value(self, group: frozenset[Atom], truth: int) -> bool:
-        """Could the sum over ``group`` be something other than ``truth``, in 1 to 7?"""
-        return self.feasible(group, truth + 1, RULE.suppress_up_to) or (
+    def other_value(self, group: frozenset[Atom], truth: int, *, shown_star: bool) -> bool:
+        """Could the sum over ``group`` be something other than ``truth``: in 1 to 7 for a
+        `*`, and at all for an ``x`` over a `*` (an ``x`` looks the same over a rounded
+        figure, so a reader who finds it is 7 or more cannot tell 7 from 8 or 9)."""
+        top = RULE.suppress_up_to if shown_star else math.inf
+        return self.feasible(group, truth + 1, top) or (
             truth > 1 and self.feasible(group, 1, truth - 1)
         )
