@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 import highspy
 
@@ -34,7 +35,11 @@ ROLES = ["learner", "supervisor", "other_staff"]
 OPEN_ONLY = ("received",)
 STATUSES = ("received", "closed")
 
-Atom = tuple[int, dt.date, str, str, str]  # organisation id, month, route, role, status
+# organisation id, month, route, role, status; and, where the data set has them, the
+# categories the atom's concerns are about (a concern has one or more)
+Atom = tuple[Any, ...]
+CATEGORIES = ("patient-safety", "bullying-harassment")
+CATEGORY_SETS = (("patient-safety",), ("bullying-harassment",), CATEGORIES)
 
 
 def atoms_for(
@@ -48,14 +53,30 @@ def atom_count(org_ids: list[int], statuses: tuple[str, ...] = OPEN_ONLY) -> int
     return len(org_ids) * len(MONTHS) * len(ROUTES) * len(ROLES) * len(statuses)
 
 
+def tagged_atoms_for(org_ids: list[int], values: list[int]) -> dict[Atom, int]:
+    """Open concerns by organisation, month, route and set of categories (learners)."""
+    keys = [
+        (org, month, route, "learner", "received", cats)
+        for org, month, route, cats in itertools.product(org_ids, MONTHS, ROUTES, CATEGORY_SETS)
+    ]
+    return dict(zip(keys, values, strict=True))
+
+
+def tagged_atom_count(org_ids: list[int]) -> int:
+    return len(org_ids) * len(MONTHS) * len(ROUTES) * len(CATEGORY_SETS)
+
+
 def load(atoms: dict[Atom, int]) -> None:
     """The data set as rollup rows (what the reports read), grains derived by the real code."""
     MonthlyCount.objects.all().delete()
     MonthlyDuration.objects.all().delete()
     counts: Counter = Counter()
-    for (org, month, route, role, status), n in atoms.items():
+    for atom, n in atoms.items():
         if not n:
             continue
+        org, month, route, role, status = atom[:5]
+        for cat in atom[5] if len(atom) > 5 else ():
+            counts[(org, month, "category", cat)] += n
         for dimension, value in (
             ("total", ""),
             ("route", route),
@@ -136,6 +157,9 @@ def published(
     figures.append((open_now, response["open_now"]))
     for month, cell in zip(dashboard.trend_months, dashboard.trend_cells, strict=True):
         figures.append((where(month=month), cell))
+    if atoms and len(atoms[0]) > 5:  # the categories table: a concern is in each of its own
+        for row in tables["category"].rows:
+            figures.append((frozenset(a for a in everything if row.key in a[5]), row.cells[0]))
     return figures
 
 

@@ -123,6 +123,21 @@ def test_no_star_can_be_pinned_from_every_report_a_member_can_choose(member, org
     assert not _pinned(attacker, stars)
 
 
+@settings(EXAMPLES, phases=[Phase.explicit, Phase.generate])
+@given(data=st.data())
+def test_no_star_can_be_pinned_with_the_categories_table_too(member, org, other_org, data):
+    # Given a random small data set whose concerns are about one or both of two categories
+    # (a reader knows each concern has at least one, and is counted once in each of its own)
+    org_ids = sorted([org.pk, other_org.pk])
+    n = adversary.tagged_atom_count(org_ids)
+    atoms = adversary.tagged_atoms_for(org_ids, data.draw(st.lists(count, min_size=n, max_size=n)))
+    adversary.load(atoms)
+    # When the attacker reads the categories beside every other table of every report
+    attacker, stars = _attack(member, org_ids, atoms)
+    # Then no small count is pinned
+    assert not _pinned(attacker, stars)
+
+
 # --- invariance: the same disclosed table, the same bytes -------------------------------------
 
 
