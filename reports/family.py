@@ -17,10 +17,13 @@ one piece (``reports.protection``) with every sum a reader knows between its cel
   none still open) or not 0.
 
 So a `*` is protected against every figure of every report the member can ask for, and a
-cell looks the same in every report that shows it. Custom runs of months and arbitrary sets
-of organisations are not offered: each would add sums (one run minus another is a month)
-the family could not cover. Percentages, medians, SPC limits and charts are computed from
-these disclosed cells only (``reports.tables``).
+cell looks the same in every report that shows it. It also looks the same to every
+committee: a family of several organisations takes each organisation's cells as that
+organisation's own family shows them and audits only the cells of them all together
+(``_settled``), and today's caseload, shown in every financial year, is never withheld.
+Custom runs of months and arbitrary sets of organisations are not offered: each would add
+sums (one run minus another is a month) the family could not cover. Percentages, medians,
+SPC limits and charts are computed from these disclosed cells only (``reports.tables``).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from reports.disclosure import Cell, Disclosure
 from reports.fastpaths import RollupSum, rollup_sum_sql
 from reports.models import Grain, MonthlyCount, OpenCase
 from reports.periods import financial_year, quarter
-from reports.protection import Relation, protect, withhold
+from reports.protection import NothingToWithhold, Relation, protect, withhold
 from workflow.models import OPEN_STATES
 
 logger = logging.getLogger(__name__)
@@ -251,7 +254,7 @@ def family_disclose(
     return _disclose(ids, fy, tuple(sorted(exact.items(), key=repr)), rule)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)  # a family of 40 organisations reads 41 audits
 def _disclose(
     ids: tuple[int, ...], fy: int, exact_items: tuple[tuple[FamilyKey, int], ...], rule: Disclosure
 ) -> Family:
@@ -263,13 +266,36 @@ def _disclose(
     withheld = _cache_call(cache.get, cache_key)
     cells = None
     hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
+    fixed = _settled(ids, fy, exact, rule)
     if isinstance(withheld, list):
-        cells = withhold(exact, relations, rule, withheld=withheld, hidden=hidden)
+        cells = withhold(exact, relations, rule, withheld=withheld, hidden=hidden, fixed=fixed)
     if cells is None:
-        cells = protect(exact, relations, rule, priority=_priority, hidden=hidden)
+        try:
+            cells = protect(exact, relations, rule, priority=_priority, hidden=hidden, fixed=fixed)
+        except NothingToWithhold:  # safe, if no longer alike everywhere
+            logger.warning("committee audit: the settled figures pin a count; audited afresh")
+            cells = protect(exact, relations, rule, priority=_priority, hidden=hidden)
         audited = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
         _cache_call(cache.set, cache_key, audited, AUDIT_CACHE_SECONDS)
     return Family(fy, ids, cast(dict[FamilyKey, Cell], cells))
+
+
+def _settled(
+    ids: tuple[int, ...], fy: int, exact: dict[FamilyKey, int], rule: Disclosure
+) -> dict[FamilyKey, bool]:
+    """The figures this audit takes as already decided (True: withheld), so that a cell
+    looks the same wherever it is shown: today's caseload ("open now", "overdue now") is
+    never withheld, as every financial year shows it; and in a family of several
+    organisations each organisation's own cells are as its own family shows them (to the
+    committee of that organisation alone), so only the cells of them all together are
+    audited here."""
+    fixed = {key: False for key in exact if key[0] == NOW and key[2] != OTHER_YEARS}
+    if len(ids) > 1:
+        for org in ids:
+            own = tuple(sorted(((k, n) for k, n in exact.items() if k[1] == org), key=repr))
+            family = _disclose((org,), fy, own, rule)
+            fixed.update((key, cell.withheld) for key, cell in family.cells.items())
+    return fixed
 
 
 def family_relations_for(
@@ -299,7 +325,9 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # The audit's answer (which cells are withheld: figures every member of the family sees
 # anyway) is shared by every process through the cache, keyed by a keyed hash of the exact
 # figures (so the key tells nothing of them). Bump the version when the audit changes.
-AUDIT_CACHE_VERSION = 3  # 2: the fallback may withhold a `*`; 3: checked by an integer program
+# 2: the fallback may withhold a `*`; 3: checked by an integer program; 4: each organisation's
+# cells as its own family shows them, today's caseload never withheld
+AUDIT_CACHE_VERSION = 4
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 

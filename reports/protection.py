@@ -129,6 +129,7 @@ def protect(
     *,
     priority: Priority = lambda key: (),
     hidden: frozenset[Key] = frozenset(),
+    fixed: Mapping[Any, bool] | None = None,
 ) -> dict[Key, Cell]:
     """Every count disclosed, with secondary suppression until no small count can be pinned,
     by bounds propagation and then by an integer program over the whole family.
@@ -136,9 +137,11 @@ def protect(
     ``priority`` orders the figures that could be withheld (lowest first): e.g. a part of a
     breakdown before a total, a month before a year. ``hidden``: counts that take part in
     sums but are never published (a reader knows only that one is not 0; left out of the
-    answer)."""
+    answer). ``fixed``: counts whose display was settled elsewhere (True: withheld there),
+    which this audit takes as they are and never withholds (``NothingToWithhold`` where
+    that leaves a small count pinned and nothing else to withhold)."""
     cells = _primary(exact, relations, rule)
-    audit = _Audit(_Model(cells, relations, rule, hidden), cells, priority)
+    audit = _Audit(_Model(cells, relations, rule, hidden), cells, priority, fixed or {})
     for i in audit.run():
         key = audit.model.keys[i]
         cells[key] = _withheld(cells[key])
@@ -156,11 +159,15 @@ def withhold(
     *,
     withheld: Sequence[Key],
     hidden: frozenset[Key] = frozenset(),
+    fixed: Mapping[Any, bool] | None = None,
 ) -> dict[Key, Cell] | None:
     """``protect``'s answer rebuilt from the cells an earlier audit withheld (e.g. one kept
     in a shared cache), or None where those could not be its answer: a cell that is not in
-    the family or is a 0, or a set that would leave a small count pinned (so a cache that
-    was tampered with can cost an audit, never a reporter)."""
+    the family or is a 0, one ``fixed`` otherwise, or a set that would leave a small count
+    pinned (so a cache that was tampered with can cost an audit, never a reporter)."""
+    chosen = set(withheld)
+    if any((key in chosen) != w for key, w in (fixed or {}).items() if exact.get(key)):
+        return None
     cells = _primary(exact, relations, rule)
     model = _Model(cells, relations, rule, hidden)
     at = []
@@ -275,12 +282,22 @@ class _Audit:
     """``protect``'s rounds: each audits the whole family from the primary boxes and the
     cells withheld so far, then withholds one more figure beside each pinned count."""
 
-    def __init__(self, model: _Model, cells: Mapping[Key, Cell], priority: Priority) -> None:
+    def __init__(
+        self,
+        model: _Model,
+        cells: Mapping[Key, Cell],
+        priority: Priority,
+        fixed: Mapping[Any, bool],
+    ) -> None:
         self.model = model
         keys = model.keys
         # every cell here is not 0; a `*` or a count never shown is not a rounded figure
         self.open = (~model.star & ~model.hidden).tolist()
         self.never = set(np.flatnonzero(model.hidden).tolist())  # never shown, never withheld
+        settled = {model.index[k]: w for k, w in fixed.items() if k in model.index}
+        self.never |= settled.keys()  # displayed as decided elsewhere
+        for i in settled:
+            self.open[i] = False
         self.exact_rounds = 0
         self.rank = {
             i: (priority(keys[i]), cells[keys[i]].value, repr(keys[i]))
@@ -289,7 +306,7 @@ class _Audit:
         }
         stars = [i for i in np.flatnonzero(model.star).tolist() if model.member_of[i]]
         self.place = {i: n for n, i in enumerate(sorted(stars, key=lambda i: repr(keys[i])))}
-        self.withheld: set[int] = set()
+        self.withheld: set[int] = {i for i, w in settled.items() if w}
 
     def run(self) -> set[int]:
         model = self.model

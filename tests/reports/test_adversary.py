@@ -7,6 +7,7 @@ the real report code (``dashboard_build``, the page, the API and the exports).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import os
@@ -21,7 +22,15 @@ from pypdf import PdfReader
 
 from concerns.roles import Role
 from reports.disclosure import Disclosure
-from reports.protection import FiguresInconsistent, box_of, candidates, propagate, protect
+from reports.family import NOW, family_disclose
+from reports.protection import (
+    FiguresInconsistent,
+    box_of,
+    candidates,
+    propagate,
+    protect,
+    withhold,
+)
 from tests.factories import make_user
 from tests.reports import adversary
 
@@ -61,6 +70,21 @@ def test_three_parts_and_a_total_would_pin_a_star_so_one_more_is_withheld():
     assert cells["c"].display == "x" and cells["total"].display == "20"
     boxes = propagate({k: box_of(c, RULE) for k, c in cells.items()}, relations)
     assert candidates(boxes["a"], RULE) >= 2
+
+
+def test_figures_settled_elsewhere_are_kept_as_they_are_and_another_is_withheld():
+    # Given the example above, with 15 already shown to another committee (settled, shown)
+    exact = {"total": 22, "a": 1, "b": 8, "c": 13}
+    relations = [("total", ("a", "b", "c"))]
+    cells = protect(exact, relations, RULE, fixed={"c": False})
+    # When audited, 15 stays and the total is withheld instead (withholding the 10 would
+    # still leave a <= 22 - 8 - 13 = 1)
+    assert cells["c"].display == "15" and cells["total"].display == "x"
+    boxes = propagate({k: box_of(c, RULE) for k, c in cells.items()}, relations)
+    assert candidates(boxes["a"], RULE) >= 2
+    # And a kept answer that does not keep the settled figures as they are is not used
+    assert withhold(exact, relations, RULE, withheld=["c"], fixed={"c": False}) is None
+    assert withhold(exact, relations, RULE, withheld=["total"], fixed={"c": False}) == cells
 
 
 def test_the_issue_example_no_longer_pins_open():
@@ -104,6 +128,13 @@ def member(org, other_org):
     return make_user(Role.COMMITTEE, org, other_org, username="carla")
 
 
+@pytest.fixture
+def members_alone(org, other_org):
+    """A committee member of each organisation alone."""
+    ordered = sorted((org, other_org), key=lambda o: o.pk)  # as org_ids are
+    return [make_user(Role.COMMITTEE, o, username=f"alone{n}") for n, o in enumerate(ordered)]
+
+
 @settings(EXAMPLES, phases=[Phase.explicit, Phase.generate])
 @given(data=st.data())
 def test_no_star_can_be_pinned_from_every_report_a_member_can_choose(member, org, other_org, data):
@@ -136,6 +167,56 @@ def test_no_star_can_be_pinned_with_the_categories_table_too(member, org, other_
     attacker, stars = _attack(member, org_ids, atoms)
     # Then no small count is pinned
     assert not _pinned(attacker, stars)
+
+
+@settings(EXAMPLES, phases=[Phase.explicit, Phase.generate])
+@given(data=st.data())
+def test_no_star_can_be_pinned_by_committees_comparing_notes(
+    member, org, other_org, members_alone, data
+):
+    # Given a random small data set, and a committee member of each organisation alone
+    # beside the member of both (a regional committee): each organisation's cells are
+    # shown to its own committee and, with the cells of both together, to the region
+    org_ids = sorted([org.pk, other_org.pk])
+    n = adversary.atom_count(org_ids, adversary.STATUSES)
+    values = data.draw(st.lists(sparse, min_size=n, max_size=n))
+    atoms = adversary.atoms_for(org_ids, values, adversary.STATUSES)
+    adversary.load(atoms)
+    # When an attacker reads every report all three can choose
+    views = [(member, org_ids), *((m, [o]) for m, o in zip(members_alone, org_ids, strict=True))]
+    attacker, stars = _attack(views, org_ids, atoms)
+    # Then no small count is pinned
+    assert not _pinned(attacker, stars)
+
+
+@settings(EXAMPLES, phases=[Phase.explicit, Phase.generate])
+@given(data=st.data())
+def test_a_cell_looks_the_same_in_every_family_and_year_that_shows_it(org, other_org, data):
+    # (ADVERSARY_RANDOM=1 finds rare data sets, 3 in 300, where the settled cells of each
+    # organisation leave a count of both together pinned and the family is audited afresh:
+    # issue 13 keeps that open.)
+    # Given a random small data set over two organisations, all in 2024/25
+    org_ids = sorted([org.pk, other_org.pk])
+    n = adversary.atom_count(org_ids, adversary.STATUSES)
+    values = data.draw(st.lists(sparse, min_size=n, max_size=n))
+    adversary.load(adversary.atoms_for(org_ids, values, adversary.STATUSES))
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+    def shown(ids, fy):
+        family = family_disclose(organisation_ids=ids, fy=fy, now=now, rule=RULE)
+        return {key: cell.display for key, cell in family.cells.items()}
+
+    # When each organisation's own family, and the family of both, are disclosed
+    both = shown(org_ids, 2024)
+    for o in org_ids:
+        alone = shown([o], 2024)
+        # Then each organisation's cells read the same in both
+        assert alone == {key: both[key] for key in alone}
+    # And today's caseload reads the same in another financial year's reports
+    other_year = shown(org_ids, 2023)
+    assert {k: v for k, v in both.items() if k[0] == NOW} == {
+        k: v for k, v in other_year.items() if k[0] == NOW
+    }
 
 
 # --- invariance: the same disclosed table, the same bytes -------------------------------------
@@ -246,13 +327,16 @@ GAP = [0] * 22 + [1, 0, 0, 0, 0, 3, 0, 4] + [0] * 10 + [1, 1, 2, 0, 4, 0, 0, 0, 
 GAP += [0] * (72 - len(GAP))
 
 
-def _attack(member, org_ids, atoms) -> tuple[adversary.Attacker, dict]:
-    """The integer-program attacker, having seen every report the member can choose; and
-    each small count shown: its truth, and whether it is shown as a `*` anywhere (else it is
-    an ``x`` everywhere). Every figure must allow the truth."""
+def _attack(members, org_ids, atoms) -> tuple[adversary.Attacker, dict]:
+    """The integer-program attacker, having seen every report each member can choose (a
+    member of ``org_ids``, or several comparing notes: (member, their organisations)); and
+    each small count shown: its truth, and whether it is shown as a `*` anywhere (else it
+    is an ``x`` everywhere). Every figure must allow the truth."""
     attacker = adversary.Attacker(list(atoms))
     stars: dict[frozenset, tuple[int, bool]] = {}
-    for orgs in adversary.choices(org_ids):
+    members = members if isinstance(members, list) else [(members, org_ids)]
+    views = [(member, orgs) for member, ids in members for orgs in adversary.choices(ids)]
+    for member, orgs in views:
         for period in adversary.periods():
             dashboard = adversary.build(member, period, orgs)
             for group, cell in adversary.published(dashboard, orgs, period, atoms):
