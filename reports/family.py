@@ -14,7 +14,10 @@ one piece (``reports.protection``) with every sum a reader knows between its cel
 - "open now" and "overdue now" (not tied to a period) add up across organisations;
 - "open now" is the year's "still open" plus the cases still open from other years: a count
   never shown (``OTHER_YEARS``), known to a reader only as 0 (when every other year shows
-  none still open) or not 0.
+  none still open) or not 0;
+- a category or standard counts a concern once, so it is at most the total, and every
+  concern has a category, so the categories add up to the total or more: sums through
+  counts never shown and known only not to be below 0 (``SLACKS``).
 
 So a `*` is protected against every figure of every report the member can ask for, and a
 cell looks the same in every report that shows it. It also looks the same to every
@@ -35,7 +38,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, cast
 
 from django.conf import settings
@@ -58,6 +61,15 @@ OTHER_YEARS = "open_other_years"  # open now, raised in another year: in sums, n
 PARTITIONS = ("route", "role", "group", "status", "department")
 # Dimensions whose values add up to a total of their own, kept as (dimension, "*").
 OWN_TOTALS = ("outcome", "speak_up_again", "referral")
+# Dimensions in which a concern can have several values (or, for standards, none): a value
+# counts a concern once, so it is at most the total; every concern has a category, so the
+# categories add up to the total or more. A reader knows that much; the audit puts it as
+# sums through counts never shown and known only not to be below 0 (``SLACKS``).
+TAGGED = ("category", "standard")
+UNTAGGED = "untagged"  # (UNTAGGED, "category:slug"): the concerns in the total not about it
+MENTIONS = "mentions"  # (MENTIONS, "category"): the categories' counts added up
+MENTIONS_OVER = "mentions_over"  # (MENTIONS_OVER, "category"): that, less the total
+SLACKS = (UNTAGGED, MENTIONS, MENTIONS_OVER)
 
 PeriodKey = tuple[Any, ...]
 FamilyKey = tuple[Any, ...]  # (period key, organisation id or ALL, dimension, value)
@@ -151,7 +163,27 @@ def family_exact(
         open_now = exact.get((NOW, org, "open_now", ""), 0)
         this_year = exact.get((year_key(fy), org, "response", "open"), 0)
         exact[(NOW, org, OTHER_YEARS, "")] = max(0, open_now - this_year)
+    _tag_slacks(exact)
     return dict(exact)
+
+
+def _tag_slacks(exact: dict[FamilyKey, int]) -> None:
+    """The counts behind what a reader knows of the tagged dimensions (``TAGGED``), for
+    every report whose total is not 0 (never shown; in sums only)."""
+    tags = sorted({(d, v) for (_, _, d, v), n in exact.items() if d in TAGGED and n})
+    mentions: dict[tuple[Any, Any], int] = defaultdict(int)
+    for (period, s, d, _), n in exact.items():
+        if d == "category":
+            mentions[(period, s)] += n
+    totals = [(p, s, n) for (p, s, d, _), n in exact.items() if d == "total" and n]
+    for period, s, total in totals:
+        for d, v in tags:
+            untagged = total - exact.get((period, s, d, v), 0)
+            exact[(period, s, UNTAGGED, f"{d}:{v}")] = max(0, untagged)
+        if any(d == "category" for d, _ in tags):
+            exact[(period, s, MENTIONS, "category")] = mentions[(period, s)]
+            over = mentions[(period, s)] - total
+            exact[(period, s, MENTIONS_OVER, "category")] = max(0, over)
 
 
 def family_relations(
@@ -191,6 +223,14 @@ def family_relations(
                 parts = [v for v in by_dimension.get(dimension, []) if v != "*"]
                 if parts:
                     relations.append((k(dimension, "*"), tuple(k(dimension, v) for v in parts)))
+            for dimension in TAGGED:  # each value is at most the total
+                for v in by_dimension.get(dimension, []):
+                    untagged = k(UNTAGGED, f"{dimension}:{v}")
+                    relations.append((k("total"), (k(dimension, v), untagged)))
+            if categories := by_dimension.get("category"):  # and the categories at least it
+                mentions = k(MENTIONS, "category")
+                relations.append((mentions, tuple(k("category", v) for v in categories)))
+                relations.append((mentions, (k("total"), k(MENTIONS_OVER, "category"))))
     for org in orgs:  # open now = still open from this year + from the others
         relations.append(
             (
@@ -199,7 +239,7 @@ def family_relations(
             )
         )
     for dimension, value in sorted(keys):
-        if dimension == OTHER_YEARS:
+        if dimension == OTHER_YEARS or dimension in SLACKS:
             continue
         if dimension in ("open_now", "overdue_now"):
             if len(orgs) > 1:
@@ -266,15 +306,19 @@ def _disclose(
     withheld = _cache_call(cache.get, cache_key)
     cells = None
     hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
+    slack = frozenset(key for key in exact if key[2] in SLACKS)
     fixed = _settled(ids, fy, exact, rule)
     if isinstance(withheld, list):
-        cells = withhold(exact, relations, rule, withheld=withheld, hidden=hidden, fixed=fixed)
+        cells = withhold(
+            exact, relations, rule, withheld=withheld, hidden=hidden, slack=slack, fixed=fixed
+        )
     if cells is None:
+        audit = partial(protect, exact, relations, rule, priority=_priority, hidden=hidden)
         try:
-            cells = protect(exact, relations, rule, priority=_priority, hidden=hidden, fixed=fixed)
+            cells = audit(slack=slack, fixed=fixed)
         except NothingToWithhold:  # safe, if no longer alike everywhere
             logger.warning("committee audit: the settled figures pin a count; audited afresh")
-            cells = protect(exact, relations, rule, priority=_priority, hidden=hidden)
+            cells = audit(slack=slack)
         audited = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
         _cache_call(cache.set, cache_key, audited, AUDIT_CACHE_SECONDS)
     return Family(fy, ids, cast(dict[FamilyKey, Cell], cells))
@@ -306,8 +350,10 @@ def family_relations_for(
     keys = {(d, v) for (_, _, d, v), n in exact.items() if n}
     out = []
     for parent, children in family_relations(organisation_ids=ids, fy=fy, keys=keys):
-        parts = tuple(c for c in children if exact.get(c))
-        if parts or exact.get(parent):
+        whole = exact.get(parent, 0)
+        # a slack under a whole that is not 0 stays, at 0 too: it is not a published 0
+        parts = tuple(c for c in children if exact.get(c) or (whole and c[2] in SLACKS))
+        if parts or whole:
             out.append((parent, parts))
     return out
 
@@ -326,8 +372,9 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # anyway) is shared by every process through the cache, keyed by a keyed hash of the exact
 # figures (so the key tells nothing of them). Bump the version when the audit changes.
 # 2: the fallback may withhold a `*`; 3: checked by an integer program; 4: each organisation's
-# cells as its own family shows them, today's caseload never withheld
-AUDIT_CACHE_VERSION = 4
+# cells as its own family shows them, today's caseload never withheld; 5: what a reader
+# knows of categories and standards
+AUDIT_CACHE_VERSION = 5
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 

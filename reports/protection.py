@@ -50,7 +50,7 @@ TRIALS = 6  # rounded figures tried (locally) for one pinned count before taking
 ESCALATION_TRIALS = 8  # figures tried against the whole family for a count still pinned
 MAX_PROPAGATIONS = 120  # whole-family propagations one audit may spend before the hammer
 MAX_EXACT_ROUNDS = 6  # rounds the integer program may pin a count in before the hammer
-# The integer program checks families up to this many non-zero cells (one or two
+# The integer program checks families up to this many non-zero published cells (one or two
 # organisations at up to 10 concerns a month: under 1 s). Larger families cost far more
 # (10 organisations, 4,800 cells: 161 s; 40: 18 s for one solve), so they are audited by
 # propagation alone and the known gap (README) remains there.
@@ -130,6 +130,7 @@ def protect(
     priority: Priority = lambda key: (),
     hidden: frozenset[Key] = frozenset(),
     fixed: Mapping[Any, bool] | None = None,
+    slack: frozenset[Key] = frozenset(),
 ) -> dict[Key, Cell]:
     """Every count disclosed, with secondary suppression until no small count can be pinned,
     by bounds propagation and then by an integer program over the whole family.
@@ -137,15 +138,19 @@ def protect(
     ``priority`` orders the figures that could be withheld (lowest first): e.g. a part of a
     breakdown before a total, a month before a year. ``hidden``: counts that take part in
     sums but are never published (a reader knows only that one is not 0; left out of the
-    answer). ``fixed``: counts whose display was settled elsewhere (True: withheld there),
-    which this audit takes as they are and never withholds (``NothingToWithhold`` where
-    that leaves a small count pinned and nothing else to withhold)."""
+    answer); ``slack``: counts never published that a reader knows only not to be below 0
+    (what turns a known "at most" into a sum: a category's count plus the concerns not
+    about it is the total). ``fixed``: counts whose display was settled elsewhere (True:
+    withheld there), which this audit takes as they are and never withholds
+    (``NothingToWithhold`` where that leaves a small count pinned and nothing else to
+    withhold)."""
     cells = _primary(exact, relations, rule)
-    audit = _Audit(_Model(cells, relations, rule, hidden), cells, priority, fixed or {})
+    model = _Model(cells, relations, rule, hidden, slack)
+    audit = _Audit(model, cells, priority, fixed or {})
     for i in audit.run():
         key = audit.model.keys[i]
         cells[key] = _withheld(cells[key])
-    return _published(cells, hidden)
+    return _published(cells, hidden | slack)
 
 
 def _published(cells: dict[Key, Cell], hidden: frozenset[Key]) -> dict[Key, Cell]:
@@ -160,6 +165,7 @@ def withhold(
     withheld: Sequence[Key],
     hidden: frozenset[Key] = frozenset(),
     fixed: Mapping[Any, bool] | None = None,
+    slack: frozenset[Key] = frozenset(),
 ) -> dict[Key, Cell] | None:
     """``protect``'s answer rebuilt from the cells an earlier audit withheld (e.g. one kept
     in a shared cache), or None where those could not be its answer: a cell that is not in
@@ -169,7 +175,7 @@ def withhold(
     if any((key in chosen) != w for key, w in (fixed or {}).items() if exact.get(key)):
         return None
     cells = _primary(exact, relations, rule)
-    model = _Model(cells, relations, rule, hidden)
+    model = _Model(cells, relations, rule, hidden, slack)
     at = []
     for key in withheld:
         i = model.index.get(key)
@@ -181,7 +187,7 @@ def withhold(
         return None
     for key in withheld:
         cells[key] = _withheld(cells[key])
-    return _published(cells, hidden)
+    return _published(cells, hidden | slack)
 
 
 def _primary(
@@ -212,8 +218,13 @@ class _Model:
         relations: Sequence[Relation],
         rule: Disclosure,
         hidden: frozenset[Key] = frozenset(),
+        slack: frozenset[Key] = frozenset(),
     ) -> None:
-        live = {key: cell for key, cell in cells.items() if cell.suppressed or cell.value}
+        live = {
+            key: cell
+            for key, cell in cells.items()
+            if cell.suppressed or cell.value or key in slack  # a slack is in its sums at 0 too
+        }
         self.keys = keys = list(live)
         self.index = {key: i for i, key in enumerate(keys)}
         self.rule = rule
@@ -226,6 +237,10 @@ class _Model:
         self.hidden = np.array([key in hidden for key in keys], dtype=bool)
         self.base_lo[self.hidden] = 1  # never shown: known only not to be 0
         self.base_hi[self.hidden] = UNBOUNDED
+        slacks = np.array([key in slack for key in keys], dtype=bool)
+        self.base_lo[slacks] = 0  # never shown: known only not to be below 0
+        self.base_hi[slacks] = UNBOUNDED
+        self.hidden |= slacks
         self.star = np.array([c.suppressed for c in live.values()], dtype=bool) & ~self.hidden
         self.rels = self._rels(relations)
         self.member_of: list[list[int]] = [[] for _ in keys]
@@ -272,7 +287,7 @@ class _Model:
     def pinned(self, lo: np.ndarray, hi: np.ndarray) -> list[int]:
         """The small counts an integer program over every sum at once pins (exact, where
         propagation, one sum at a time, may leave them two values)."""
-        if len(self.keys) > EXACT_CELLS:
+        if int((~self.hidden).sum()) > EXACT_CELLS:  # counted without the slacks (cheap)
             return []
         small = [i for i in np.flatnonzero(self.star).tolist() if self.member_of[i]]
         return pinned(lo, hi, self.rels, small)

@@ -45,3 +45,62 @@ def test_the_familys_month_rows_are_the_years_month_rows(three_orgs):
         count=2,
     )
     assert family.first_months(three_orgs) == {three_orgs[1]: dt.date(2023, 9, 1)}
+
+
+def _month(org, dimension, value, n, month=dt.date(2024, 5, 1)):
+    MonthlyCount.objects.create(
+        organisation_id=org, grain="month", month=month, dimension=dimension, value=value, count=n
+    )
+
+
+def test_the_family_knows_what_a_reader_knows_of_categories_and_standards():
+    # Given a month of 6 concerns: 4 about patient safety, 3 about bullying (one is about
+    # both), 2 bearing on standard 1.7
+    org = OrganisationFactory().pk
+    _month(org, "total", "", 6)
+    _month(org, "category", "patient-safety", 4)
+    _month(org, "category", "bullying-harassment", 3)
+    _month(org, "standard", "1.7", 2)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    exact = family.family_exact(organisation_ids=[org], fy=2024, now=now)
+    relations = family.family_relations_for(exact, [org], 2024)
+    m = family.month_key(dt.date(2024, 5, 1))
+
+    def k(dimension, value=""):
+        return (m, org, dimension, value)
+
+    # Then each value is at most the total (plus the concerns not about it, never shown) ...
+    assert (
+        k("total"),
+        (k("category", "patient-safety"), k("untagged", "category:patient-safety")),
+    ) in relations
+    assert (k("total"), (k("standard", "1.7"), k("untagged", "standard:1.7"))) in relations
+    assert exact[k("untagged", "category:patient-safety")] == 2
+    # ... and the categories add up to the total or more (every concern has one)
+    mentions = k("mentions", "category")
+    assert (
+        mentions,
+        (k("category", "bullying-harassment"), k("category", "patient-safety")),
+    ) in relations
+    assert (mentions, (k("total"), k("mentions_over", "category"))) in relations
+    assert exact[k("mentions_over", "category")] == 1
+    # and none of those counts is ever published
+    disclosed = family.family_disclose(
+        organisation_ids=[org], fy=2024, now=now, rule=family.Disclosure()
+    )
+    assert not {key for key in disclosed.cells if key[2] in family.SLACKS}
+    assert disclosed.cell(m, org, "category", "patient-safety").display == "*"
+
+
+def test_a_category_counted_above_its_total_leaves_that_sum_out_not_the_report(caplog):
+    # Given a rollup bug: more concerns about a category than concerns
+    org = OrganisationFactory().pk
+    _month(org, "total", "", 3)
+    _month(org, "category", "patient-safety", 5)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    # When disclosed, the sum it breaks is left out (logged as a count), and the report stands
+    disclosed = family.family_disclose(
+        organisation_ids=[org], fy=2024, now=now, rule=family.Disclosure()
+    )
+    assert disclosed.cell(family.year_key(2024), org, "total").display == "*"
+    assert "sums broken by the counts" in caplog.text

@@ -5,14 +5,17 @@ exit, and the accessibility statement and privacy notice."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from concerns.roles import Role
 from tests.factories import case_in_state, make_user, raise_concern
+from workflow.models import Case
 from workflow.services import handling, transitions
 from workflow.services import reporter as reporter_actions
 
@@ -144,7 +147,10 @@ def test_every_workload_count_matches_the_list_it_links_to(
 
 
 def test_the_workload_shows_due_soon(client, org, lead, guardian):
-    case_in_state(raise_concern(org).case, "received", guardian=guardian)  # due in 2 days
+    case = case_in_state(raise_concern(org).case, "received", guardian=guardian)
+    # due in 2 days (2 working days from a Thursday is Monday: not soon, so set it)
+    due = timezone.now() + dt.timedelta(days=2)
+    Case.objects.filter(pk=case.pk).update(due_at=due, acknowledge_due_at=due)
     client.force_login(lead)
     page = client.get("/cases/workload/").content.decode()
     assert "1 due soon" in page
