@@ -36,7 +36,7 @@ import hashlib
 import hmac
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, cast
@@ -303,14 +303,21 @@ def _disclose(
     exact = dict(exact_items)
     relations = _kept_relations(exact, family_relations_for(exact, ids, fy))
     cache_key = _audit_cache_key(ids, fy, exact_items, rule)
-    withheld = _cache_call(cache.get, cache_key)
+    withheld = _kept_answer(cache_key)
     cells = None
     hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
     slack = frozenset(key for key in exact if key[2] in SLACKS)
     fixed = _settled(ids, fy, exact, rule)
-    if isinstance(withheld, list):
+    if withheld is not None:  # sealed by this deployment: checked by propagation only
         cells = withhold(
-            exact, relations, rule, withheld=withheld, hidden=hidden, slack=slack, fixed=fixed
+            exact,
+            relations,
+            rule,
+            withheld=withheld,
+            hidden=hidden,
+            slack=slack,
+            fixed=fixed,
+            exactly=False,
         )
     if cells is None:
         audit = partial(protect, exact, relations, rule, priority=_priority, hidden=hidden)
@@ -319,8 +326,7 @@ def _disclose(
         except NothingToWithhold:  # safe, if no longer alike everywhere
             logger.warning("committee audit: the settled figures pin a count; audited afresh")
             cells = audit(slack=slack)
-        audited = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
-        _cache_call(cache.set, cache_key, audited, AUDIT_CACHE_SECONDS)
+        _keep_answer(cache_key, cells)
     return Family(fy, ids, cast(dict[FamilyKey, Cell], cells))
 
 
@@ -373,7 +379,7 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # figures (so the key tells nothing of them). Bump the version when the audit changes.
 # 2: the fallback may withhold a `*`; 3: checked by an integer program; 4: each organisation's
 # cells as its own family shows them, today's caseload never withheld; 5: what a reader
-# knows of categories and standards
+# knows of categories and standards, and the answer sealed
 AUDIT_CACHE_VERSION = 5
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
@@ -384,6 +390,30 @@ def _audit_cache_key(
     text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule)).encode()
     digest = hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
     return f"reports:audit:{digest}"
+
+
+def _seal(cache_key: str, withheld: list[Any]) -> str:
+    text = repr((cache_key, withheld)).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
+
+
+def _keep_answer(cache_key: str, cells: Mapping[Any, Cell]) -> None:
+    """The audit's answer for every process: the withheld cells, sealed with a keyed hash."""
+    withheld = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
+    kept = {"withheld": withheld, "seal": _seal(cache_key, withheld)}
+    _cache_call(cache.set, cache_key, kept, AUDIT_CACHE_SECONDS)
+
+
+def _kept_answer(cache_key: str) -> list[Any] | None:
+    """The withheld cells another process kept for these figures, if it sealed them (a
+    value anyone else wrote into the cache is not used: the family is audited again)."""
+    kept = _cache_call(cache.get, cache_key)
+    if not isinstance(kept, dict):
+        return None
+    withheld, seal = kept.get("withheld"), kept.get("seal")
+    if not isinstance(withheld, list) or not isinstance(seal, str):
+        return None
+    return withheld if hmac.compare_digest(seal, _seal(cache_key, withheld)) else None
 
 
 def _cache_call(method: Callable[..., Any], *args: Any) -> Any:

@@ -41,6 +41,13 @@ def _fresh():
     cache.delete(F._audit_cache_key((1,), FY, _exact(), Disclosure()))
 
 
+def _sealed(key, withheld):
+    """A poisoned answer sealed as ours (what the cells themselves are checked for)."""
+    if not isinstance(withheld, list):
+        return withheld
+    return {"withheld": withheld, "seal": F._seal(key, withheld)}
+
+
 def _withheld(family) -> set:
     return {key for key, cell in family.cells.items() if cell.withheld}
 
@@ -67,8 +74,41 @@ def test_the_cache_key_is_a_keyed_hash_and_the_value_only_the_withheld_cells():
     with override_settings(SECRET_KEY="another-secret-key-entirely"):
         assert F._audit_cache_key((1,), FY, _exact(), Disclosure()) != key
     stored = cache.get(key)
-    assert set(stored) == _withheld(family)
-    assert all(family.cells[k].withheld for k in stored)
+    assert set(stored) == {"withheld", "seal"}
+    assert set(stored["withheld"]) == _withheld(family)
+    assert all(family.cells[k].withheld for k in stored["withheld"])
+
+
+def test_a_sealed_answer_is_read_without_the_integer_program_again(monkeypatch):
+    first = F._disclose((1,), FY, _exact(), Disclosure())
+    F._disclose.cache_clear()
+
+    def no_program(*args, **kwargs):
+        raise AssertionError("the integer program ran again")
+
+    monkeypatch.setattr("reports.protection.pinned", no_program)
+    assert F._disclose((1,), FY, _exact(), Disclosure()).cells == first.cells
+
+
+def test_an_answer_sealed_by_anyone_else_is_not_used():
+    honest = F._disclose((1,), FY, _exact(), Disclosure())
+    F._disclose.cache_clear()
+    key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
+    with override_settings(SECRET_KEY="another-secret-key-entirely"):
+        forged = {"withheld": [], "seal": F._seal(key, [])}  # nothing withheld
+    cache.set(key, forged)
+    again = F._disclose((1,), FY, _exact(), Disclosure())
+    assert again.cells == honest.cells and _withheld(again)
+
+
+def test_a_sealed_answer_that_would_pin_a_star_is_still_not_used():
+    # (the seal is ours, as if the audit had a bug or the key leaked: propagation still checks)
+    honest = F._disclose((1,), FY, _exact(), Disclosure())
+    F._disclose.cache_clear()
+    key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
+    cache.set(key, {"withheld": [], "seal": F._seal(key, [])})
+    again = F._disclose((1,), FY, _exact(), Disclosure())
+    assert again.cells == honest.cells and _withheld(again)
 
 
 @pytest.mark.parametrize(
@@ -77,13 +117,15 @@ def test_the_cache_key_is_a_keyed_hash_and_the_value_only_the_withheld_cells():
         [("nowhere", 1, "total", "")],  # not a cell of the family
         [(APRIL, 1, "route", "anonymous")],  # a *, never a withheld figure
         "not a list",
+        {"withheld": [], "seal": "0" * 64},  # a seal that is not ours
+        {"withheld": "not a list", "seal": "0" * 64},
     ],
 )
 def test_a_cached_answer_that_cannot_be_the_audits_is_not_used(poison):
     honest = F._disclose((1,), FY, _exact(), Disclosure())
     F._disclose.cache_clear()
     key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
-    cache.set(key, poison)
+    cache.set(key, poison if isinstance(poison, dict) else _sealed(key, poison))
     again = F._disclose((1,), FY, _exact(), Disclosure())
     assert again.cells == honest.cells
 
