@@ -342,10 +342,19 @@ def _settled(
     fixed = {key: False for key in exact if key[0] == NOW and key[2] != OTHER_YEARS}
     if len(ids) > 1:
         for org in ids:
-            own = tuple(sorted(((k, n) for k, n in exact.items() if k[1] == org), key=repr))
+            own = tuple(sorted(own_exact(exact, org).items(), key=repr))
             family = _disclose((org,), fy, own, rule)
             fixed.update((key, cell.withheld) for key, cell in family.cells.items())
     return fixed
+
+
+def own_exact(exact: dict[FamilyKey, int], org: int) -> dict[FamilyKey, int]:
+    """One organisation's own family's exact counts, from a family of several: its cells,
+    with the counts behind the tagged dimensions for its own categories and standards
+    (``family_exact`` for it alone gives the same, so both read one audit)."""
+    own = {k: n for k, n in exact.items() if k[1] == org and k[2] not in SLACKS}
+    _tag_slacks(own)
+    return own
 
 
 def family_relations_for(

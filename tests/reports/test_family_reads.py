@@ -104,3 +104,18 @@ def test_a_category_counted_above_its_total_leaves_that_sum_out_not_the_report(c
     )
     assert disclosed.cell(family.year_key(2024), org, "total").display == "*"
     assert "sums broken by the counts" in caplog.text
+
+
+def test_an_organisations_cells_in_a_family_of_several_are_its_own_familys():
+    # Given two organisations, only one of which has concerns about bullying
+    first, second = OrganisationFactory().pk, OrganisationFactory().pk
+    for org, category in ((first, "patient-safety"), (second, "bullying-harassment")):
+        _month(org, "total", "", 3)
+        _month(org, "category", category, 3)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    both = family.family_exact(organisation_ids=[first, second], fy=2024, now=now)
+    # Then each one's counts taken from the family of both are its own family's, exactly (so
+    # the audit a committee of both settles each organisation with is that committee's own)
+    for org in (first, second):
+        alone = family.family_exact(organisation_ids=[org], fy=2024, now=now)
+        assert family.own_exact(both, org) == alone
