@@ -307,22 +307,14 @@ def _disclose(
     cells = None
     hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
     slack = frozenset(key for key in exact if key[2] in SLACKS)
-    fixed = _settled(ids, fy, exact, rule)
-    if withheld is not None:  # sealed by this deployment: checked by propagation only
+    if withheld is not None:  # this deployment's own answer: checked by propagation only
         cells = withhold(
-            exact,
-            relations,
-            rule,
-            withheld=withheld,
-            hidden=hidden,
-            slack=slack,
-            fixed=fixed,
-            exactly=False,
+            exact, relations, rule, withheld=withheld, hidden=hidden, slack=slack, exactly=False
         )
     if cells is None:
         audit = partial(protect, exact, relations, rule, priority=_priority, hidden=hidden)
         try:
-            cells = audit(slack=slack, fixed=fixed)
+            cells = audit(slack=slack, fixed=_settled(ids, fy, exact, rule))
         except NothingToWithhold:  # safe, if no longer alike everywhere
             logger.warning("committee audit: the settled figures pin a count; audited afresh")
             cells = audit(slack=slack)

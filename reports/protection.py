@@ -164,18 +164,14 @@ def withhold(
     *,
     withheld: Sequence[Key],
     hidden: frozenset[Key] = frozenset(),
-    fixed: Mapping[Any, bool] | None = None,
     slack: frozenset[Key] = frozenset(),
     exactly: bool = True,
 ) -> dict[Key, Cell] | None:
     """``protect``'s answer rebuilt from the cells an earlier audit withheld (e.g. one kept
     in a shared cache), or None where those could not be its answer: a cell that is not in
-    the family or is a 0, one ``fixed`` otherwise, or a set that would leave a small count
-    pinned (so a cache that was tampered with can cost an audit, never a reporter), by
-    propagation and (``exactly``) by the integer program too."""
-    chosen = set(withheld)
-    if any((key in chosen) != w for key, w in (fixed or {}).items() if exact.get(key)):
-        return None
+    the family or is a 0, or a set that would leave a small count pinned (so a cache that
+    was tampered with can cost an audit, never a reporter), by propagation and
+    (``exactly``) by the integer program too."""
     cells = _primary(exact, relations, rule)
     model = _Model(cells, relations, rule, hidden, slack)
     at = []

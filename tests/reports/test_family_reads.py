@@ -119,3 +119,23 @@ def test_an_organisations_cells_in_a_family_of_several_are_its_own_familys():
     for org in (first, second):
         alone = family.family_exact(organisation_ids=[org], fy=2024, now=now)
         assert family.own_exact(both, org) == alone
+
+
+def test_another_process_reads_a_family_of_several_without_auditing_any_of_them(monkeypatch):
+    # Given the family of two organisations, audited (each one's own family first) and kept
+    first, second = OrganisationFactory().pk, OrganisationFactory().pk
+    for org, n in ((first, 22), (second, 1)):
+        _month(org, "total", "", n)
+        _month(org, "route", "anonymous", n)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    rule = family.Disclosure()
+    audited = family.family_disclose(organisation_ids=[first, second], fy=2024, now=now, rule=rule)
+    family._disclose.cache_clear()  # another process: nothing in its memory
+
+    def no_audit(*args, **kwargs):
+        raise AssertionError("audited again")
+
+    # When another process reads it, then neither it nor either organisation is audited again
+    monkeypatch.setattr(family, "protect", no_audit)
+    again = family.family_disclose(organisation_ids=[first, second], fy=2024, now=now, rule=rule)
+    assert again.cells == audited.cells
