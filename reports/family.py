@@ -48,7 +48,7 @@ from django.db.models import Count, Min
 from reports.disclosure import Cell, Disclosure
 from reports.fastpaths import RollupSum, rollup_sum_sql
 from reports.models import Grain, MonthlyCount, OpenCase
-from reports.periods import financial_year, quarter
+from reports.periods import financial_year, financial_year_of, quarter
 from reports.protection import NothingToWithhold, Relation, protect, withhold
 from workflow.models import OPEN_STATES
 
@@ -92,6 +92,7 @@ class Family:
     fy: int
     organisation_ids: tuple[int, ...]
     cells: dict[FamilyKey, Cell]
+    apart: int = 0  # how much of the cells of them all together is withheld outright (_apart)
 
     def cell(self, period: PeriodKey, org: int | str, dimension: str, value: str = "") -> Cell:
         return self.cells.get((period, org, dimension, value)) or Cell(0)
@@ -289,37 +290,143 @@ def _priority(key: Hashable) -> tuple[Any, ...]:
 def family_disclose(
     *, organisation_ids: Sequence[int], fy: int, now: dt.datetime, rule: Disclosure
 ) -> Family:
-    exact = family_exact(organisation_ids=organisation_ids, fy=fy, now=now)
     ids = tuple(sorted(organisation_ids))
-    return _disclose(ids, fy, tuple(sorted(exact.items(), key=repr)), rule)
+    today = len(ids) > 1 and _today_withheld(ids, now, rule)
+    return _disclose(ids, fy, _exact_items(ids, fy, now), rule, today)
+
+
+def _exact_items(ids: tuple[int, ...], fy: int, now: dt.datetime) -> tuple[Any, ...]:
+    exact = family_exact(organisation_ids=ids, fy=fy, now=now)
+    return tuple(sorted(exact.items(), key=repr))
+
+
+def _today_withheld(ids: tuple[int, ...], now: dt.datetime, rule: Disclosure) -> bool:
+    """Is today's caseload of several organisations together withheld, in every year's
+    reports alike? Only where, shown, it would pin a count of a year whose cases are still
+    open (with that year's figures of each organisation; a year with none open is not tied
+    to today's caseload at all), so every such year is audited with it shown first."""
+    years = (
+        MonthlyCount.objects.filter(
+            organisation_id__in=list(ids),
+            grain=Grain.YEAR,
+            dimension="response",
+            value="open",
+            count__gt=0,
+        )
+        .order_by("month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    for fy in sorted({financial_year_of(_as_date(month)) for month in years}):
+        if _disclose(ids, fy, _exact_items(ids, fy, now), rule, False).apart == APART_ALL:
+            return True
+    return False
 
 
 @lru_cache(maxsize=256)  # a family of 40 organisations reads 41 audits
 def _disclose(
-    ids: tuple[int, ...], fy: int, exact_items: tuple[tuple[FamilyKey, int], ...], rule: Disclosure
+    ids: tuple[int, ...],
+    fy: int,
+    exact_items: tuple[tuple[FamilyKey, int], ...],
+    rule: Disclosure,
+    today_withheld: bool = False,
 ) -> Family:
     """The audit, kept for the same exact figures: every report of a family, and every
-    request until a count changes, reads one audit."""
+    request until a count changes, reads one audit. ``today_withheld``: today's caseload
+    of them all together is withheld in every year (``_today_withheld``)."""
     exact = dict(exact_items)
     relations = _kept_relations(exact, family_relations_for(exact, ids, fy))
-    cache_key = _audit_cache_key(ids, fy, exact_items, rule)
-    withheld = _kept_answer(cache_key)
-    cells = None
+    cache_key = _audit_cache_key(ids, fy, exact_items, rule, today_withheld)
+    kept = _kept_answer(cache_key)
     hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
     slack = frozenset(key for key in exact if key[2] in SLACKS)
-    if withheld is not None:  # this deployment's own answer: checked by propagation only
+    cells = None
+    if kept is not None:  # this deployment's own answer: checked by propagation only
+        withheld, apart = kept
+        unseen = _unseen(exact, slack, apart, today_withheld)
+        own = [key for key in withheld if key not in unseen]
         cells = withhold(
-            exact, relations, rule, withheld=withheld, hidden=hidden, slack=slack, exactly=False
+            exact,
+            relations,
+            rule,
+            withheld=own,
+            hidden=hidden,
+            slack=slack | unseen,
+            exactly=False,
         )
+        if cells is not None:
+            cells.update(_apart_cells(unseen))
     if cells is None:
         audit = partial(protect, exact, relations, rule, priority=_priority, hidden=hidden)
+        fixed = _settled(ids, fy, exact, rule)
+        cells, apart = _audit(audit, exact, slack, fixed, today_withheld)
+        _keep_answer(cache_key, cells, apart=apart)
+    return Family(fy, ids, cast(dict[FamilyKey, Cell], cells), apart)
+
+
+# How much of the cells of several organisations together an audit withholds outright
+# (``_audit``): none; all bar today's caseload; all; or none, the family audited afresh.
+APART_NONE, APART_BUT_TODAY, APART_ALL, APART_AFRESH = 0, 1, 2, 3
+_APART = {
+    APART_NONE: "",
+    APART_BUT_TODAY: "all together bar today's caseload withheld",
+    APART_ALL: "all together withheld",
+    APART_AFRESH: "audited afresh",
+}
+
+
+def _unseen(
+    exact: dict[FamilyKey, int], slack: frozenset[FamilyKey], apart: int, today_withheld: bool
+) -> frozenset[FamilyKey]:
+    """The cells of several organisations together (not 0s) withheld outright: shown ``x``
+    whatever they are, so known only not to be 0 (each is the sum of its organisations'),
+    and in the audit as counts never shown (slacks)."""
+    if apart == APART_AFRESH:
+        return frozenset()
+    today = frozenset(key for key, n in exact.items() if n and key[0] == NOW and key[1] == ALL)
+    unseen: frozenset[FamilyKey] = frozenset()
+    if apart in (APART_BUT_TODAY, APART_ALL):
+        unseen = frozenset(key for key, n in exact.items() if n and key[1] == ALL) - slack
+    return unseen | today if apart == APART_ALL or today_withheld else unseen - today
+
+
+def _audit(
+    audit: Callable[..., dict[Any, Cell]],
+    exact: dict[FamilyKey, int],
+    slack: frozenset[FamilyKey],
+    fixed: dict[FamilyKey, bool],
+    today_withheld: bool,
+) -> tuple[dict[Any, Cell], int]:
+    """The family audited with each organisation's cells settled (``_settled``). Where
+    those leave a count pinned by the cells of them all together (nothing of those left to
+    withhold frees it), every one of those is withheld, whatever it is: each is shown
+    ``x``, so it says nothing each organisation's own figures do not, and each
+    organisation's cells still look as its own family shows them. Today's caseload of them
+    all is withheld too where it alone still pins a count (``APART_ALL``; then
+    ``_today_withheld`` withholds it in every year's reports alike). The family is audited
+    afresh, its cells no longer alike everywhere, only where even that leaves a count
+    pinned (each organisation's own audit makes that unreachable: the safe last resort)."""
+    tried: set[frozenset[FamilyKey]] = set()
+    for apart in (APART_NONE, APART_BUT_TODAY, APART_ALL):
+        unseen = _unseen(exact, slack, apart, today_withheld)
+        if unseen in tried:
+            continue
+        tried.add(unseen)
+        settled = {key: w for key, w in fixed.items() if key not in unseen}
         try:
-            cells = audit(slack=slack, fixed=_settled(ids, fy, exact, rule))
-        except NothingToWithhold:  # safe, if no longer alike everywhere
-            logger.warning("committee audit: the settled figures pin a count; audited afresh")
-            cells = audit(slack=slack)
-        _keep_answer(cache_key, cells)
-    return Family(fy, ids, cast(dict[FamilyKey, Cell], cells))
+            cells = audit(slack=slack | unseen, fixed=settled)
+        except NothingToWithhold:
+            continue
+        if apart != APART_NONE:
+            logger.warning("committee audit: the settled figures pin a count; %s", _APART[apart])
+        cells.update(_apart_cells(unseen))
+        return cells, apart
+    logger.warning("committee audit: the settled figures pin a count; %s", _APART[APART_AFRESH])
+    return audit(slack=slack), APART_AFRESH
+
+
+def _apart_cells(unseen: frozenset[FamilyKey]) -> dict[Any, Cell]:
+    return {key: Cell(None, suppressed=True, withheld=True) for key in unseen}
 
 
 def _settled(
@@ -380,15 +487,20 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # figures (so the key tells nothing of them). Bump the version when the audit changes.
 # 2: the fallback may withhold a `*`; 3: checked by an integer program; 4: each organisation's
 # cells as its own family shows them, today's caseload never withheld; 5: what a reader
-# knows of categories and standards, and the answer sealed
-AUDIT_CACHE_VERSION = 5
+# knows of categories and standards, and the answer sealed; 6: where the settled cells pin a
+# count, the cells of them all together withheld (kept as ``apart``)
+AUDIT_CACHE_VERSION = 6
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 
 def _audit_cache_key(
-    ids: tuple[int, ...], fy: int, exact_items: tuple[tuple[FamilyKey, int], ...], rule: Disclosure
+    ids: tuple[int, ...],
+    fy: int,
+    exact_items: tuple[tuple[FamilyKey, int], ...],
+    rule: Disclosure,
+    today_withheld: bool = False,
 ) -> str:
-    text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule)).encode()
+    text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule, today_withheld)).encode()
     digest = hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
     return f"reports:audit:{digest}"
 
@@ -398,23 +510,32 @@ def _seal(cache_key: str, withheld: list[Any]) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
 
 
-def _keep_answer(cache_key: str, cells: Mapping[Any, Cell]) -> None:
-    """The audit's answer for every process: the withheld cells, sealed with a keyed hash."""
+def _keep_answer(cache_key: str, cells: Mapping[Any, Cell], *, apart: int) -> None:
+    """The audit's answer for every process: the withheld cells (and how much of the cells
+    of several organisations together were withheld outright, ``_apart``), sealed with a
+    keyed hash."""
     withheld = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
-    kept = {"withheld": withheld, "seal": _seal(cache_key, withheld)}
+    kept = {"withheld": withheld, "apart": apart, "seal": _seal(cache_key, [apart, *withheld])}
     _cache_call(cache.set, cache_key, kept, AUDIT_CACHE_SECONDS)
 
 
-def _kept_answer(cache_key: str) -> list[Any] | None:
+def _kept_answer(cache_key: str) -> tuple[list[Any], int] | None:
     """The withheld cells another process kept for these figures, if it sealed them (a
     value anyone else wrote into the cache is not used: the family is audited again)."""
     kept = _cache_call(cache.get, cache_key)
     if not isinstance(kept, dict):
         return None
-    withheld, seal = kept.get("withheld"), kept.get("seal")
-    if not isinstance(withheld, list) or not isinstance(seal, str):
+    withheld, apart, seal = kept.get("withheld"), kept.get("apart"), kept.get("seal")
+    if (
+        not isinstance(withheld, list)
+        or type(apart) is not int
+        or apart not in _APART
+        or not isinstance(seal, str)
+    ):
         return None
-    return withheld if hmac.compare_digest(seal, _seal(cache_key, withheld)) else None
+    if not hmac.compare_digest(seal, _seal(cache_key, [apart, *withheld])):
+        return None
+    return withheld, apart
 
 
 def _cache_call(method: Callable[..., Any], *args: Any) -> Any:

@@ -152,9 +152,7 @@ def published(
     figures.append((everything, response["total"]))
     figures.append((where(status="received"), response["still_open"]))
     figures.append((where(status="closed"), response["closed"]))
-    # every case is in 2024/25, so open now is every case of the year still open
-    open_now = frozenset(a for a in atoms if a[0] in orgs and a[4] == "received")
-    figures.append((open_now, response["open_now"]))
+    figures.append((open_now_atoms(atoms, orgs), response["open_now"]))
     for month, cell in zip(dashboard.trend_months, dashboard.trend_cells, strict=True):
         figures.append((where(month=month), cell))
     if atoms and len(atoms[0]) > 5:  # the categories table: a concern is in each of its own
@@ -163,10 +161,14 @@ def published(
     return figures
 
 
-def box(cell: Cell, truth: int) -> tuple[float, float]:
+def box(cell: Cell, truth: int, *, blanket: bool = False) -> tuple[float, float]:
     """What a reader knows of a count from its cell: worked out by brute force here, not
     with the code under test. An ``x`` is taken at its strongest: above 7 where it hides a
-    rounded figure, and not 0 where it hides a `*` (the auditor's last resort)."""
+    rounded figure, and not 0 where it hides a `*` (the auditor's last resort); but where
+    every figure of several organisations together is an ``x`` (``blanket``), whatever it
+    is, an ``x`` there says only that it is not 0."""
+    if cell.withheld and blanket:
+        return (1, math.inf)
     if cell.withheld:
         return (RULE.suppress_up_to + 1, math.inf) if truth > RULE.suppress_up_to else (1, math.inf)
     return _box(cell.display)
@@ -179,6 +181,25 @@ def _box(display: str) -> tuple[float, float]:
     return (min(values), max(values))
 
 
+def open_now_atoms(atoms: Iterable[Atom], orgs: tuple[int, ...]) -> frozenset[Atom]:
+    """Every case is in 2024/25, so open now is every case of the year still open."""
+    return frozenset(a for a in atoms if a[0] in orgs and a[4] == "received")
+
+
+def withheld_together(
+    figures: list[tuple[frozenset[Atom], Cell]], orgs: tuple[int, ...], atoms: Iterable[Atom]
+) -> bool:
+    """Is every figure of several organisations together that is not 0 an ``x`` (today's
+    caseload may be shown): withheld whatever it is, so each says only that it is not 0."""
+    today = open_now_atoms(atoms, orgs)
+    together = [
+        (group, cell)
+        for group, cell in figures
+        if len({a[0] for a in group}) > 1 and cell.display != "0"
+    ]
+    return bool(together) and all(cell.withheld or group == today for group, cell in together)
+
+
 class Attacker:
     """An integer program over the atoms, constrained by every figure seen."""
 
@@ -187,12 +208,12 @@ class Attacker:
         self.index = {a: i for i, a in enumerate(atoms)}
         self.rows: dict[tuple[int, ...], tuple[float, float]] = {}
 
-    def see(self, group: frozenset[Atom], cell: Cell, truth: int) -> None:
+    def see(self, group: frozenset[Atom], cell: Cell, truth: int, *, blanket: bool) -> None:
         """One published figure (the same sum seen twice keeps the tighter bounds)."""
         if not group:
             assert cell.display == "0", cell
             return
-        lo, hi = box(cell, truth)
+        lo, hi = box(cell, truth, blanket=blanket)
         idx = tuple(sorted(self.index[a] for a in group))
         old_lo, old_hi = self.rows.get(idx, (0, math.inf))
         self.rows[idx] = (max(lo, old_lo), min(hi, old_hi))

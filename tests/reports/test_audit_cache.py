@@ -45,7 +45,7 @@ def _sealed(key, withheld):
     """A poisoned answer sealed as ours (what the cells themselves are checked for)."""
     if not isinstance(withheld, list):
         return withheld
-    return {"withheld": withheld, "seal": F._seal(key, withheld)}
+    return {"withheld": withheld, "apart": False, "seal": F._seal(key, [False, *withheld])}
 
 
 def _withheld(family) -> set:
@@ -74,7 +74,7 @@ def test_the_cache_key_is_a_keyed_hash_and_the_value_only_the_withheld_cells():
     with override_settings(SECRET_KEY="another-secret-key-entirely"):
         assert F._audit_cache_key((1,), FY, _exact(), Disclosure()) != key
     stored = cache.get(key)
-    assert set(stored) == {"withheld", "seal"}
+    assert set(stored) == {"withheld", "apart", "seal"}
     assert set(stored["withheld"]) == _withheld(family)
     assert all(family.cells[k].withheld for k in stored["withheld"])
 
@@ -95,7 +95,7 @@ def test_an_answer_sealed_by_anyone_else_is_not_used():
     F._disclose.cache_clear()
     key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
     with override_settings(SECRET_KEY="another-secret-key-entirely"):
-        forged = {"withheld": [], "seal": F._seal(key, [])}  # nothing withheld
+        forged = {"withheld": [], "apart": False, "seal": F._seal(key, [False])}  # nothing withheld
     cache.set(key, forged)
     again = F._disclose((1,), FY, _exact(), Disclosure())
     assert again.cells == honest.cells and _withheld(again)
@@ -106,7 +106,7 @@ def test_a_sealed_answer_that_would_pin_a_star_is_still_not_used():
     honest = F._disclose((1,), FY, _exact(), Disclosure())
     F._disclose.cache_clear()
     key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
-    cache.set(key, {"withheld": [], "seal": F._seal(key, [])})
+    cache.set(key, {"withheld": [], "apart": False, "seal": F._seal(key, [False])})
     again = F._disclose((1,), FY, _exact(), Disclosure())
     assert again.cells == honest.cells and _withheld(again)
 
@@ -119,6 +119,7 @@ def test_a_sealed_answer_that_would_pin_a_star_is_still_not_used():
         "not a list",
         {"withheld": [], "seal": "0" * 64},  # a seal that is not ours
         {"withheld": "not a list", "seal": "0" * 64},
+        {"withheld": [], "apart": "yes", "seal": "0" * 64},  # not a flag
     ],
 )
 def test_a_cached_answer_that_cannot_be_the_audits_is_not_used(poison):
