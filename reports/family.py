@@ -23,7 +23,9 @@ So a `*` is protected against every figure of every report the member can ask fo
 cell looks the same in every report that shows it. It also looks the same to every
 committee: a family of several organisations takes each organisation's cells as that
 organisation's own family shows them and audits only the cells of them all together
-(``_settled``), and today's caseload, shown in every financial year, is never withheld.
+(``_settled``; where that cannot protect a count, those are all withheld: ``_audit``), and
+today's caseload, shown in every financial year, is withheld in all of them or none
+(``_today_withheld``).
 Custom runs of months and arbitrary sets of organisations are not offered: each would add
 sums (one run minus another is a month) the family could not cover. Percentages, medians,
 SPC limits and charts are computed from these disclosed cells only (``reports.tables``).
@@ -37,7 +39,7 @@ import hmac
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any, cast
 
@@ -141,24 +143,34 @@ def _as_date(value: dt.date | str) -> dt.date:
 
 
 def family_exact(
-    *, organisation_ids: Sequence[int], fy: int, now: dt.datetime
+    *,
+    organisation_ids: Sequence[int],
+    fy: int,
+    now: dt.datetime,
+    now_rows: dict[FamilyKey, int] | None = None,
 ) -> dict[FamilyKey, int]:
-    """Exact counts of every cell of the family (never shown: ``family_disclose`` is)."""
+    """Exact counts of every cell of the family (never shown: ``family_disclose`` is);
+    ``now_rows``: today's caseload, if read already (the same in every year)."""
     orgs = sorted(organisation_ids)
-    sets: list[int | str] = [*orgs, ALL] if len(orgs) > 1 else list(orgs)
+    several = len(orgs) > 1
     exact: dict[FamilyKey, int] = defaultdict(int)
+    periods_of: dict[Any, tuple[PeriodKey, ...]] = {}  # a month's own, its quarter, the year
     for org, month, dimension, value, n in _month_rows(orgs, fy):
-        month = _as_date(month)
-        number = (month.month - 4) % 12 // 3 + 1
-        for period in (month_key(month), quarter_key(fy, number), year_key(fy)):
-            targets = (org, ALL) if ALL in sets else (org,)
-            for target in targets:
-                exact[(period, target, dimension, value)] += int(n)
-                if dimension in OWN_TOTALS:
-                    exact[(period, target, dimension, "*")] += int(n)
-    for (period, org, dimension, value), n in _now_rows(orgs, now).items():
+        if (periods := periods_of.get(month)) is None:
+            first = _as_date(month)
+            number = (first.month - 4) % 12 // 3 + 1
+            periods = (month_key(first), quarter_key(fy, number), year_key(fy))
+            periods_of[month] = periods
+        own_total = dimension in OWN_TOTALS
+        for target in (org, ALL) if several else (org,):
+            for period in periods:
+                exact[(period, target, dimension, value)] += n
+                if own_total:
+                    exact[(period, target, dimension, "*")] += n
+    today = _now_rows(orgs, now) if now_rows is None else now_rows
+    for (period, org, dimension, value), n in today.items():
         exact[(period, org, dimension, value)] += n
-        if ALL in sets:
+        if several:
             exact[(period, ALL, dimension, value)] += n
     for org in orgs:
         open_now = exact.get((NOW, org, "open_now", ""), 0)
@@ -287,27 +299,59 @@ def _priority(key: Hashable) -> tuple[Any, ...]:
     )
 
 
+@dataclass
+class Reads:
+    """What one request reads once for every family it discloses (one set of organisations,
+    one ``now``): today's caseload, each year's exact figures, whether today's caseload of
+    them together is withheld."""
+
+    ids: tuple[int, ...]
+    now: dt.datetime
+    today: dict[FamilyKey, int] | None = None
+    years: dict[int, tuple[tuple[FamilyKey, int], ...]] = field(default_factory=dict)
+    today_withheld: bool | None = None
+
+    def exact_items(self, fy: int) -> tuple[tuple[FamilyKey, int], ...]:
+        if self.today is None:
+            self.today = _now_rows(self.ids, self.now)
+        if fy not in self.years:
+            exact = family_exact(
+                organisation_ids=self.ids, fy=fy, now=self.now, now_rows=self.today
+            )
+            self.years[fy] = tuple(sorted(exact.items(), key=repr))
+        return self.years[fy]
+
+
 def family_disclose(
-    *, organisation_ids: Sequence[int], fy: int, now: dt.datetime, rule: Disclosure
+    *,
+    organisation_ids: Sequence[int],
+    fy: int,
+    now: dt.datetime,
+    rule: Disclosure,
+    reads: Reads | None = None,
 ) -> Family:
+    """The family's disclosed cells (``reads``: shared by the families of one request, for
+    the same organisations and ``now``)."""
     ids = tuple(sorted(organisation_ids))
-    today = len(ids) > 1 and _today_withheld(ids, now, rule)
-    return _disclose(ids, fy, _exact_items(ids, fy, now), rule, today)
+    reads = Reads(ids, now) if reads is None else reads
+    if (reads.ids, reads.now) != (ids, now):
+        raise ValueError("reads are for one set of organisations and one now")
+    exact_items = reads.exact_items(fy)
+    if len(ids) == 1:
+        return _disclose(ids, fy, exact_items, rule)
+    if reads.today_withheld is None:
+        reads.today_withheld = _today_withheld(reads, rule)
+    return _disclose(ids, fy, exact_items, rule, reads.today_withheld)
 
 
-def _exact_items(ids: tuple[int, ...], fy: int, now: dt.datetime) -> tuple[Any, ...]:
-    exact = family_exact(organisation_ids=ids, fy=fy, now=now)
-    return tuple(sorted(exact.items(), key=repr))
-
-
-def _today_withheld(ids: tuple[int, ...], now: dt.datetime, rule: Disclosure) -> bool:
+def _today_withheld(reads: Reads, rule: Disclosure) -> bool:
     """Is today's caseload of several organisations together withheld, in every year's
     reports alike? Only where, shown, it would pin a count of a year whose cases are still
     open (with that year's figures of each organisation; a year with none open is not tied
     to today's caseload at all), so every such year is audited with it shown first."""
     years = (
         MonthlyCount.objects.filter(
-            organisation_id__in=list(ids),
+            organisation_id__in=list(reads.ids),
             grain=Grain.YEAR,
             dimension="response",
             value="open",
@@ -318,7 +362,8 @@ def _today_withheld(ids: tuple[int, ...], now: dt.datetime, rule: Disclosure) ->
         .distinct()
     )
     for fy in sorted({financial_year_of(_as_date(month)) for month in years}):
-        if _disclose(ids, fy, _exact_items(ids, fy, now), rule, False).apart == APART_ALL:
+        family = _disclose(reads.ids, fy, reads.exact_items(fy), rule, False)
+        if family.apart == APART_ALL:
             return True
     return False
 
@@ -561,4 +606,4 @@ def first_months(organisation_ids: Sequence[int]) -> dict[int, dt.date]:
     return {org: _as_date(month) for org, month in firsts}
 
 
-__all__ = ["ALL", "NOW", "Family", "family_disclose", "first_months"]
+__all__ = ["ALL", "NOW", "Family", "Reads", "family_disclose", "first_months"]

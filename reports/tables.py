@@ -26,6 +26,7 @@ from reports.family import (
     NOW,
     Family,
     PeriodKey,
+    Reads,
     family_disclose,
     first_months,
     month_key,
@@ -243,13 +244,19 @@ class _Families:
     """The families a dashboard reads (its year's, and those its trend reaches back into)."""
 
     def __init__(self, organisation_ids: list[int], now: dt.datetime, rule: Disclosure) -> None:
-        self.ids, self.now, self.rule, self.by_year = organisation_ids, now, rule, {}
+        self.ids, self.now, self.rule = organisation_ids, now, rule
+        self.by_year: dict[int, Family] = {}
+        self.reads = Reads(tuple(sorted(organisation_ids)), now)
 
     def __call__(self, fy: int) -> Family:
         if fy not in self.by_year:
             if self.ids:
                 self.by_year[fy] = family_disclose(
-                    organisation_ids=self.ids, fy=fy, now=self.now, rule=self.rule
+                    organisation_ids=self.ids,
+                    fy=fy,
+                    now=self.now,
+                    rule=self.rule,
+                    reads=self.reads,
                 )
             else:
                 self.by_year[fy] = Family(fy, (), {})

@@ -139,3 +139,38 @@ def test_another_process_reads_a_family_of_several_without_auditing_any_of_them(
     monkeypatch.setattr(family, "protect", no_audit)
     again = family.family_disclose(organisation_ids=[first, second], fy=2024, now=now, rule=rule)
     assert again.cells == audited.cells
+
+
+def test_the_families_of_one_request_read_today_and_each_year_once(django_assert_num_queries):
+    # Given two organisations with cases still open in two financial years
+    first, second = OrganisationFactory().pk, OrganisationFactory().pk
+    for org in (first, second):
+        for month in (dt.date(2023, 6, 1), dt.date(2024, 6, 1)):
+            _month(org, "total", "", 9, month)
+            _month(org, "response", "open", 9, month)
+            MonthlyCount.objects.create(
+                organisation_id=org,
+                grain="year",
+                month=dt.date(month.year, 4, 1),
+                dimension="response",
+                value="open",
+                count=9,
+            )
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    rule = family.Disclosure()
+    reads = family.Reads((first, second), now)
+    ids = [second, first]
+    # When a dashboard discloses both years' families (audited once before)
+    for fy in (2024, 2023):
+        family.family_disclose(organisation_ids=ids, fy=fy, now=now, rule=rule)
+    family._disclose.cache_clear()
+    # Then today's caseload is read once, the years with open cases once, and each year's
+    # rows once, whichever year it asks for first (each year is audited to decide whether
+    # today's caseload of both is withheld; from the cache here)
+    with django_assert_num_queries(2 + 1 + 2):
+        for fy in (2024, 2023, 2024):
+            family.family_disclose(organisation_ids=ids, fy=fy, now=now, rule=rule, reads=reads)
+    assert reads.today_withheld is False
+    # And reads for another set of organisations, or another now, are refused
+    with pytest.raises(ValueError, match="one set"):
+        family.family_disclose(organisation_ids=[first], fy=2024, now=now, rule=rule, reads=reads)
