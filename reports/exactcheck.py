@@ -20,13 +20,15 @@ time limit) counts as pinned: the safe side.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import highspy
 import numpy as np
 
 IndexRelation = tuple[int, tuple[int, ...]]
 GROUP_ROUNDS = 4  # solves over many counts at once, each way, before asking one by one
+PUSH_GAP = 0.5  # how far from the best push a solution may stop (any solution is sound)
+NEIGHBOURS = (0, 1, 3)  # blocks beside a count's own that its block-wise questions free
 
 
 class Program:
@@ -63,6 +65,22 @@ class Program:
         self.highs = h
         self.solves = 0
 
+    def within(
+        self, free: np.ndarray, base: np.ndarray, *, col: int, lo: float, hi: float
+    ) -> np.ndarray | None:
+        """A whole-number solution that differs from ``base`` (a solution) only where
+        ``free``, with ``col`` held to ``lo``..``hi``; None where there is none such (which
+        says nothing of the whole program: the other cells could move too)."""
+        h, every = self.highs, np.arange(self.n, dtype=np.int32)
+        fixed = base.astype(np.float64)
+        h.changeColsBounds(
+            self.n, every, np.where(free, self.lo, fixed), np.where(free, self.hi, fixed)
+        )
+        try:
+            return self.solve(col=col, lo=lo, hi=hi)
+        finally:
+            h.changeColsBounds(self.n, every, self.lo, self.hi)
+
     def solve(
         self,
         *,
@@ -75,6 +93,9 @@ class Program:
         """A whole-number solution pushing ``up`` up and ``down`` down (``col`` held to
         ``lo``..``hi`` meanwhile), or None where there is none (or no proof either way)."""
         h, self.solves = self.highs, self.solves + 1
+        # pushing many counts, any whole-number solution near the best will do (each is a
+        # data set the figures allow): a loose gap ends the search far sooner
+        h.setOptionValue("mip_rel_gap", PUSH_GAP if (up or down) else 1e-4)
         cost = np.zeros(self.n)
         cost[list(up)] = -1.0  # HiGHS minimises
         cost[list(down)] = 1.0
@@ -97,10 +118,22 @@ class Program:
 
 
 def pinned(
-    lo: np.ndarray, hi: np.ndarray, rels: Sequence[IndexRelation], small: Sequence[int]
+    lo: np.ndarray,
+    hi: np.ndarray,
+    rels: Sequence[IndexRelation],
+    small: Sequence[int],
+    blocks: np.ndarray | None = None,
 ) -> list[int]:
     """The counts among ``small`` that every whole-number data set within the boxes and
-    sums gives one and the same value (``lo``, ``hi``: the boxes, narrowed or not)."""
+    sums gives one and the same value (``lo``, ``hi``: the boxes, narrowed or not).
+
+    ``blocks`` (a block number per cell, below 0 for cells shared by every block: e.g.
+    each organisation's cells and those of them all together) makes the one-by-one
+    questions cheaper: a count is first asked to move with only its own block, then its
+    own and the next, and the shared cells free, the rest held where one solution found
+    already has them (a program with most cells fixed is small). Any answer found so is a
+    solution of the whole program, so it frees the count; only counts it cannot free are
+    asked of the whole program. The answer is the same either way."""
     open_ = [i for i in small if hi[i] > lo[i]]  # a box of one value is pinned already
     fixed = [i for i in small if hi[i] <= lo[i]]
     if not open_ or not rels:
@@ -108,11 +141,14 @@ def pinned(
     program = Program(lo, hi, rels)
     seen: dict[int, set[int]] = {i: set() for i in open_}
     unsure = list(open_)
+    found: list[np.ndarray] = []
 
     def record(solution: np.ndarray | None) -> None:
         nonlocal unsure
         if solution is None:
             return
+        if not found:
+            found.append(solution)
         for i in unsure:
             seen[i].add(int(solution[i]))
         unsure = [i for i in unsure if len(seen[i]) < 2]
@@ -123,6 +159,17 @@ def pinned(
         record(program.solve(down=unsure))
         if not unsure or len(unsure) == before:
             break
+    if blocks is not None and found:
+        parts: dict[int, set[int]] = {i: set() for i in unsure if blocks[i] < 0}
+        for parent, children in rels:  # the blocks a shared count's sums reach into
+            for k in (parent, *children):
+                if k in parts:
+                    parts[k].update(int(b) for b in blocks[[parent, *children]] if b >= 0)
+        for i in sorted(unsure):
+            if i in unsure:
+                near = sorted(parts[i]) if i in parts else None
+                _within_blocks(program, blocks, found[0], i, record, lo, hi, near)
+                unsure = [k for k in unsure if len(seen[k]) < 2]
     out = list(fixed)
     for i in sorted(unsure):
         if i not in unsure:
@@ -136,3 +183,33 @@ def pinned(
             out.append(i)
             unsure.remove(i)
     return sorted(out)
+
+
+def _within_blocks(
+    program: Program,
+    blocks: np.ndarray,
+    base: np.ndarray,
+    i: int,
+    record: Callable[[np.ndarray | None], None],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    near: list[int] | None,
+) -> None:
+    """Ask whether the count at ``i`` can move from ``base`` with only the shared cells and
+    a few blocks free (``pinned``): its own block, then it and the next one or three; for a
+    shared count, the blocks its sums reach into (``near``)."""
+    value = int(base[i])
+    if near is not None:
+        tries = [near]
+    else:
+        owners = sorted({int(b) for b in blocks.tolist() if b >= 0})
+        at = owners.index(int(blocks[i]))
+        tries = [[owners[(at + k) % len(owners)] for k in range(n + 1)] for n in NEIGHBOURS]
+    for around in tries:
+        free = (blocks < 0) | np.isin(blocks, around)
+        for low, high in ((lo[i], value - 1), (value + 1, hi[i])):
+            if low <= high:
+                solution = program.within(free, base, col=i, lo=low, hi=high)
+                if solution is not None:
+                    record(solution)
+                    return

@@ -402,7 +402,9 @@ def _disclose(
         if cells is not None:
             cells.update(_apart_cells(unseen))
     if cells is None:
-        audit = partial(protect, exact, relations, rule, priority=_priority, hidden=hidden)
+        audit = partial(
+            protect, exact, relations, rule, priority=_priority, hidden=hidden, block=_block
+        )
         fixed = _settled(ids, fy, exact, rule)
         cells, apart = _audit(audit, exact, slack, fixed, today_withheld)
         _keep_answer(cache_key, cells, apart=apart)
@@ -499,6 +501,13 @@ def own_exact(exact: dict[FamilyKey, int], org: int) -> dict[FamilyKey, int]:
     own = {k: n for k, n in exact.items() if k[1] == org and k[2] not in SLACKS}
     _tag_slacks(own)
     return own
+
+
+def _block(key: Hashable) -> int:
+    """Each organisation's cells a block of the integer program; those of them all
+    together shared (``exactcheck.pinned``)."""
+    org = cast(FamilyKey, key)[1]
+    return -1 if org == ALL else int(org)
 
 
 def family_relations_for(

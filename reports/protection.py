@@ -50,11 +50,12 @@ TRIALS = 6  # rounded figures tried (locally) for one pinned count before taking
 ESCALATION_TRIALS = 8  # figures tried against the whole family for a count still pinned
 MAX_PROPAGATIONS = 120  # whole-family propagations one audit may spend before the hammer
 MAX_EXACT_ROUNDS = 6  # rounds the integer program may pin a count in before the hammer
-# The integer program checks families up to this many non-zero published cells (one or two
-# organisations at up to 10 concerns a month: under 1 s). Larger families cost far more
-# (10 organisations, 4,800 cells: 161 s; 40: 18 s for one solve), so they are audited by
-# propagation alone and the known gap (README) remains there.
-EXACT_CELLS = 1500
+# The integer program checks families up to this many non-zero published cells (up to four
+# organisations at up to 10 concerns a month: 0.6 s for two, 1.2 to 1.6 s for three, 3 to
+# 8 s for four, asked block by block). Larger families cost far more (5 organisations,
+# 2,500 cells: 13 s; 10, 4,800 cells: 107 s), so they are audited by propagation alone
+# and the known gap (README) remains there.
+EXACT_CELLS = 2300
 
 Key = Hashable
 Relation = tuple[Any, tuple[Any, ...]]  # parent = sum of children (keys: any hashable)
@@ -131,6 +132,7 @@ def protect(
     hidden: frozenset[Key] = frozenset(),
     fixed: Mapping[Any, bool] | None = None,
     slack: frozenset[Key] = frozenset(),
+    block: Callable[[Key], int] | None = None,
 ) -> dict[Key, Cell]:
     """Every count disclosed, with secondary suppression until no small count can be pinned,
     by bounds propagation and then by an integer program over the whole family.
@@ -143,9 +145,10 @@ def protect(
     about it is the total). ``fixed``: counts whose display was settled elsewhere (True:
     withheld there), which this audit takes as they are and never withholds
     (``NothingToWithhold`` where that leaves a small count pinned and nothing else to
-    withhold)."""
+    withhold). ``block``: each count's block for the integer program (below 0: shared by
+    all; ``exactcheck.pinned``), which makes it faster, never different."""
     cells = _primary(exact, relations, rule)
-    model = _Model(cells, relations, rule, hidden, slack)
+    model = _Model(cells, relations, rule, hidden, slack, block)
     audit = _Audit(model, cells, priority, fixed or {})
     for i in audit.run():
         key = audit.model.keys[i]
@@ -217,6 +220,7 @@ class _Model:
         rule: Disclosure,
         hidden: frozenset[Key] = frozenset(),
         slack: frozenset[Key] = frozenset(),
+        block: Callable[[Key], int] | None = None,
     ) -> None:
         live = {
             key: cell
@@ -247,6 +251,9 @@ class _Model:
                 self.member_of[k].append(r)
         self.sweep = Sweep(self.rels, len(keys))
         self.propagations = 0
+        self.blocks = None if block is None else np.array([block(k) for k in keys])
+        if self.blocks is not None and len(set(self.blocks[self.blocks >= 0].tolist())) < 2:
+            self.blocks = None  # one block: the whole program
 
     def _rels(self, relations: Sequence[Relation]) -> list[IndexRelation]:
         rels: list[IndexRelation] = []
@@ -288,7 +295,7 @@ class _Model:
         if int((~self.hidden).sum()) > EXACT_CELLS:  # counted without the slacks (cheap)
             return []
         small = [i for i in np.flatnonzero(self.star).tolist() if self.member_of[i]]
-        return pinned(lo, hi, self.rels, small)
+        return pinned(lo, hi, self.rels, small, self.blocks)
 
 
 class _Audit:

@@ -99,3 +99,41 @@ def test_after_the_audit_no_star_is_pinned_by_brute_force(left, right):
     # Then every small count can be at least two values
     for key, values in seen.items():
         assert len(values) >= 2, (key, exact[key], cells)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 6), min_size=4, max_size=4), min_size=2, max_size=3),
+    st.data(),
+)
+def test_asking_block_by_block_gives_the_same_answer_as_the_whole_program(orgs, data):
+    # Given organisations' breakdowns (each its own block: four parts and their total) and
+    # the cells of them all together (shared), each known to lie in a narrow box around
+    # its count (narrow, so that many counts are pinned: the answers must agree on those)
+    exact: list[int] = []
+    blocks: list[int] = []
+
+    def cell(n: int, block: int) -> int:
+        exact.append(n)
+        blocks.append(block)
+        return len(exact) - 1
+
+    rels = []
+    parts = []
+    for o, row in enumerate(orgs):
+        mine = [cell(n, o) for n in row]
+        rels.append((cell(sum(row), o), tuple(mine)))
+        parts.append(mine)
+    together = [cell(sum(row[j] for row in orgs), -1) for j in range(4)]
+    for j, c in enumerate(together):
+        rels.append((c, tuple(mine[j] for mine in parts)))
+    rels.append((cell(sum(map(sum, orgs)), -1), tuple(together)))
+    slack = st.integers(0, 2)
+    lo = np.array([max(0, n - data.draw(slack)) for n in exact])
+    hi = np.array([n + data.draw(slack) for n in exact])
+    small = list(range(len(exact)))
+    # When the program is asked count by count, and block by block first
+    whole = pinned(lo, hi, rels, small)
+    by_block = pinned(lo, hi, rels, small, np.array(blocks))
+    # Then the answer is the same (a block-wise answer is a solution of the whole)
+    assert by_block == whole
