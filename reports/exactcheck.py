@@ -129,9 +129,9 @@ def pinned(
 
     ``blocks`` (a block number per cell, below 0 for cells shared by every block: e.g.
     each organisation's cells and those of them all together) makes the one-by-one
-    questions cheaper: a count is first asked to move with only its own block, then its
-    own and the next, and the shared cells free, the rest held where one solution found
-    already has them (a program with most cells fixed is small). Any answer found so is a
+    questions cheaper: a count is first asked to move with only its own block (then with
+    the next one or three) and the shared cells free, the rest held where the first
+    solution found has them (a program with most cells fixed is small). Any answer found so is a
     solution of the whole program, so it frees the count; only counts it cannot free are
     asked of the whole program. The answer is the same either way."""
     open_ = [i for i in small if hi[i] > lo[i]]  # a box of one value is pinned already

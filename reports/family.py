@@ -94,7 +94,7 @@ class Family:
     fy: int
     organisation_ids: tuple[int, ...]
     cells: dict[FamilyKey, Cell]
-    apart: int = 0  # how much of the cells of them all together is withheld outright (_apart)
+    apart: int = 0  # how much of the cells of them all together is withheld outright (_audit)
 
     def cell(self, period: PeriodKey, org: int | str, dimension: str, value: str = "") -> Cell:
         return self.cells.get((period, org, dimension, value)) or Cell(0)
@@ -566,7 +566,7 @@ def _seal(cache_key: str, withheld: list[Any]) -> str:
 
 def _keep_answer(cache_key: str, cells: Mapping[Any, Cell], *, apart: int) -> None:
     """The audit's answer for every process: the withheld cells (and how much of the cells
-    of several organisations together were withheld outright, ``_apart``), sealed with a
+    of several organisations together were withheld outright, ``_audit``), sealed with a
     keyed hash."""
     withheld = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
     kept = {"withheld": withheld, "apart": apart, "seal": _seal(cache_key, [apart, *withheld])}
