@@ -13,8 +13,8 @@ one piece (``reports.protection``) with every sum a reader knows between its cel
 - across organisations: the organisations add up to "all";
 - "open now" and "overdue now" (not tied to a period) add up across organisations;
 - "open now" is the year's "still open" plus the cases still open from other years: a count
-  never shown (``OTHER_YEARS``), known to a reader only as 0 (when every other year shows
-  none still open) or not 0;
+  never shown (``OTHER_YEARS``), the sum of every other year's "still open" as that year's
+  reports show it (``OPEN_IN``);
 - a category or standard counts a concern once, so it is at most the total, and every
   concern has a category, so the categories add up to the total or more: sums through
   counts never shown and known only not to be below 0 (``SLACKS``).
@@ -59,6 +59,9 @@ logger = logging.getLogger(__name__)
 ALL = "all"
 NOW = ("now",)  # "open now" / "overdue now": today's caseload, the same in every period
 OTHER_YEARS = "open_other_years"  # open now, raised in another year: in sums, never shown
+# (OPEN_IN, "2023"): still open from financial year 2023, as that year's reports show it
+# ("still open"); in this family only as the parts of OTHER_YEARS, never withheld here
+OPEN_IN = "open_in_year"
 # Breakdowns in which every concern has exactly one value, so the values add up to the total.
 PARTITIONS = ("route", "role", "group", "status", "department")
 # Dimensions whose values add up to a total of their own, kept as (dimension, "*").
@@ -138,6 +141,19 @@ def _now_rows(organisation_ids: Sequence[int], now: dt.datetime) -> dict[FamilyK
     return out
 
 
+def _open_rows(organisation_ids: Sequence[int]) -> list[tuple[int, int, int]]:
+    """Each organisation's cases still open, by the financial year they were raised in:
+    (organisation, year, count), years with none left out."""
+    rows = MonthlyCount.objects.filter(
+        organisation_id__in=list(organisation_ids),
+        grain=Grain.YEAR,
+        dimension="response",
+        value="open",
+        count__gt=0,
+    ).values_list("organisation_id", "month", "count")
+    return sorted((org, financial_year_of(_as_date(month)), n) for org, month, n in rows)
+
+
 def _as_date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -148,9 +164,11 @@ def family_exact(
     fy: int,
     now: dt.datetime,
     now_rows: dict[FamilyKey, int] | None = None,
+    open_rows: list[tuple[int, int, int]] | None = None,
 ) -> dict[FamilyKey, int]:
     """Exact counts of every cell of the family (never shown: ``family_disclose`` is);
-    ``now_rows``: today's caseload, if read already (the same in every year)."""
+    ``now_rows``, ``open_rows``: today's caseload and each year's cases still open, if read
+    already (the same in every year)."""
     orgs = sorted(organisation_ids)
     several = len(orgs) > 1
     exact: dict[FamilyKey, int] = defaultdict(int)
@@ -176,6 +194,9 @@ def family_exact(
         open_now = exact.get((NOW, org, "open_now", ""), 0)
         this_year = exact.get((year_key(fy), org, "response", "open"), 0)
         exact[(NOW, org, OTHER_YEARS, "")] = max(0, open_now - this_year)
+    for org, year, n in _open_rows(orgs) if open_rows is None else open_rows:
+        if year != fy:
+            exact[(NOW, org, OPEN_IN, str(year))] = n
     _tag_slacks(exact)
     return dict(exact)
 
@@ -251,8 +272,11 @@ def family_relations(
                 ((year_key(fy), org, "response", "open"), (NOW, org, OTHER_YEARS, "")),
             )
         )
+        years = tuple((NOW, org, OPEN_IN, y) for y in by_dimension.get(OPEN_IN, []))
+        if years:  # as each of those years' reports show them
+            relations.append(((NOW, org, OTHER_YEARS, ""), years))
     for dimension, value in sorted(keys):
-        if dimension == OTHER_YEARS or dimension in SLACKS:
+        if dimension in (OTHER_YEARS, OPEN_IN) or dimension in SLACKS:
             continue
         if dimension in ("open_now", "overdue_now"):
             if len(orgs) > 1:
@@ -308,15 +332,28 @@ class Reads:
     ids: tuple[int, ...]
     now: dt.datetime
     today: dict[FamilyKey, int] | None = None
+    open_rows: list[tuple[int, int, int]] | None = None
     years: dict[int, tuple[tuple[FamilyKey, int], ...]] = field(default_factory=dict)
     today_withheld: bool | None = None
+
+    def open_years(self) -> list[int]:
+        """The financial years with cases still open."""
+        if self.open_rows is None:
+            self.open_rows = _open_rows(self.ids)
+        return sorted({year for _, year, _ in self.open_rows})
 
     def exact_items(self, fy: int) -> tuple[tuple[FamilyKey, int], ...]:
         if self.today is None:
             self.today = _now_rows(self.ids, self.now)
+        if self.open_rows is None:
+            self.open_rows = _open_rows(self.ids)
         if fy not in self.years:
             exact = family_exact(
-                organisation_ids=self.ids, fy=fy, now=self.now, now_rows=self.today
+                organisation_ids=self.ids,
+                fy=fy,
+                now=self.now,
+                now_rows=self.today,
+                open_rows=self.open_rows,
             )
             self.years[fy] = tuple(sorted(exact.items(), key=repr))
         return self.years[fy]
@@ -349,19 +386,7 @@ def _today_withheld(reads: Reads, rule: Disclosure) -> bool:
     reports alike? Only where, shown, it would pin a count of a year whose cases are still
     open (with that year's figures of each organisation; a year with none open is not tied
     to today's caseload at all), so every such year is audited with it shown first."""
-    years = (
-        MonthlyCount.objects.filter(
-            organisation_id__in=list(reads.ids),
-            grain=Grain.YEAR,
-            dimension="response",
-            value="open",
-            count__gt=0,
-        )
-        .order_by("month")
-        .values_list("month", flat=True)
-        .distinct()
-    )
-    for fy in sorted({financial_year_of(_as_date(month)) for month in years}):
+    for fy in reads.open_years():
         family = _disclose(reads.ids, fy, reads.exact_items(fy), rule, False)
         if family.apart == APART_ALL:
             return True
@@ -408,7 +433,8 @@ def _disclose(
         fixed = _settled(ids, fy, exact, rule)
         cells, apart = _audit(audit, exact, slack, fixed, today_withheld)
         _keep_answer(cache_key, cells, apart=apart)
-    return Family(fy, ids, cast(dict[FamilyKey, Cell], cells), apart)
+    shown = {key: cell for key, cell in cells.items() if key[2] != OPEN_IN}  # other years'
+    return Family(fy, ids, cast(dict[FamilyKey, Cell], shown), apart)
 
 
 # How much of the cells of several organisations together an audit withholds outright
@@ -542,8 +568,9 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # 2: the fallback may withhold a `*`; 3: checked by an integer program; 4: each organisation's
 # cells as its own family shows them, today's caseload never withheld; 5: what a reader
 # knows of categories and standards, and the answer sealed; 6: where the settled cells pin a
-# count, the cells of them all together withheld (kept as ``apart``)
-AUDIT_CACHE_VERSION = 6
+# count, the cells of them all together withheld (kept as ``apart``); 7: the cases still
+# open from other years as those years show them
+AUDIT_CACHE_VERSION = 7
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from reports import family
 from reports.models import MonthlyCount
+from reports.protection import Box, box_of, propagate
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +175,43 @@ def test_the_families_of_one_request_read_today_and_each_year_once(django_assert
     # And reads for another set of organisations, or another now, are refused
     with pytest.raises(ValueError, match="one set"):
         family.family_disclose(organisation_ids=[first], fy=2024, now=now, rule=rule, reads=reads)
+
+
+def test_open_from_other_years_is_known_as_those_years_reports_show_it():
+    # Given an organisation with 9 cases still open from 2023/24 and 3 from 2024/25
+    org = OrganisationFactory().pk
+    for month, n in ((dt.date(2023, 6, 1), 9), (dt.date(2024, 6, 1), 3)):
+        _month(org, "total", "", n, month)
+        _month(org, "response", "open", n, month)
+        _month(org, "status", "received", n, month)
+        _month(org, "route", "open", n, month)
+        MonthlyCount.objects.create(
+            organisation_id=org,
+            grain="year",
+            month=dt.date(month.year, 4, 1),
+            dimension="response",
+            value="open",
+            count=n,
+        )
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    # When 2024/25's family is read
+    exact = family.family_exact(organisation_ids=[org], fy=2024, now=now)
+    relations = family.family_relations_for(exact, [org], 2024)
+    # Then open now (12) is this year's 3 and the 9 from other years, and those are 2023/24's
+    # "still open" (shown 10 there: 8 to 12), not only "some" (open now's 8 to 12 less
+    # this year's `*`: 1 to 11)
+    other = (family.NOW, org, family.OTHER_YEARS, "")
+    shown = (family.NOW, org, family.OPEN_IN, "2023")
+    assert exact[(family.NOW, org, "open_now", "")] == 12
+    assert exact[other] == 9 and exact[shown] == 9
+    assert (other, (shown,)) in relations
+    rule = family.Disclosure()
+    boxes = {k: box_of(rule.count(n), rule) for k, n in exact.items()}
+    boxes[other] = Box(1, 10**9)  # never shown: known only not to be 0
+    alone = [r for r in relations if r[0] != other]  # open now less this year's, only
+    assert propagate(boxes, alone)[other] == Box(1, 11)
+    assert propagate(boxes, relations)[other] == Box(8, 11)
+    # And the family of 2023/24 knows 2024/25's 3 the same way
+    earlier = family.family_exact(organisation_ids=[org], fy=2023, now=now)
+    assert earlier[(family.NOW, org, family.OPEN_IN, "2024")] == 3
+    assert (family.NOW, org, family.OPEN_IN, "2023") not in earlier
