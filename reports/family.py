@@ -433,7 +433,7 @@ def _disclose(
         fixed = _settled(ids, fy, exact, rule)
         cells, apart = _audit(audit, exact, slack, fixed, today_withheld)
         _keep_answer(cache_key, cells, apart=apart)
-    shown = {key: cell for key, cell in cells.items() if key[2] != OPEN_IN}  # other years'
+    shown = {k: c for k, c in cells.items() if cast(FamilyKey, k)[2] != OPEN_IN}  # not ours
     return Family(fy, ids, cast(dict[FamilyKey, Cell], shown), apart)
 
 
