@@ -433,7 +433,8 @@ def _disclose(
         fixed = _settled(ids, fy, exact, rule)
         cells, apart = _audit(audit, exact, slack, fixed, today_withheld)
         _keep_answer(cache_key, cells, apart=apart)
-    shown = {k: c for k, c in cells.items() if cast(FamilyKey, k)[2] != OPEN_IN}  # not ours
+    # other years' "still open" are in this audit's sums only: their own reports show them
+    shown = {k: c for k, c in cells.items() if cast(FamilyKey, k)[2] != OPEN_IN}
     return Family(fy, ids, cast(dict[FamilyKey, Cell], shown), apart)
 
 
