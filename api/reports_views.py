@@ -138,6 +138,10 @@ class DashboardSerializer(serializers.Serializer):
     trend = TrendSerializer()
     standards = StandardSerializer(many=True)
     national_source = serializers.CharField(allow_blank=True)
+    checking = serializers.BooleanField(
+        help_text="Some figures of the organisations together are still being checked in "
+        "the background and are shown withheld (x) until then."
+    )
 
 
 def _dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
@@ -166,6 +170,7 @@ def _dashboard_data(dashboard: Dashboard) -> dict[str, Any]:
             for s in dashboard.standards
         ],
         "national_source": dashboard.national_source,
+        "checking": dashboard.checking,
     }
 
 

@@ -584,7 +584,11 @@ SPEAKUP_TIMELINESS = TimelinessPolicy(
     acknowledge_working_days=int(os.environ.get("SLA_ACKNOWLEDGE_WORKING_DAYS", "2")),
     feedback_months=int(os.environ.get("SLA_FEEDBACK_MONTHS", "3")),
 )
-SPEAKUP_DISCLOSURE = DisclosurePolicy()
+SPEAKUP_DISCLOSURE = DisclosurePolicy(
+    exact_cells=int(os.environ.get("REPORTS_EXACT_CELLS", "2300")),
+    background_cells=int(os.environ.get("REPORTS_BACKGROUND_AUDIT_CELLS", "5000")),
+    background_seconds=int(os.environ.get("REPORTS_BACKGROUND_AUDIT_SECONDS", "900")),
+)
 SPEAKUP_RECEIPTS = ReceiptPolicy(scrypt_n=int(os.environ.get("RECEIPT_SCRYPT_N", str(2**14))))
 SPEAKUP_ATTACHMENTS = AttachmentPolicy()
 # Months a case's content is kept after it ends; "never" keeps it for ever.

@@ -207,6 +207,13 @@ KEY_NOTE = (
 )
 
 
+CHECKING_NOTE = (
+    "Some figures were still being checked when this pack was prepared: every figure for "
+    "these organisations together is shown as x. Prepare the pack again in a few minutes "
+    "for the full figures."
+)
+
+
 def _introduction(pdf: _Pack) -> None:
     pdf.add_page()  # the first page is the key messages alone
     pdf.heading("About this pack", 2)
@@ -287,6 +294,8 @@ def dashboard_pdf(
     pdf.heading("Freedom to Speak Up: report to the Board", 1)
     pdf.para(f"{period}. {organisations}.", size=11)
     pdf.para(f"Prepared {today:%-d %B %Y} from the Speak Up governance reports.", colour=MUTED)
+    if dashboard.checking:
+        pdf.para(CHECKING_NOTE, colour=INK)
     with pdf.group("Sect"):
         _key_messages(pdf, key)
     with pdf.group("Sect"):

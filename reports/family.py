@@ -39,6 +39,7 @@ import hmac
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any, cast
@@ -47,6 +48,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Min
 
+from config import rules
 from reports.disclosure import Cell, Disclosure
 from reports.fastpaths import RollupSum, rollup_sum_sql
 from reports.models import Grain, MonthlyCount, OpenCase
@@ -55,6 +57,8 @@ from reports.protection import NothingToWithhold, Relation, protect, withhold
 from workflow.models import OPEN_STATES
 
 logger = logging.getLogger(__name__)
+# Set while the worker audits (``family_audit_on_worker``): its integer-program limit.
+_ON_WORKER: ContextVar[bool] = ContextVar("reports_audit_on_worker", default=False)
 
 ALL = "all"
 NOW = ("now",)  # "open now" / "overdue now": today's caseload, the same in every period
@@ -98,6 +102,7 @@ class Family:
     organisation_ids: tuple[int, ...]
     cells: dict[FamilyKey, Cell]
     apart: int = 0  # how much of the cells of them all together is withheld outright (_audit)
+    checking: bool = False  # shown so until the worker has checked it (``_checking``)
 
     def cell(self, period: PeriodKey, org: int | str, dimension: str, value: str = "") -> Cell:
         return self.cells.get((period, org, dimension, value)) or Cell(0)
@@ -335,6 +340,7 @@ class Reads:
     open_rows: list[tuple[int, int, int]] | None = None
     years: dict[int, tuple[tuple[FamilyKey, int], ...]] = field(default_factory=dict)
     today_withheld: bool | None = None
+    waiting: set[int] = field(default_factory=set)  # years being checked on the worker
 
     def open_years(self) -> list[int]:
         """The financial years with cases still open."""
@@ -373,28 +379,66 @@ def family_disclose(
     reads = Reads(ids, now) if reads is None else reads
     if (reads.ids, reads.now) != (ids, now):
         raise ValueError("reads are for one set of organisations and one now")
+    family = _read(reads, fy, rule)
+    # the worker checks this year (and, on the way, each year with cases still open), or a
+    # year whose check today's caseload waits for (``_today_withheld``)
+    waiting = fy if family.checking else min(reads.waiting, default=None)
+    if waiting is not None:
+        tw = bool(reads.today_withheld)
+        _check_later(ids, waiting, now, rule, reads.exact_items(waiting), tw)
+        reads.today_withheld, reads.waiting = None, set()  # eager: a worker checked it now
+        family = _read(reads, fy, rule)
+    return family
+
+
+def _read(reads: Reads, fy: int, rule: Disclosure) -> Family:
     exact_items = reads.exact_items(fy)
-    if len(ids) == 1:
-        return _disclose(ids, fy, exact_items, rule)
+    if len(reads.ids) == 1:
+        return _disclose(reads.ids, fy, exact_items, rule)
     if reads.today_withheld is None:
         reads.today_withheld = _today_withheld(reads, rule)
-    return _disclose(ids, fy, exact_items, rule, reads.today_withheld)
+    return _disclose(reads.ids, fy, exact_items, rule, reads.today_withheld)
 
 
 def _today_withheld(reads: Reads, rule: Disclosure) -> bool:
     """Is today's caseload of several organisations together withheld, in every year's
     reports alike? Only where, shown, it would pin a count of a year whose cases are still
     open (with that year's figures of each organisation; a year with none open is not tied
-    to today's caseload at all), so every such year is audited with it shown first."""
+    to today's caseload at all), so every such year is audited with it shown first. While
+    one of those is being checked on the worker it is withheld (the answer is not known)."""
     for fy in reads.open_years():
         family = _disclose(reads.ids, fy, reads.exact_items(fy), rule, False)
-        if family.apart == APART_ALL:
+        if family.checking:
+            reads.waiting.add(fy)
+        if family.apart == APART_ALL or family.checking:
             return True
     return False
 
 
-@lru_cache(maxsize=256)  # a family of 40 organisations reads 41 audits
+class _Checking(Exception):
+    """The family waits for the worker's integer program: ``family`` is what it shows
+    until then (``_checking``)."""
+
+    def __init__(self, family: Family) -> None:
+        self.family = family
+
+
 def _disclose(
+    ids: tuple[int, ...],
+    fy: int,
+    exact_items: tuple[tuple[FamilyKey, int], ...],
+    rule: Disclosure,
+    today_withheld: bool = False,
+) -> Family:
+    """The family audited (``_audited``), or what it shows while the worker checks it."""
+    try:
+        return _audited(ids, fy, exact_items, rule, today_withheld)
+    except _Checking as checking:
+        return checking.family
+
+
+@lru_cache(maxsize=256)  # a family of 40 organisations reads 41 audits
+def _audited(
     ids: tuple[int, ...],
     fy: int,
     exact_items: tuple[tuple[FamilyKey, int], ...],
@@ -403,16 +447,22 @@ def _disclose(
 ) -> Family:
     """The audit, kept for the same exact figures: every report of a family, and every
     request until a count changes, reads one audit. ``today_withheld``: today's caseload
-    of them all together is withheld in every year (``_today_withheld``)."""
+    of them all together is withheld in every year (``_today_withheld``). A family too large
+    for the integer program in a request, and not too large for the worker's, raises
+    ``_Checking`` until the worker has checked it (never kept here, so it is asked again)."""
     exact = dict(exact_items)
     relations = _kept_relations(exact, family_relations_for(exact, ids, fy))
     cache_key = _audit_cache_key(ids, fy, exact_items, rule, today_withheld)
     kept = _kept_answer(cache_key)
     hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
     slack = frozenset(key for key in exact if key[2] in SLACKS)
+    size = published_size(exact)
+    policy = rules.disclosure()
+    later = policy.exact_cells < size <= policy.background_cells
+    on_worker = _ON_WORKER.get()
     cells = None
-    if kept is not None:  # this deployment's own answer: checked by propagation only
-        withheld, apart = kept
+    if kept is not None and (kept[2] or not later):  # this deployment's own answer
+        withheld, apart, _ = kept
         unseen = _unseen(exact, slack, apart, today_withheld)
         own = [key for key in withheld if key not in unseen]
         cells = withhold(
@@ -422,20 +472,102 @@ def _disclose(
             withheld=own,
             hidden=hidden,
             slack=slack | unseen,
-            exactly=False,
+            exactly=False,  # checked by propagation only: the seal says it was audited
         )
         if cells is not None:
             cells.update(_apart_cells(unseen))
     if cells is None:
+        if later and not on_worker:
+            raise _Checking(_checking(ids, fy, exact, rule))
+        limit = policy.background_cells if on_worker else policy.exact_cells
         audit = partial(
-            protect, exact, relations, rule, priority=_priority, hidden=hidden, block=_block
+            protect,
+            exact,
+            relations,
+            rule,
+            priority=_priority,
+            hidden=hidden,
+            block=_block,
+            exact_cells=limit,
         )
         fixed = _settled(ids, fy, exact, rule)
         cells, apart = _audit(audit, exact, slack, fixed, today_withheld)
-        _keep_answer(cache_key, cells, apart=apart)
+        _keep_answer(cache_key, cells, apart=apart, exactly=size <= limit)
     # other years' "still open" are in this audit's sums only: their own reports show them
     shown = {k: c for k, c in cells.items() if cast(FamilyKey, k)[2] != OPEN_IN}
     return Family(fy, ids, cast(dict[FamilyKey, Cell], shown), apart)
+
+
+def published_size(exact: Mapping[FamilyKey, int]) -> int:
+    """How many cells of the family are published and not 0 (what the integer program's
+    cost, and its limits, are counted in)."""
+    never = (*SLACKS, OTHER_YEARS)
+    return sum(1 for key, n in exact.items() if n and key[2] not in never)
+
+
+def _checking(
+    ids: tuple[int, ...], fy: int, exact: dict[FamilyKey, int], rule: Disclosure
+) -> Family:
+    """What a family shows while the worker checks it: each organisation's cells as its own
+    family shows them (each one checked in full), and every cell of them all together
+    withheld, whatever it is (as ``APART_ALL``: so the figures say nothing each
+    organisation's own do not). An organisation whose own family is still being checked,
+    or a family of one, shows every cell that is not 0 withheld. Nothing shown here can be
+    shown differently once checked: the check only adds the cells of them all together."""
+    never = (*SLACKS, OTHER_YEARS, OPEN_IN)
+    cells = {key: rule.count(n) for key, n in exact.items() if key[2] not in never}
+    unseen = {key for key, n in cells.items() if n and (len(ids) == 1 or key[1] == ALL)}
+    if len(ids) > 1:
+        for org in ids:
+            own = own_exact(exact, org)
+            family = _disclose((org,), fy, tuple(sorted(own.items(), key=repr)), rule)
+            if family.checking:
+                unseen |= {key for key in family.cells if key in cells and exact[key]}
+            else:
+                cells.update(family.cells)
+    cells.update(_apart_cells(frozenset(unseen)))
+    return Family(fy, ids, cells, APART_ALL, checking=True)
+
+
+def family_audit_on_worker(
+    *, organisation_ids: Sequence[int], fy: int, now: dt.datetime, rule: Disclosure
+) -> Family:
+    """The family (and those it rests on: each organisation's, each year's with cases still
+    open) audited with the worker's integer-program limit, every answer kept for the
+    requests (``reports.tasks.audit_family``)."""
+    token = _ON_WORKER.set(True)
+    try:
+        return family_disclose(organisation_ids=organisation_ids, fy=fy, now=now, rule=rule)
+    finally:
+        _ON_WORKER.reset(token)
+
+
+def _check_later(
+    ids: tuple[int, ...],
+    fy: int,
+    now: dt.datetime,
+    rule: Disclosure,
+    exact_items: tuple[tuple[FamilyKey, int], ...],
+    today_withheld: bool,
+) -> None:
+    """Ask the worker to check the family, once while it is being checked (a cache that is
+    down or a broker that is down: the family goes on showing what it shows until checked,
+    and the next request asks again)."""
+    from reports.tasks import audit_family
+
+    policy = rules.disclosure()
+    marker = _audit_cache_key(ids, fy, exact_items, rule, today_withheld) + ":queued"
+    if not _cache_call(cache.add, marker, 1, policy.background_seconds + 60):
+        return
+    try:
+        audit_family.apply_async(
+            args=(list(ids), fy, now.isoformat(), rule.suppress_up_to, rule.round_to),
+            soft_time_limit=policy.background_seconds,
+            time_limit=policy.background_seconds + 30,
+        )
+    except Exception:
+        logger.warning("committee audit: the worker could not be asked", exc_info=False)
+        _cache_call(cache.delete, marker)
 
 
 # How much of the cells of several organisations together an audit withholds outright
@@ -517,6 +649,8 @@ def _settled(
         for org in ids:
             own = tuple(sorted(own_exact(exact, org).items(), key=repr))
             family = _disclose((org,), fy, own, rule)
+            if family.checking:  # (a family beyond the worker's limit, of one within it)
+                raise _Checking(_checking(ids, fy, exact, rule))
             fixed.update((key, cell.withheld) for key, cell in family.cells.items())
     return fixed
 
@@ -592,32 +726,35 @@ def _seal(cache_key: str, withheld: list[Any]) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
 
 
-def _keep_answer(cache_key: str, cells: Mapping[Any, Cell], *, apart: int) -> None:
-    """The audit's answer for every process: the withheld cells (and how much of the cells
-    of several organisations together were withheld outright, ``_audit``), sealed with a
-    keyed hash."""
+def _keep_answer(cache_key: str, cells: Mapping[Any, Cell], *, apart: int, exactly: bool) -> None:
+    """The audit's answer for every process: the withheld cells (how much of the cells of
+    several organisations together were withheld outright, ``_audit``; whether the integer
+    program checked it), sealed with a keyed hash."""
     withheld = sorted((key for key, cell in cells.items() if cell.withheld), key=repr)
-    kept = {"withheld": withheld, "apart": apart, "seal": _seal(cache_key, [apart, *withheld])}
+    seal = _seal(cache_key, [apart, exactly, *withheld])
+    kept = {"withheld": withheld, "apart": apart, "exactly": exactly, "seal": seal}
     _cache_call(cache.set, cache_key, kept, AUDIT_CACHE_SECONDS)
 
 
-def _kept_answer(cache_key: str) -> tuple[list[Any], int] | None:
+def _kept_answer(cache_key: str) -> tuple[list[Any], int, bool] | None:
     """The withheld cells another process kept for these figures, if it sealed them (a
     value anyone else wrote into the cache is not used: the family is audited again)."""
     kept = _cache_call(cache.get, cache_key)
     if not isinstance(kept, dict):
         return None
     withheld, apart, seal = kept.get("withheld"), kept.get("apart"), kept.get("seal")
+    exactly = kept.get("exactly")
     if (
         not isinstance(withheld, list)
         or type(apart) is not int
         or apart not in _APART
+        or type(exactly) is not bool
         or not isinstance(seal, str)
     ):
         return None
-    if not hmac.compare_digest(seal, _seal(cache_key, [apart, *withheld])):
+    if not hmac.compare_digest(seal, _seal(cache_key, [apart, exactly, *withheld])):
         return None
-    return withheld, apart
+    return withheld, apart, exactly
 
 
 def _cache_call(method: Callable[..., Any], *args: Any) -> Any:

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from config.rules import DisclosurePolicy
 from reports.bounds import IndexRelation, Sweep, propagate_local
 from reports.disclosure import Cell, Disclosure
 from reports.exactcheck import pinned
@@ -50,12 +51,10 @@ TRIALS = 6  # rounded figures tried (locally) for one pinned count before taking
 ESCALATION_TRIALS = 8  # figures tried against the whole family for a count still pinned
 MAX_PROPAGATIONS = 120  # whole-family propagations one audit may spend before the hammer
 MAX_EXACT_ROUNDS = 6  # rounds the integer program may pin a count in before the hammer
-# The integer program checks families up to this many non-zero published cells (up to four
-# organisations at up to 10 concerns a month: 0.6 s for two, 1.2 to 1.6 s for three, 3 to
-# 8 s for four, asked block by block). Larger families cost far more (5 organisations,
-# 2,500 cells: 13 s; 10, 4,800 cells: 107 s), so they are audited by propagation alone
-# and the known gap (README) remains there.
-EXACT_CELLS = 2300
+# The integer program checks families up to this many non-zero published cells unless told
+# otherwise (``protect(exact_cells=)``; the committee reports' limits and their costs:
+# ``config.rules.DisclosurePolicy``). Larger families are audited by propagation alone.
+EXACT_CELLS = DisclosurePolicy.exact_cells
 
 Key = Hashable
 Relation = tuple[Any, tuple[Any, ...]]  # parent = sum of children (keys: any hashable)
@@ -133,6 +132,7 @@ def protect(
     fixed: Mapping[Any, bool] | None = None,
     slack: frozenset[Key] = frozenset(),
     block: Callable[[Key], int] | None = None,
+    exact_cells: int = EXACT_CELLS,
 ) -> dict[Key, Cell]:
     """Every count disclosed, with secondary suppression until no small count can be pinned,
     by bounds propagation and then by an integer program over the whole family.
@@ -146,9 +146,10 @@ def protect(
     withheld there), which this audit takes as they are and never withholds
     (``NothingToWithhold`` where that leaves a small count pinned and nothing else to
     withhold). ``block``: each count's block for the integer program (below 0: shared by
-    all; ``exactcheck.pinned``), which makes it faster, never different."""
+    all; ``exactcheck.pinned``), which makes it faster, never different. ``exact_cells``:
+    the largest family the integer program checks (a larger one: propagation alone)."""
     cells = _primary(exact, relations, rule)
-    model = _Model(cells, relations, rule, hidden, slack, block)
+    model = _Model(cells, relations, rule, hidden, slack, block, exact_cells)
     audit = _Audit(model, cells, priority, fixed or {})
     for i in audit.run():
         key = audit.model.keys[i]
@@ -221,7 +222,9 @@ class _Model:
         hidden: frozenset[Key] = frozenset(),
         slack: frozenset[Key] = frozenset(),
         block: Callable[[Key], int] | None = None,
+        exact_cells: int = EXACT_CELLS,
     ) -> None:
+        self.exact_cells = exact_cells
         live = {
             key: cell
             for key, cell in cells.items()
@@ -292,7 +295,7 @@ class _Model:
     def pinned(self, lo: np.ndarray, hi: np.ndarray) -> list[int]:
         """The small counts an integer program over every sum at once pins (exact, where
         propagation, one sum at a time, may leave them two values)."""
-        if int((~self.hidden).sum()) > EXACT_CELLS:  # counted without the slacks (cheap)
+        if int((~self.hidden).sum()) > self.exact_cells:  # counted without slacks (cheap)
             return []
         small = [i for i in np.flatnonzero(self.star).tolist() if self.member_of[i]]
         return pinned(lo, hi, self.rels, small, self.blocks)

@@ -77,6 +77,8 @@ class Dashboard:
     national_source: str = ""
     national_url: str = ""
     indicators: dict[str, Cell] = field(default_factory=dict)
+    # some figures of them all together wait for the worker's check (``family._checking``)
+    checking: bool = False
 
 
 class Disclosed:
@@ -324,6 +326,7 @@ def dashboard_build(
         national_source=source,
         national_url=url,
         indicators=indicators,
+        checking=any(family.checking for family in families.by_year.values()),
     )
 
 

@@ -13,15 +13,17 @@ import math
 import os
 import re
 from collections import Counter
+from dataclasses import replace
 
 import pytest
+from django.core.cache import cache
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from concerns.roles import Role
-from reports import family
+from reports import family, tasks
 from reports.disclosure import Disclosure
 from reports.family import ALL, NOW, family_disclose
 from reports.protection import FiguresInconsistent, box_of, candidates, propagate, protect
@@ -261,7 +263,7 @@ def test_where_the_settled_cells_pin_a_count_the_cells_of_both_together_are_with
         k: v for k, v in other_year.items() if k[0] == NOW
     }
     # And another process reads that answer from the cache without auditing again
-    family._disclose.cache_clear()
+    family._audited.cache_clear()
     monkeypatch.setattr(family, "protect", _no_audit)
     assert shown(org_ids, 2024) == both
     monkeypatch.undo()
@@ -585,3 +587,91 @@ def test_a_withheld_star_shown_to_be_seven_or_more(member, org, other_org):
     atoms = adversary.atoms_for(org_ids, GAP_CLOSED, adversary.STATUSES)
     adversary.load(atoms)
     assert not _pinned(*_attack(member, org_ids, atoms))
+
+
+# --- a family too large for the request's integer program: checked on the worker ----------
+
+
+def _forget_audits():
+    """Nothing audited in this process's memory or in the cache (another deployment)."""
+    family._audited.cache_clear()
+    cache.clear()
+
+
+def _sizes(org_ids, now):
+    def size(ids):
+        return family.published_size(dict(family.Reads(tuple(ids), now).exact_items(2024)))
+
+    return [size([o]) for o in org_ids], size(org_ids)
+
+
+def test_a_family_too_large_for_the_request_is_withheld_together_until_the_worker_checks_it(
+    member, org, other_org, settings, monkeypatch
+):
+    # Given the data set on which only an integer program pins a `*` (GAP), and limits such
+    # that each organisation's own family is checked in the request and the family of both
+    # is too large for that, though not for the worker
+    org_ids = sorted([org.pk, other_org.pk])
+    atoms = adversary.atoms_for(org_ids, GAP)
+    adversary.load(atoms)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    alone, both = _sizes(org_ids, now)
+    policy = settings.SPEAKUP_DISCLOSURE
+    settings.SPEAKUP_DISCLOSURE = replace(policy, exact_cells=max(alone), background_cells=both)
+    asked = []
+    monkeypatch.setattr(tasks.audit_family, "apply_async", lambda **kw: asked.append(kw))
+    _forget_audits()
+
+    def shown(ids):
+        disclosed = family_disclose(organisation_ids=ids, fy=2024, now=now, rule=RULE)
+        return disclosed, {key: cell.display for key, cell in disclosed.cells.items()}
+
+    # When the family of both is read before the worker has checked it
+    waiting, before = shown(org_ids)
+    # Then it says so, the worker is asked once (ids, the year, the time, the rule: no
+    # figures), and every cell of both together that is not 0 is withheld ...
+    assert waiting.checking
+    assert [kw["args"] for kw in asked] == [(org_ids, 2024, now.isoformat(), 7, 5)]
+    assert {v for (_, o, _, _), v in before.items() if o == ALL} <= {"x", "0"}
+    assert "x" in {v for (_, o, _, _), v in before.items() if o == ALL}
+    # ... while each organisation's cells read as its own family (checked in full) shows them
+    for o in org_ids:
+        assert shown([o])[1] == {key: before[key] for key in shown([o])[1]}
+    shown(org_ids)
+    assert len(asked) == 1  # asked once while it waits
+    # And no `*` can be pinned from every report the member can choose meanwhile
+    assert not _pinned(*_attack(member, org_ids, atoms))
+    # When the worker checks it (the task itself, in this process)
+    tasks.audit_family(*asked[0]["args"])
+    family._audited.cache_clear()
+    checked, after = shown(org_ids)
+    # Then it is no longer waiting, and reads as the integer program over the whole family,
+    # in the request, would have it
+    assert not checked.checking
+    settings.SPEAKUP_DISCLOSURE = policy
+    _forget_audits()
+    assert shown(org_ids)[1] == after
+    # And no `*` can be pinned from every report
+    settings.SPEAKUP_DISCLOSURE = replace(policy, exact_cells=max(alone), background_cells=both)
+    assert not _pinned(*_attack(member, org_ids, atoms))
+
+
+def test_a_family_beyond_the_workers_limit_is_audited_in_the_request_by_propagation(
+    org, other_org, settings, monkeypatch
+):
+    # Given a family of two too large even for the worker's limit
+    org_ids = sorted([org.pk, other_org.pk])
+    adversary.load(adversary.atoms_for(org_ids, GAP))
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    alone, both = _sizes(org_ids, now)
+    limits = {"exact_cells": max(alone), "background_cells": both - 1}
+    settings.SPEAKUP_DISCLOSURE = replace(settings.SPEAKUP_DISCLOSURE, **limits)
+    monkeypatch.setattr(tasks.audit_family, "apply_async", _no_audit)
+    _forget_audits()
+    # When read, it is audited at once (the known gap: propagation alone), and kept as such
+    disclosed = family_disclose(organisation_ids=org_ids, fy=2024, now=now, rule=RULE)
+    assert not disclosed.checking
+    key = family._audit_cache_key(
+        tuple(org_ids), 2024, family.Reads(tuple(org_ids), now).exact_items(2024), RULE, False
+    )
+    assert cache.get(key)["exactly"] is False

@@ -34,10 +34,10 @@ def _exact() -> tuple:
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    F._disclose.cache_clear()
+    F._audited.cache_clear()
     cache.delete(F._audit_cache_key((1,), FY, _exact(), Disclosure()))
     yield
-    F._disclose.cache_clear()
+    F._audited.cache_clear()
     cache.delete(F._audit_cache_key((1,), FY, _exact(), Disclosure()))
 
 
@@ -45,7 +45,13 @@ def _sealed(key, withheld):
     """A poisoned answer sealed as ours (what the cells themselves are checked for)."""
     if not isinstance(withheld, list):
         return withheld
-    return {"withheld": withheld, "apart": False, "seal": F._seal(key, [False, *withheld])}
+    return _answer(key, withheld)
+
+
+def _answer(key, withheld, *, apart=0, exactly=True):
+    """An answer in the kept format, sealed with this deployment's key."""
+    seal = F._seal(key, [apart, exactly, *withheld])
+    return {"withheld": withheld, "apart": apart, "exactly": exactly, "seal": seal}
 
 
 def _withheld(family) -> set:
@@ -55,7 +61,7 @@ def _withheld(family) -> set:
 def test_a_second_process_reads_the_audit_instead_of_repeating_it(monkeypatch):
     first = F._disclose((1,), FY, _exact(), Disclosure())
     assert _withheld(first), "the example must need secondary suppression"
-    F._disclose.cache_clear()  # another process: nothing in its memory
+    F._audited.cache_clear()  # another process: nothing in its memory
 
     def no_audit(*args, **kwargs):
         raise AssertionError("audited again")
@@ -74,14 +80,15 @@ def test_the_cache_key_is_a_keyed_hash_and_the_value_only_the_withheld_cells():
     with override_settings(SECRET_KEY="another-secret-key-entirely"):
         assert F._audit_cache_key((1,), FY, _exact(), Disclosure()) != key
     stored = cache.get(key)
-    assert set(stored) == {"withheld", "apart", "seal"}
+    assert set(stored) == {"withheld", "apart", "exactly", "seal"}
+    assert stored["exactly"] is True  # a family the request's integer program checks
     assert set(stored["withheld"]) == _withheld(family)
     assert all(family.cells[k].withheld for k in stored["withheld"])
 
 
 def test_a_sealed_answer_is_read_without_the_integer_program_again(monkeypatch):
     first = F._disclose((1,), FY, _exact(), Disclosure())
-    F._disclose.cache_clear()
+    F._audited.cache_clear()
 
     def no_program(*args, **kwargs):
         raise AssertionError("the integer program ran again")
@@ -92,10 +99,10 @@ def test_a_sealed_answer_is_read_without_the_integer_program_again(monkeypatch):
 
 def test_an_answer_sealed_by_anyone_else_is_not_used():
     honest = F._disclose((1,), FY, _exact(), Disclosure())
-    F._disclose.cache_clear()
+    F._audited.cache_clear()
     key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
     with override_settings(SECRET_KEY="another-secret-key-entirely"):
-        forged = {"withheld": [], "apart": False, "seal": F._seal(key, [False])}  # nothing withheld
+        forged = _answer(key, [])  # nothing withheld
     cache.set(key, forged)
     again = F._disclose((1,), FY, _exact(), Disclosure())
     assert again.cells == honest.cells and _withheld(again)
@@ -104,9 +111,9 @@ def test_an_answer_sealed_by_anyone_else_is_not_used():
 def test_a_sealed_answer_that_would_pin_a_star_is_still_not_used():
     # (the seal is ours, as if the audit had a bug or the key leaked: propagation still checks)
     honest = F._disclose((1,), FY, _exact(), Disclosure())
-    F._disclose.cache_clear()
+    F._audited.cache_clear()
     key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
-    cache.set(key, {"withheld": [], "apart": False, "seal": F._seal(key, [False])})
+    cache.set(key, _answer(key, []))
     again = F._disclose((1,), FY, _exact(), Disclosure())
     assert again.cells == honest.cells and _withheld(again)
 
@@ -119,12 +126,13 @@ def test_a_sealed_answer_that_would_pin_a_star_is_still_not_used():
         "not a list",
         {"withheld": [], "seal": "0" * 64},  # a seal that is not ours
         {"withheld": "not a list", "seal": "0" * 64},
-        {"withheld": [], "apart": "yes", "seal": "0" * 64},  # not a flag
+        {"withheld": [], "apart": "yes", "seal": "0" * 64},  # not a level
+        {"withheld": [], "apart": 0, "exactly": 1, "seal": "0" * 64},  # not a flag
     ],
 )
 def test_a_cached_answer_that_cannot_be_the_audits_is_not_used(poison):
     honest = F._disclose((1,), FY, _exact(), Disclosure())
-    F._disclose.cache_clear()
+    F._audited.cache_clear()
     key = F._audit_cache_key((1,), FY, _exact(), Disclosure())
     cache.set(key, poison if isinstance(poison, dict) else _sealed(key, poison))
     again = F._disclose((1,), FY, _exact(), Disclosure())

@@ -131,7 +131,7 @@ def test_another_process_reads_a_family_of_several_without_auditing_any_of_them(
     now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     rule = family.Disclosure()
     audited = family.family_disclose(organisation_ids=[first, second], fy=2024, now=now, rule=rule)
-    family._disclose.cache_clear()  # another process: nothing in its memory
+    family._audited.cache_clear()  # another process: nothing in its memory
 
     def no_audit(*args, **kwargs):
         raise AssertionError("audited again")
@@ -171,7 +171,7 @@ def test_the_families_of_one_request_read_today_and_each_year_once(django_assert
     # When a dashboard discloses both years' families (audited once before)
     for fy in (2024, 2023):
         family.family_disclose(organisation_ids=ids, fy=fy, now=now, rule=rule)
-    family._disclose.cache_clear()
+    family._audited.cache_clear()
     # Then today's caseload is read once, the years with open cases once, and each year's
     # rows once, whichever year it asks for first (each year is audited to decide whether
     # today's caseload of both is withheld; from the cache here)
