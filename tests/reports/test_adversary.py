@@ -606,7 +606,7 @@ def _sizes(org_ids, now):
 
 
 def test_a_family_too_large_for_the_request_is_withheld_together_until_the_worker_checks_it(
-    member, org, other_org, settings, monkeypatch
+    client, member, org, other_org, settings, monkeypatch
 ):
     # Given the data set on which only an integer program pins a `*` (GAP), and limits such
     # that each organisation's own family is checked in the request and the family of both
@@ -641,6 +641,14 @@ def test_a_family_too_large_for_the_request_is_withheld_together_until_the_worke
     assert len(asked) == 1  # asked once while it waits
     # And no `*` can be pinned from every report the member can choose meanwhile
     assert not _pinned(*_attack(member, org_ids, atoms))
+    # And the page, the API and the Board pack say that some figures are being checked
+    client.force_login(member)
+    year = "period=year&year=2024"
+    page = client.get(f"/reports/?{year}").content.decode()
+    assert "Some figures are still being checked" in page
+    assert client.get(f"/api/v1/reports/dashboard/?{year}").json()["checking"] is True
+    pack = PdfReader(io.BytesIO(client.get(f"/reports/board-pack.pdf?{year}").content))
+    assert "still being checked" in " ".join(pack.pages[0].extract_text().split())
     # When the worker checks it (the task itself, in this process)
     tasks.audit_family(*asked[0]["args"])
     family._audited.cache_clear()
@@ -648,6 +656,8 @@ def test_a_family_too_large_for_the_request_is_withheld_together_until_the_worke
     # Then it is no longer waiting, and reads as the integer program over the whole family,
     # in the request, would have it
     assert not checked.checking
+    page = client.get(f"/reports/?{year}").content.decode()
+    assert "Some figures are still being checked" not in page
     settings.SPEAKUP_DISCLOSURE = policy
     _forget_audits()
     assert shown(org_ids)[1] == after
