@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 from config.proxies import parse_networks as _parse_networks
 from config.rules import (
@@ -410,6 +411,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "speakup")
+# A committee family's audit on the worker runs for minutes (reports.tasks.audit_family): it
+# has a queue of its own, so that deliveries never wait behind it. A worker started without
+# --queues takes both; the production topology runs one process for each (deploy/Procfile).
+CELERY_AUDIT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-audits"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_AUDIT_QUEUE))
+CELERY_TASK_ROUTES = {"reports.tasks.audit_family": {"queue": CELERY_AUDIT_QUEUE}}
 # A broker that is down must not hang a request: publishing gives up fast and the
 # outbox sweeper delivers later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

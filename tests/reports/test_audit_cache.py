@@ -152,3 +152,20 @@ def test_a_cache_that_is_down_costs_an_audit_never_the_page():
         cache.get("anything")  # the cache really is down
     family = F._disclose((1,), FY, _exact(), Disclosure())
     assert _withheld(family)
+
+
+def test_the_workers_audit_has_a_queue_of_its_own_that_the_production_topology_serves(settings):
+    # (minutes each: deliveries on the default queue never wait behind one)
+    from pathlib import Path
+
+    from config.celery import app
+
+    audits, default = settings.CELERY_AUDIT_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE
+    assert app.amqp.router.route({}, "reports.tasks.audit_family")["queue"].name == audits
+    assert app.amqp.router.route({}, "reports.tasks.refresh_stale_rollups")["queue"].name == default
+    # a worker started without --queues takes both
+    assert {audits, default} <= set(app.amqp.queues)
+    procfile = (Path(settings.BASE_DIR) / "deploy" / "Procfile").read_text()
+    lines = dict(line.split(": ", 1) for line in procfile.splitlines() if ": exec" in line)
+    assert '--queues "${CELERY_QUEUE:-speakup}"' in lines["worker"]
+    assert '--queues "${CELERY_QUEUE:-speakup}-audits"' in lines["audit"]
