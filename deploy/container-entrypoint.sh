@@ -11,7 +11,8 @@ case "$1" in
       --loop uvloop --http httptools --no-access-log --log-level warning \
       --log-config /run/speakup/logging.json --proxy-headers \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" ;;
-  worker) exec celery --quiet -A config worker --loglevel INFO --without-gossip ;;
+  worker) exec celery --quiet -A config worker --loglevel INFO --without-gossip --queues "${CELERY_QUEUE:-speakup}" ;;
+  audit) exec celery --quiet -A config worker --loglevel INFO --without-gossip --concurrency 1 --queues "${CELERY_QUEUE:-speakup}-audits" ;;
   beat) exec celery --quiet -A config beat --loglevel INFO --schedule /var/lib/speakup/celerybeat-schedule ;;
   *) exec "$@" ;;
 esac
