@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
 from django.core.cache import cache
 
 from concerns.roles import Role
@@ -45,10 +46,12 @@ def _together(data: dict) -> set:
     }
 
 
-def test_a_real_worker_checks_a_family_too_large_for_the_request(client, org, other_org, settings):
-    # Given two organisations' concerns, a committee member of both, and limits such that
-    # each organisation's own family is checked in the request but the family of both only
-    # on the worker
+@pytest.fixture
+def regional(client, org, other_org, settings):
+    """Two organisations' concerns, a committee member of both signed in, and limits such
+    that each organisation's own family is checked in the request but the family of both
+    only on the worker; nothing audited yet. Gives the limits that would check the family
+    of both in the request."""
     org_ids = sorted([org.pk, other_org.pk])
     adversary.load(adversary.atoms_for(org_ids, GAP))
     now = dt.datetime.now(dt.UTC)
@@ -56,12 +59,20 @@ def test_a_real_worker_checks_a_family_too_large_for_the_request(client, org, ot
         family.published_size(dict(family.Reads((o,), now).exact_items(2024))) for o in org_ids
     ]
     both = family.published_size(dict(family.Reads(tuple(org_ids), now).exact_items(2024)))
-    settings.SPEAKUP_DISCLOSURE = replace(
-        settings.SPEAKUP_DISCLOSURE, exact_cells=max(sizes), background_cells=both
-    )
+    policy = settings.SPEAKUP_DISCLOSURE
+    settings.SPEAKUP_DISCLOSURE = replace(policy, exact_cells=max(sizes), background_cells=both)
     family._audited.cache_clear()
     cache.clear()  # (the test Redis database: nothing kept from an earlier run)
     client.force_login(make_user(Role.COMMITTEE, org, other_org, username="regional"))
+    return replace(policy, exact_cells=both)
+
+
+def _checked(client) -> bool:
+    family._audited.cache_clear()  # (this process's memory: as a request in another)
+    return client.get(DASHBOARD).json()["checking"] is False
+
+
+def test_a_real_worker_checks_a_family_too_large_for_the_request(client, regional, settings):
     with worker():
         # When the member asks for the report of both
         first = client.get(DASHBOARD)
@@ -69,16 +80,23 @@ def test_a_real_worker_checks_a_family_too_large_for_the_request(client, org, ot
         assert first.status_code == 200 and first.json()["checking"] is True
         assert _together(first.json()) <= {"x", "0", NONE}
         # And once the worker has checked them, the report shows them
-        family._audited.cache_clear()  # (this process's memory: a request in another)
-
-        def checked() -> bool:
-            return client.get(DASHBOARD).json()["checking"] is False
-
-        assert wait_for(checked, timeout=60)
+        assert wait_for(lambda: _checked(client), timeout=60)
     data = client.get(DASHBOARD).json()
     assert _together(data) - {"x", "0", NONE}, "the figures together are shown"
     # And what it shows is what the integer program gives in the request, with no worker
-    settings.SPEAKUP_DISCLOSURE = replace(settings.SPEAKUP_DISCLOSURE, exact_cells=both)
+    settings.SPEAKUP_DISCLOSURE = regional
     family._audited.cache_clear()
     cache.clear()
     assert client.get(DASHBOARD).json() == data
+
+
+def test_with_the_broker_away_the_report_still_answers_and_asks_again_later(client, regional):
+    # Given the broker unreachable
+    with test_worker.broker_at(f"redis://127.0.0.1:{test_worker.closed_port()}/5"):
+        # When the member asks for the report of both, it answers, withholding them together
+        first = client.get(DASHBOARD)
+        assert first.status_code == 200 and first.json()["checking"] is True
+    # And when the broker is back, the next request asks the worker again, which checks it
+    with worker():
+        assert not _checked(client)
+        assert wait_for(lambda: _checked(client), timeout=60)
