@@ -386,8 +386,9 @@ def family_disclose(
     if waiting is not None:
         tw = bool(reads.today_withheld)
         _check_later(ids, waiting, now, rule, reads.exact_items(waiting), tw)
-        reads.today_withheld, reads.waiting = None, set()  # eager: a worker checked it now
-        family = _read(reads, fy, rule)
+        if settings.CELERY_TASK_ALWAYS_EAGER:  # the worker was this process: checked now
+            reads.today_withheld, reads.waiting = None, set()
+            family = _read(reads, fy, rule)
     return family
 
 
@@ -451,15 +452,17 @@ def _audited(
     for the integer program in a request, and not too large for the worker's, raises
     ``_Checking`` until the worker has checked it (never kept here, so it is asked again)."""
     exact = dict(exact_items)
-    relations = _kept_relations(exact, family_relations_for(exact, ids, fy))
     cache_key = _audit_cache_key(ids, fy, exact_items, rule, today_withheld)
     kept = _kept_answer(cache_key)
-    hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
-    slack = frozenset(key for key in exact if key[2] in SLACKS)
     size = published_size(exact)
     policy = rules.disclosure()
     later = policy.exact_cells < size <= policy.background_cells
     on_worker = _ON_WORKER.get()
+    if later and not on_worker and (kept is None or not kept[2]):
+        raise _Checking(_checking(ids, fy, exact, rule))
+    relations = _kept_relations(exact, family_relations_for(exact, ids, fy))
+    hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
+    slack = frozenset(key for key in exact if key[2] in SLACKS)
     cells = None
     if kept is not None and (kept[2] or not later):  # this deployment's own answer
         withheld, apart, _ = kept
@@ -477,7 +480,7 @@ def _audited(
         if cells is not None:
             cells.update(_apart_cells(unseen))
     if cells is None:
-        if later and not on_worker:
+        if later and not on_worker:  # a kept answer that did not hold: checked again
             raise _Checking(_checking(ids, fy, exact, rule))
         limit = policy.background_cells if on_worker else policy.exact_cells
         audit = partial(
