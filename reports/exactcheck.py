@@ -29,6 +29,7 @@ IndexRelation = tuple[int, tuple[int, ...]]
 GROUP_ROUNDS = 4  # solves over many counts at once, each way, before asking one by one
 PUSH_GAP = 0.5  # how far from the best push a solution may stop (any solution is sound)
 NEIGHBOURS = (0, 1, 3)  # blocks beside a count's own that its block-wise questions free
+BASES = 8  # solutions (the pushes') each count's block-wise questions may start from
 
 
 class Program:
@@ -130,8 +131,9 @@ def pinned(
     ``blocks`` (a block number per cell, below 0 for cells shared by every block: e.g.
     each organisation's cells and those of them all together) makes the one-by-one
     questions cheaper: a count is first asked to move with only its own block (then with
-    the next one or three) and the shared cells free, the rest held where the first
-    solution found has them (a program with most cells fixed is small). Any answer found so is a
+    the next one or three) and the shared cells free, the rest held where one of the first
+    solutions found has them (a program with most cells fixed is small; a count held at a
+    bound by one solution's other cells is often free from another's). Any answer found so is a
     solution of the whole program, so it frees the count; only counts it cannot free are
     asked of the whole program. The answer is the same either way."""
     open_ = [i for i in small if hi[i] > lo[i]]  # a box of one value is pinned already
@@ -147,7 +149,7 @@ def pinned(
         nonlocal unsure
         if solution is None:
             return
-        if not found:
+        if len(found) < BASES:
             found.append(solution)
         for i in unsure:
             seen[i].add(int(solution[i]))
@@ -155,8 +157,8 @@ def pinned(
 
     for _ in range(GROUP_ROUNDS):
         before = len(unsure)
+        record(program.solve(down=unsure))  # (down first: the first push up is then quicker)
         record(program.solve(up=unsure))
-        record(program.solve(down=unsure))
         if not unsure or len(unsure) == before:
             break
     if blocks is not None and found:
@@ -168,7 +170,10 @@ def pinned(
         for i in sorted(unsure):
             if i in unsure:
                 near = sorted(parts[i]) if i in parts else None
-                _within_blocks(program, blocks, found[0], i, record, lo, hi, near)
+                for base in found:  # a count held at a bound in one may move from another
+                    _within_blocks(program, blocks, base, i, record, lo, hi, near)
+                    if i not in unsure:
+                        break
                 unsure = [k for k in unsure if len(seen[k]) < 2]
     out = list(fixed)
     for i in sorted(unsure):
