@@ -652,7 +652,7 @@ def _settled(
         for org in ids:
             own = tuple(sorted(own_exact(exact, org).items(), key=repr))
             family = _disclose((org,), fy, own, rule)
-            if family.checking:  # (a family beyond the worker's limit, of one within it)
+            if family.checking:  # its own family waits for the worker: so does this one
                 raise _Checking(_checking(ids, fy, exact, rule))
             fixed.update((key, cell.withheld) for key, cell in family.cells.items())
     return fixed
@@ -707,8 +707,8 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # cells as its own family shows them, today's caseload never withheld; 5: what a reader
 # knows of categories and standards, and the answer sealed; 6: where the settled cells pin a
 # count, the cells of them all together withheld (kept as ``apart``); 7: the cases still
-# open from other years as those years show them
-AUDIT_CACHE_VERSION = 7
+# open from other years as those years show them; 8: whether the integer program checked it
+AUDIT_CACHE_VERSION = 8
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 
