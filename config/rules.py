@@ -29,14 +29,14 @@ class DisclosurePolicy:
     suppress_up_to: int = 7
     round_to: int = 5
     # The integer program checks a committee family of up to this many published cells (not
-    # 0) in the request: up to four organisations at up to 10 concerns a month (0.6 s for
-    # two, 1.2 to 1.6 s for three, 3 to 8 s for four, asked block by block).
+    # 0) in the request: up to four organisations at up to 10 concerns a month (3 s for
+    # three, 4 s for four, each organisation's own family included; benchmarks/README.md).
     exact_cells: int = 2300
     # A larger family, up to this many, is checked by the integer program on the worker (5
-    # organisations, 2,500 cells: 13 s; 10, 4,800 cells: 107 s); until then its figures of
-    # them all together are withheld (reports.family._checking). Larger still: propagation
-    # alone (the known gap, README).
-    background_cells: int = 5000
+    # organisations: 6.5 s; 10: 36 s; 15, about 7,000 cells: 129 s; 20: 554 s); until then
+    # its figures of them all together are withheld (reports.family._checking). Larger
+    # still: propagation alone (the known gap, README).
+    background_cells: int = 7500
     background_seconds: int = 900  # the worker's time limit for one such check
 
 
