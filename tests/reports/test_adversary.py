@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
@@ -33,6 +34,7 @@ from tests.reports import adversary
 pytestmark = pytest.mark.django_db
 
 RULE = Disclosure(suppress_up_to=7, round_to=5)
+RULES = django_settings.SPEAKUP_DISCLOSURE  # the policy (with the audit's limits)
 EXAMPLES = settings(
     # ADVERSARY_EXAMPLES=500 (say) attacks harder, locally; ADVERSARY_RANDOM=1 draws fresh
     # data sets instead of the same ones every run.
@@ -664,6 +666,31 @@ def test_a_family_too_large_for_the_request_is_withheld_together_until_the_worke
     # And no `*` can be pinned from every report
     settings.SPEAKUP_DISCLOSURE = replace(policy, exact_cells=max(alone), background_cells=both)
     assert not _pinned(*_attack(member, org_ids, atoms))
+
+
+@settings(EXAMPLES, phases=[Phase.explicit, Phase.generate])
+@given(data=st.data())
+def test_no_star_can_be_pinned_by_committees_comparing_notes_while_the_worker_checks(
+    member, org, other_org, members_alone, data, monkeypatch
+):
+    # Given a random small data set, limits such that the family of both waits for the
+    # worker (which does not come), and a committee member of each organisation alone
+    org_ids = sorted([org.pk, other_org.pk])
+    n = adversary.atom_count(org_ids, adversary.STATUSES)
+    values = data.draw(st.lists(sparse, min_size=n, max_size=n))
+    atoms = adversary.atoms_for(org_ids, values, adversary.STATUSES)
+    adversary.load(atoms)
+    alone, both = _sizes(org_ids, dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    assume(both > max(alone))
+    limits = {"exact_cells": max(alone), "background_cells": both}
+    monkeypatch.setattr(django_settings, "SPEAKUP_DISCLOSURE", replace(RULES, **limits))
+    monkeypatch.setattr(tasks.audit_family, "apply_async", lambda **kw: None)
+    _forget_audits()
+    # When an attacker reads every report all three can choose
+    views = [(member, org_ids), *((m, [o]) for m, o in zip(members_alone, org_ids, strict=True))]
+    attacker, stars = _attack(views, org_ids, atoms)
+    # Then no small count is pinned
+    assert not _pinned(attacker, stars)
 
 
 def test_a_family_beyond_the_workers_limit_is_audited_in_the_request_by_propagation(
