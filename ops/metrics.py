@@ -113,6 +113,36 @@ class ServiceCollector:
             "Failed delivery attempts of unsent deliveries",
             value=figures.failed_attempts,
         )
+        queued = audits_queued()
+        if queued is not None:  # (eager, or the broker away: not known)
+            yield GaugeMetricFamily(
+                "speakup_committee_audits_queued",
+                "Committee audits waiting for the audit worker (reports.tasks.audit_family)",
+                value=queued,
+            )
+
+
+def audits_queued() -> int | None:
+    """How many committee audits wait on their queue (None: no broker, or not reachable).
+    A figure that stays above 0 means no audit worker is taking them: the large families'
+    figures of several organisations stay withheld meanwhile."""
+    from django.conf import settings
+    from kombu.exceptions import ChannelError
+
+    from config.celery import app
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return None
+    try:
+        with app.connection_for_read() as connection:
+            declared = connection.default_channel.queue_declare(
+                queue=settings.CELERY_AUDIT_QUEUE, passive=True
+            )
+    except ChannelError:  # no such queue: Redis keeps no empty list
+        return 0
+    except Exception:
+        return None
+    return int(declared.message_count)
 
 
 def registry() -> CollectorRegistry:

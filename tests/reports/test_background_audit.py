@@ -100,3 +100,23 @@ def test_with_the_broker_away_the_report_still_answers_and_asks_again_later(clie
     with worker():
         assert not _checked(client)
         assert wait_for(lambda: _checked(client), timeout=60)
+
+
+def test_the_audits_waiting_for_a_worker_are_counted_in_the_metrics(client, regional, settings):
+    from config.celery import app
+    from ops.rules import MetricsPolicy
+
+    settings.SPEAKUP_METRICS = MetricsPolicy(token="metrics-token-0123456789abcdef")
+    bearer = {"HTTP_AUTHORIZATION": "Bearer metrics-token-0123456789abcdef"}
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(settings.CELERY_AUDIT_QUEUE)
+    # Given a family asked of the worker while no audit worker runs
+    assert client.get(DASHBOARD).json()["checking"] is True
+    # Then the metrics count it as waiting
+    text = client.get("/metrics", **bearer).content.decode()
+    assert "speakup_committee_audits_queued 1.0" in text
+    # And once a worker has taken it, none is
+    with worker():
+        assert wait_for(lambda: _checked(client), timeout=60)
+    text = client.get("/metrics", **bearer).content.decode()
+    assert "speakup_committee_audits_queued 0.0" in text
