@@ -417,6 +417,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "speakup")
 CELERY_AUDIT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-audits"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_AUDIT_QUEUE))
 CELERY_TASK_ROUTES = {"reports.tasks.audit_family": {"queue": CELERY_AUDIT_QUEUE}}
+# The audit worker runs with CELERY_REMOTE_CONTROL=0: it never answers the readiness ping
+# (ops.health.CeleryWorker asks the first worker to answer for the deliveries' queue).
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = os.environ.get("CELERY_REMOTE_CONTROL", "1") != "0"
 # A broker that is down must not hang a request: publishing gives up fast and the
 # outbox sweeper delivers later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

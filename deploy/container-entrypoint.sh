@@ -12,7 +12,7 @@ case "$1" in
       --log-config /run/speakup/logging.json --proxy-headers \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" ;;
   worker) exec celery --quiet -A config worker --loglevel INFO --without-gossip --queues "${CELERY_QUEUE:-speakup}" ;;
-  audit) exec celery --quiet -A config worker --loglevel INFO --without-gossip --concurrency 1 --queues "${CELERY_QUEUE:-speakup}-audits" ;;
+  audit) CELERY_REMOTE_CONTROL=0 exec celery --quiet -A config worker --loglevel INFO --without-gossip --concurrency 1 --queues "${CELERY_QUEUE:-speakup}-audits" ;;
   beat) exec celery --quiet -A config beat --loglevel INFO --schedule /var/lib/speakup/celerybeat-schedule ;;
   *) exec "$@" ;;
 esac

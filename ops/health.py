@@ -75,6 +75,21 @@ class CeleryWorker(Ping):
         except Exception as exc:  # the broker itself is down: kombu's errors vary
             raise ServiceUnavailable("broker unreachable") from exc
 
+    def check_active_queues(self, *active_workers: str) -> None:
+        """The worker that answered consumes the deliveries' queue. (The committee audits'
+        own worker takes no remote control, so it never answers first; it is watched by
+        ``speakup_committee_audits_queued``: while it is away the service still serves.)"""
+        inspect = self.app.control.inspect(list(active_workers))
+        names = {
+            queue.get("name")
+            for queues in (inspect.active_queues() or {}).values()
+            for queue in queues
+        }
+        if settings.CELERY_TASK_DEFAULT_QUEUE not in names:
+            raise ServiceUnavailable(
+                f"No worker for Celery task queue {settings.CELERY_TASK_DEFAULT_QUEUE}"
+            )
+
 
 @dataclasses.dataclass
 class Beat(HealthCheck):

@@ -166,6 +166,8 @@ def test_the_workers_audit_has_a_queue_of_its_own_that_the_production_topology_s
     # a worker started without --queues takes both
     assert {audits, default} <= set(app.amqp.queues)
     procfile = (Path(settings.BASE_DIR) / "deploy" / "Procfile").read_text()
-    lines = dict(line.split(": ", 1) for line in procfile.splitlines() if ": exec" in line)
+    lines = dict(line.split(": ", 1) for line in procfile.splitlines() if " exec " in line)
     assert '--queues "${CELERY_QUEUE:-speakup}"' in lines["worker"]
     assert '--queues "${CELERY_QUEUE:-speakup}-audits"' in lines["audit"]
+    # (and never answers the readiness ping, which asks for the deliveries' worker)
+    assert lines["audit"].startswith("CELERY_REMOTE_CONTROL=0 exec ")
