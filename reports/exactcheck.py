@@ -10,7 +10,7 @@ sum an equation.
 
 A count is free once two feasible whole-number data sets give it different values; a
 solution found for one count frees every count it moves, so a few solves over many counts
-(push them all up, then all down) free most of them, and only the rest are asked one by
+(push them all down, then all up) free most of them, and only the rest are asked one by
 one ("can it be below the value seen? above it?"). A count is pinned only when both of
 those have no solution: the answer depends on the boxes and sums alone (never on which
 solution the solver happened to find), so two data sets with the same disclosed figures
@@ -157,7 +157,7 @@ def pinned(
 
     for _ in range(GROUP_ROUNDS):
         before = len(unsure)
-        record(program.solve(down=unsure))  # (down first: the first push up is then quicker)
+        record(program.solve(down=unsure))  # (down first: measured, the rounds free more)
         record(program.solve(up=unsure))
         if not unsure or len(unsure) == before:
             break
