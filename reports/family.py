@@ -456,7 +456,7 @@ def _audited(
     kept = _kept_answer(cache_key)
     size = published_size(exact)
     policy = rules.disclosure()
-    later = policy.exact_cells < size <= policy.background_cells
+    later = policy.exact_cells < size <= policy.background_cells and not _too_slow(ids, fy)
     on_worker = _ON_WORKER.get()
     if later and not on_worker and (kept is None or not kept[2]):
         raise _Checking(_checking(ids, fy, exact, rule))
@@ -543,6 +543,24 @@ def family_audit_on_worker(
         return family_disclose(organisation_ids=organisation_ids, fy=fy, now=now, rule=rule)
     finally:
         _ON_WORKER.reset(token)
+
+
+def _too_slow_key(ids: Sequence[int], fy: int) -> str:
+    text = repr((AUDIT_CACHE_VERSION, tuple(sorted(ids)), fy)).encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
+    return f"reports:audit:slow:{digest}"
+
+
+def family_too_slow(*, organisation_ids: Sequence[int], fy: int) -> None:
+    """The worker could not check this family within its time limit: from now on (for
+    the cache's week) the requests audit it by propagation alone, as a family beyond the
+    worker's limit, rather than waiting for a check that will not end. What was shown
+    while it waited showed less than that, so nothing shown before says more."""
+    _cache_call(cache.set, _too_slow_key(organisation_ids, fy), 1, AUDIT_CACHE_SECONDS)
+
+
+def _too_slow(ids: tuple[int, ...], fy: int) -> bool:
+    return bool(_cache_call(cache.get, _too_slow_key(ids, fy)))
 
 
 def _check_later(

@@ -3,6 +3,7 @@ import logging
 import time
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from reports.services import rollups_refresh_stale
 
@@ -23,11 +24,20 @@ def audit_family(
     time and the rule: no figures), and keep the answer for the requests
     (``reports.family._checking``)."""
     from reports.disclosure import Disclosure
-    from reports.family import family_audit_on_worker
+    from reports.family import family_audit_on_worker, family_too_slow
 
     rule = Disclosure(suppress_up_to=suppress_up_to, round_to=round_to)
     started = time.monotonic()
-    family_audit_on_worker(
-        organisation_ids=organisation_ids, fy=fy, now=dt.datetime.fromisoformat(now), rule=rule
-    )
+    try:
+        family_audit_on_worker(
+            organisation_ids=organisation_ids,
+            fy=fy,
+            now=dt.datetime.fromisoformat(now),
+            rule=rule,
+        )
+    except SoftTimeLimitExceeded:
+        # never asked again: the requests audit it by propagation, as beyond the limit
+        family_too_slow(organisation_ids=organisation_ids, fy=fy)
+        logger.warning("committee audit: too slow for the worker; audited by propagation")
+        return
     logger.info("committee audit checked on the worker in %.1f s", time.monotonic() - started)

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -691,6 +692,38 @@ def test_no_star_can_be_pinned_by_committees_comparing_notes_while_the_worker_ch
     attacker, stars = _attack(views, org_ids, atoms)
     # Then no small count is pinned
     assert not _pinned(attacker, stars)
+
+
+def test_a_family_the_worker_cannot_check_in_time_is_audited_by_propagation_not_waited_for(
+    org, other_org, settings, monkeypatch
+):
+    # Given a family of two that waits for the worker
+    org_ids = sorted([org.pk, other_org.pk])
+    adversary.load(adversary.atoms_for(org_ids, GAP))
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    alone, both = _sizes(org_ids, now)
+    limits = {"exact_cells": max(alone), "background_cells": both}
+    settings.SPEAKUP_DISCLOSURE = replace(settings.SPEAKUP_DISCLOSURE, **limits)
+    asked = []
+    monkeypatch.setattr(tasks.audit_family, "apply_async", lambda **kw: asked.append(kw))
+    _forget_audits()
+    assert family_disclose(organisation_ids=org_ids, fy=2024, now=now, rule=RULE).checking
+
+    # When the worker's check runs out of time
+    def too_slow(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(family, "family_audit_on_worker", too_slow)
+    tasks.audit_family(*asked[0]["args"])
+    # Then the family is no longer waited for: it is audited in the request by propagation
+    # (as one beyond the limit), and the worker is not asked again
+    family._audited.cache_clear()
+    disclosed = family_disclose(organisation_ids=org_ids, fy=2024, now=now, rule=RULE)
+    assert not disclosed.checking and len(asked) == 1
+    key = family._audit_cache_key(
+        tuple(org_ids), 2024, family.Reads(tuple(org_ids), now).exact_items(2024), RULE, False
+    )
+    assert cache.get(key)["exactly"] is False
 
 
 def test_a_family_beyond_the_workers_limit_is_audited_in_the_request_by_propagation(
