@@ -601,6 +601,25 @@ def _forget_audits():
     cache.clear()
 
 
+def _too_large_for_the_request(org_ids, settings, *, beyond_the_worker: bool) -> dt.datetime:
+    """The GAP data set over ``org_ids``, with limits such that each organisation's own
+    family is checked in the request and the family of them all is not: it is for the
+    worker, or (``beyond_the_worker``) too large for it as well. Nothing audited yet."""
+    adversary.load(adversary.atoms_for(org_ids, GAP))
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    alone, both = _sizes(org_ids, now)
+    limits = {"exact_cells": max(alone), "background_cells": both - beyond_the_worker}
+    settings.SPEAKUP_DISCLOSURE = replace(settings.SPEAKUP_DISCLOSURE, **limits)
+    _forget_audits()
+    return now
+
+
+def _kept(org_ids, now) -> dict:
+    """The answer kept in the cache for the family of ``org_ids`` in 2024/25."""
+    items = family.Reads(tuple(org_ids), now).exact_items(2024)
+    return cache.get(family._audit_cache_key(tuple(org_ids), 2024, items, RULE, False))
+
+
 def _sizes(org_ids, now):
     def size(ids):
         return family.published_size(dict(family.Reads(tuple(ids), now).exact_items(2024)))
@@ -699,14 +718,9 @@ def test_a_family_the_worker_cannot_check_in_time_is_audited_by_propagation_not_
 ):
     # Given a family of two that waits for the worker
     org_ids = sorted([org.pk, other_org.pk])
-    adversary.load(adversary.atoms_for(org_ids, GAP))
-    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-    alone, both = _sizes(org_ids, now)
-    limits = {"exact_cells": max(alone), "background_cells": both}
-    settings.SPEAKUP_DISCLOSURE = replace(settings.SPEAKUP_DISCLOSURE, **limits)
+    now = _too_large_for_the_request(org_ids, settings, beyond_the_worker=False)
     asked = []
     monkeypatch.setattr(tasks.audit_family, "apply_async", lambda **kw: asked.append(kw))
-    _forget_audits()
     assert family_disclose(organisation_ids=org_ids, fy=2024, now=now, rule=RULE).checking
 
     # When the worker's check runs out of time
@@ -720,10 +734,7 @@ def test_a_family_the_worker_cannot_check_in_time_is_audited_by_propagation_not_
     family._audited.cache_clear()
     disclosed = family_disclose(organisation_ids=org_ids, fy=2024, now=now, rule=RULE)
     assert not disclosed.checking and len(asked) == 1
-    key = family._audit_cache_key(
-        tuple(org_ids), 2024, family.Reads(tuple(org_ids), now).exact_items(2024), RULE, False
-    )
-    assert cache.get(key)["exactly"] is False
+    assert _kept(org_ids, now)["exactly"] is False
 
 
 def test_a_family_beyond_the_workers_limit_is_audited_in_the_request_by_propagation(
@@ -731,17 +742,9 @@ def test_a_family_beyond_the_workers_limit_is_audited_in_the_request_by_propagat
 ):
     # Given a family of two too large even for the worker's limit
     org_ids = sorted([org.pk, other_org.pk])
-    adversary.load(adversary.atoms_for(org_ids, GAP))
-    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-    alone, both = _sizes(org_ids, now)
-    limits = {"exact_cells": max(alone), "background_cells": both - 1}
-    settings.SPEAKUP_DISCLOSURE = replace(settings.SPEAKUP_DISCLOSURE, **limits)
+    now = _too_large_for_the_request(org_ids, settings, beyond_the_worker=True)
     monkeypatch.setattr(tasks.audit_family, "apply_async", _no_audit)
-    _forget_audits()
     # When read, it is audited at once (the known gap: propagation alone), and kept as such
     disclosed = family_disclose(organisation_ids=org_ids, fy=2024, now=now, rule=RULE)
     assert not disclosed.checking
-    key = family._audit_cache_key(
-        tuple(org_ids), 2024, family.Reads(tuple(org_ids), now).exact_items(2024), RULE, False
-    )
-    assert cache.get(key)["exactly"] is False
+    assert _kept(org_ids, now)["exactly"] is False
