@@ -11,7 +11,11 @@ sum an equation.
 A count is free once two feasible whole-number data sets give it different values; a
 solution found for one count frees every count it moves, so a few solves over many counts
 (push them all down, then all up) free most of them, and only the rest are asked one by
-one ("can it be below the value seen? above it?"). A count is pinned only when both of
+one ("can it be below the value seen? above it?"). In a family of many organisations a
+push over every count is the slowest solve of all (root cut separation over the whole
+program): there, after one push down, the counts are pushed a few organisations at a
+time (the rest held where the last solution has them; each answer a solution of the
+whole), round after round while that frees more. A count is pinned only when both of
 those have no solution: the answer depends on the boxes and sums alone (never on which
 solution the solver happened to find), so two data sets with the same disclosed figures
 get the same answer. A solve that ends without a proof either way (it should not, with no
@@ -30,6 +34,8 @@ GROUP_ROUNDS = 4  # solves over many counts at once, each way, before asking one
 PUSH_GAP = 0.5  # how far from the best push a solution may stop (any solution is sound)
 NEIGHBOURS = (0, 1, 3)  # blocks beside a count's own that its block-wise questions free
 BASES = 8  # solutions (the pushes') each count's block-wise questions may start from
+WINDOW = 3  # blocks free at once in a windowed push (more blocks than this: windowed pushes)
+WINDOW_ROUNDS = 8  # rounds of windowed pushes at most (each round while it frees more)
 
 
 class Program:
@@ -67,18 +73,27 @@ class Program:
         self.solves = 0
 
     def within(
-        self, free: np.ndarray, base: np.ndarray, *, col: int, lo: float, hi: float
+        self,
+        free: np.ndarray,
+        base: np.ndarray,
+        *,
+        up: Sequence[int] = (),
+        down: Sequence[int] = (),
+        col: int | None = None,
+        lo: float = 0,
+        hi: float = 0,
     ) -> np.ndarray | None:
         """A whole-number solution that differs from ``base`` (a solution) only where
-        ``free``, with ``col`` held to ``lo``..``hi``; None where there is none such (which
-        says nothing of the whole program: the other cells could move too)."""
+        ``free`` (pushing ``up`` and ``down``, or with ``col`` held to ``lo``..``hi``);
+        None where there is none such (which says nothing of the whole program: the other
+        cells could move too)."""
         h, every = self.highs, np.arange(self.n, dtype=np.int32)
         fixed = base.astype(np.float64)
         h.changeColsBounds(
             self.n, every, np.where(free, self.lo, fixed), np.where(free, self.hi, fixed)
         )
         try:
-            return self.solve(col=col, lo=lo, hi=hi)
+            return self.solve(up=up, down=down, col=col, lo=lo, hi=hi)
         finally:
             h.changeColsBounds(self.n, every, self.lo, self.hi)
 
@@ -155,12 +170,19 @@ def pinned(
             seen[i].add(int(solution[i]))
         unsure = [i for i in unsure if len(seen[i]) < 2]
 
-    for _ in range(GROUP_ROUNDS):
-        before = len(unsure)
-        record(program.solve(down=unsure))  # (down first: measured, the rounds free more)
-        record(program.solve(up=unsure))
-        if not unsure or len(unsure) == before:
-            break
+    owners = [] if blocks is None else sorted({int(b) for b in blocks.tolist() if b >= 0})
+    if blocks is not None and len(owners) > WINDOW:
+        first = program.solve(down=unsure)
+        record(first)
+        if first is not None:
+            _windowed(program, blocks, owners, first, lambda: unsure, record)
+    else:
+        for _ in range(GROUP_ROUNDS):
+            before = len(unsure)
+            record(program.solve(down=unsure))  # (down first: measured, the rounds free more)
+            record(program.solve(up=unsure))
+            if not unsure or len(unsure) == before:
+                break
     if blocks is not None and found:
         parts: dict[int, set[int]] = {i: set() for i in unsure if blocks[i] < 0}
         for parent, children in rels:  # the blocks a shared count's sums reach into
@@ -188,6 +210,35 @@ def pinned(
             out.append(i)
             unsure.remove(i)
     return sorted(out)
+
+
+def _windowed(
+    program: Program,
+    blocks: np.ndarray,
+    owners: list[int],
+    current: np.ndarray,
+    unsure: Callable[[], list[int]],
+    record: Callable[[np.ndarray | None], None],
+) -> None:
+    """Push the unsure counts up, then down, ``WINDOW`` blocks at a time (the next ones
+    in turn, with the shared cells; every other cell held where the last solution found
+    has it), round after round while a round frees more (``pinned``)."""
+    for _ in range(WINDOW_ROUNDS):
+        before = len(unsure())
+        for at in range(len(owners)):
+            around = [owners[(at + k) % len(owners)] for k in range(WINDOW)]
+            free = (blocks < 0) | np.isin(blocks, around)
+            for upward in (True, False):
+                mine = [i for i in unsure() if free[i]]
+                if not mine:
+                    break
+                up, down = (mine, []) if upward else ([], mine)
+                solution = program.within(free, current, up=up, down=down)
+                record(solution)
+                if solution is not None:
+                    current = solution
+        if not unsure() or len(unsure()) == before:
+            return
 
 
 def _within_blocks(
