@@ -596,7 +596,8 @@ SPEAKUP_TIMELINESS = TimelinessPolicy(
 )
 SPEAKUP_DISCLOSURE = DisclosurePolicy(
     exact_cells=int(os.environ.get("REPORTS_EXACT_CELLS", "2300")),
-    background_cells=int(os.environ.get("REPORTS_BACKGROUND_AUDIT_CELLS", "9500")),
+    background_cells=int(os.environ.get("REPORTS_BACKGROUND_AUDIT_CELLS", "18000")),
+    proof_cells=int(os.environ.get("REPORTS_PROOF_CELLS", "9500")),
     background_seconds=int(os.environ.get("REPORTS_BACKGROUND_AUDIT_SECONDS", "900")),
 )
 SPEAKUP_RECEIPTS = ReceiptPolicy(scrypt_n=int(os.environ.get("RECEIPT_SCRYPT_N", str(2**14))))

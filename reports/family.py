@@ -492,6 +492,7 @@ def _audited(
             hidden=hidden,
             block=_block,
             exact_cells=limit,
+            proof_cells=policy.proof_cells,
         )
         fixed = _settled(ids, fy, exact, rule)
         cells, apart = _audit(audit, exact, slack, fixed, today_withheld)

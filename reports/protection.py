@@ -133,6 +133,7 @@ def protect(
     slack: frozenset[Key] = frozenset(),
     block: Callable[[Key], int] | None = None,
     exact_cells: int = EXACT_CELLS,
+    proof_cells: int | None = None,
 ) -> dict[Key, Cell]:
     """Every count disclosed, with secondary suppression until no small count can be pinned,
     by bounds propagation and then by an integer program over the whole family.
@@ -147,9 +148,12 @@ def protect(
     (``NothingToWithhold`` where that leaves a small count pinned and nothing else to
     withhold). ``block``: each count's block for the integer program (below 0: shared by
     all; ``exactcheck.pinned``), which makes it faster, never different. ``exact_cells``:
-    the largest family the integer program checks (a larger one: propagation alone)."""
+    the largest family the integer program checks (a larger one: propagation alone);
+    ``proof_cells``: the largest it asks as a whole (a larger one, with ``block``: a few
+    blocks at a time, what it cannot free there withheld around; ``exactcheck.pinned``'s
+    ``prove``). None: as ``exact_cells``."""
     cells = _primary(exact, relations, rule)
-    model = _Model(cells, relations, rule, hidden, slack, block, exact_cells)
+    model = _Model(cells, relations, rule, hidden, slack, block, exact_cells, proof_cells)
     audit = _Audit(model, cells, priority, fixed or {})
     for i in audit.run():
         key = audit.model.keys[i]
@@ -223,8 +227,10 @@ class _Model:
         slack: frozenset[Key] = frozenset(),
         block: Callable[[Key], int] | None = None,
         exact_cells: int = EXACT_CELLS,
+        proof_cells: int | None = None,
     ) -> None:
         self.exact_cells = exact_cells
+        self.proof_cells = exact_cells if proof_cells is None else proof_cells
         live = {
             key: cell
             for key, cell in cells.items()
@@ -295,10 +301,12 @@ class _Model:
     def pinned(self, lo: np.ndarray, hi: np.ndarray) -> list[int]:
         """The small counts an integer program over every sum at once pins (exact, where
         propagation, one sum at a time, may leave them two values)."""
-        if int((~self.hidden).sum()) > self.exact_cells:  # counted without slacks (cheap)
+        size = int((~self.hidden).sum())  # counted without slacks (cheap)
+        if size > self.exact_cells:
             return []
         small = [i for i in np.flatnonzero(self.star).tolist() if self.member_of[i]]
-        return pinned(lo, hi, self.rels, small, self.blocks)
+        prove = size <= self.proof_cells or self.blocks is None
+        return pinned(lo, hi, self.rels, small, self.blocks, prove=prove)
 
 
 class _Audit:

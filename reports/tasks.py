@@ -24,6 +24,7 @@ def audit_family(
     time and the rule: no figures), and keep the answer for the requests
     (``reports.family._checking``)."""
     from reports.disclosure import Disclosure
+    from reports.exactcheck import Unchecked
     from reports.family import family_audit_on_worker, family_too_slow
 
     rule = Disclosure(suppress_up_to=suppress_up_to, round_to=round_to)
@@ -35,9 +36,10 @@ def audit_family(
             now=dt.datetime.fromisoformat(now),
             rule=rule,
         )
-    except SoftTimeLimitExceeded:
+    except (SoftTimeLimitExceeded, Unchecked) as stopped:
         # never asked again: the requests audit it by propagation, as beyond the limit
         family_too_slow(organisation_ids=organisation_ids, fy=fy)
-        logger.warning("committee audit: too slow for the worker; audited by propagation")
+        reason = "too slow" if isinstance(stopped, SoftTimeLimitExceeded) else "no solution"
+        logger.warning("committee audit: %s on the worker; audited by propagation", reason)
         return
     logger.info("committee audit checked on the worker in %.1f s", time.monotonic() - started)

@@ -688,6 +688,32 @@ def test_a_family_too_large_for_the_request_is_withheld_together_until_the_worke
     assert not _pinned(*_attack(member, org_ids, atoms))
 
 
+def test_a_family_too_large_to_ask_as_a_whole_leaves_no_star_pinned_once_the_worker_checks_it(
+    member, org, other_org, settings, monkeypatch
+):
+    # Given the data set on which only an integer program pins a `*` (GAP), a family of both
+    # for the worker, and too large for its program to ask as a whole (REPORTS_PROOF_CELLS):
+    # what it cannot free asking less than the whole is withheld as if pinned
+    org_ids = sorted([org.pk, other_org.pk])
+    atoms = adversary.atoms_for(org_ids, GAP)
+    adversary.load(atoms)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    alone, both = _sizes(org_ids, now)
+    limits = {"exact_cells": max(alone), "background_cells": both, "proof_cells": 0}
+    settings.SPEAKUP_DISCLOSURE = replace(settings.SPEAKUP_DISCLOSURE, **limits)
+    asked = []
+    monkeypatch.setattr(tasks.audit_family, "apply_async", lambda **kw: asked.append(kw))
+    _forget_audits()
+    family_disclose(organisation_ids=org_ids, fy=2024, now=now, rule=RULE)
+    # When the worker checks it (the task itself, in this process)
+    tasks.audit_family(*asked[0]["args"])
+    family._audited.cache_clear()
+    checked = family_disclose(organisation_ids=org_ids, fy=2024, now=now, rule=RULE)
+    # Then it is checked, and no `*` can be pinned from every report the member can choose
+    assert not checked.checking
+    assert not _pinned(*_attack(member, org_ids, atoms))
+
+
 @settings(EXAMPLES, phases=[Phase.explicit, Phase.generate])
 @given(data=st.data())
 def test_no_star_can_be_pinned_by_committees_comparing_notes_while_the_worker_checks(
