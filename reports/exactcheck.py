@@ -212,8 +212,9 @@ def pinned(
         elif (first := _first_by_windows(lo, hi, rels, blocks, owners)) is None:
             raise Unchecked("no first solution found a few organisations at a time")
         record(first)
-        if first is not None:
+        if first is not None and not prove:  # a repaired solution: pushed down first
             first = _windowed(program, blocks, owners, first, lambda: unsure, record, (False,), 1)
+        if first is not None:
             _windowed(program, blocks, owners, first, lambda: unsure, record)
     else:
         for _ in range(GROUP_ROUNDS):
