@@ -37,7 +37,15 @@ def _people(org: Any) -> dict[str, Any]:
         "guardian": make_user(Role.GUARDIAN, org, username="gwendolyn", first_name="Gwendolyn"),
         "lead": make_user(Role.LEAD_GUARDIAN, org, username="leonora", first_name="Leonora"),
         "committee": make_user(Role.COMMITTEE, org, username="cornelius"),
-        "admin": make_user(Role.ADMIN, username="adelaide", is_staff=True, is_superuser=True),
+        # a long first name: "Welcome, Bartholomew." wraps the admin's user links at 320 px
+        # (a random short one hid that the wrapped lines overlapped their 24 px targets)
+        "admin": make_user(
+            Role.ADMIN,
+            username="adelaide",
+            first_name="Bartholomew",
+            is_staff=True,
+            is_superuser=True,
+        ),
     }
 
 
