@@ -102,43 +102,10 @@ def test_after_the_audit_no_star_is_pinned_by_brute_force(left, right):
         assert len(values) >= 2, (key, exact[key], cells)
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(st.lists(st.integers(0, 6), min_size=4, max_size=4), min_size=2, max_size=7),
-    st.data(),
-)
-def test_asking_block_by_block_gives_the_same_answer_as_the_whole_program(orgs, data):
-    # Given organisations' breakdowns (each its own block: four parts and their total) and
-    # the cells of them all together (shared), each known to lie in a narrow box around
-    # its count (narrow, so that many counts are pinned: the answers must agree on those);
-    # more than three organisations are pushed a few at a time (WINDOW), fewer all at once
-    exact: list[int] = []
-    blocks: list[int] = []
-
-    def cell(n: int, block: int) -> int:
-        exact.append(n)
-        blocks.append(block)
-        return len(exact) - 1
-
-    rels = []
-    parts = []
-    for o, row in enumerate(orgs):
-        mine = [cell(n, o) for n in row]
-        rels.append((cell(sum(row), o), tuple(mine)))
-        parts.append(mine)
-    together = [cell(sum(row[j] for row in orgs), -1) for j in range(4)]
-    for j, c in enumerate(together):
-        rels.append((c, tuple(mine[j] for mine in parts)))
-    rels.append((cell(sum(map(sum, orgs)), -1), tuple(together)))
-    slack = st.integers(0, 2)
-    lo = np.array([max(0, n - data.draw(slack)) for n in exact])
-    hi = np.array([n + data.draw(slack) for n in exact])
-    small = list(range(len(exact)))
-    # When the program is asked count by count, and block by block first
-    whole = pinned(lo, hi, rels, small)
-    by_block = pinned(lo, hi, rels, small, np.array(blocks))
-    # Then the answer is the same (a block-wise answer is a solution of the whole)
-    assert by_block == whole
+def _breakdowns(fewest: int, most: int) -> st.SearchStrategy[list[list[int]]]:
+    """Organisations' counts of four parts each."""
+    part = st.integers(0, 6)
+    return st.lists(st.lists(part, min_size=4, max_size=4), min_size=fewest, max_size=most)
 
 
 def _block_table(orgs, data):
@@ -168,11 +135,23 @@ def _block_table(orgs, data):
     return lo, hi, rels, np.array(blocks), np.array(exact)
 
 
+@settings(max_examples=80, deadline=None)
+@given(_breakdowns(2, 7), st.data())
+def test_asking_block_by_block_gives_the_same_answer_as_the_whole_program(orgs, data):
+    # Given organisations' breakdowns and the cells of them all together, in narrow boxes
+    # (narrow, so that many counts are pinned: the answers must agree on those); more than
+    # three organisations are pushed a few at a time (WINDOW), fewer all at once
+    lo, hi, rels, blocks, _ = _block_table(orgs, data)
+    small = list(range(len(lo)))
+    # When the program is asked count by count, and block by block first
+    whole = pinned(lo, hi, rels, small)
+    by_block = pinned(lo, hi, rels, small, blocks)
+    # Then the answer is the same (a block-wise answer is a solution of the whole)
+    assert by_block == whole
+
+
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.lists(st.integers(0, 6), min_size=4, max_size=4), min_size=4, max_size=8),
-    st.data(),
-)
+@given(_breakdowns(4, 8), st.data())
 def test_a_family_too_large_to_ask_as_a_whole_is_answered_on_the_safe_side(orgs, data):
     # Given organisations' breakdowns and the cells of them all together, in narrow boxes
     lo, hi, rels, blocks, _ = _block_table(orgs, data)
@@ -185,22 +164,20 @@ def test_a_family_too_large_to_ask_as_a_whole_is_answered_on_the_safe_side(orgs,
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    st.lists(st.lists(st.integers(0, 6), min_size=4, max_size=4), min_size=4, max_size=8),
-    st.data(),
-)
+@given(_breakdowns(4, 8), st.data())
 def test_the_first_solution_found_a_few_organisations_at_a_time_keeps_every_sum(orgs, data):
-    # Given a family of four or more organisations
+    # Given a family of four or more organisations (its counts are one solution: there is
+    # one to find)
     lo, hi, rels, blocks, exact = _block_table(orgs, data)
+    assert _solves(exact, lo, hi, rels)
     owners = sorted(set(blocks.tolist()) - {-1})
     # When its first solution is found a few organisations at a time
     first = _first_by_windows(lo, hi, rels, blocks, owners)
-    # Then (the counts themselves being one, there is one to find) it is found, and it is
-    # a data set every figure allows: within every box, every sum kept
+    # Then it is found, and it is a data set every figure allows: within every box, every
+    # sum kept
     assert first is not None
     assert ((first >= lo) & (first <= hi)).all()
     assert all(first[p] == first[list(k)].sum() for p, k in rels)
-    assert _solves(exact, lo, hi, rels)
 
 
 def test_a_family_with_no_first_solution_found_so_is_not_checked(monkeypatch):
