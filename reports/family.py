@@ -14,7 +14,9 @@ one piece (``reports.protection``) with every sum a reader knows between its cel
 - "open now" and "overdue now" (not tied to a period) add up across organisations;
 - "open now" is the year's "still open" plus the cases still open from other years: a count
   never shown (``OTHER_YEARS``), the sum of every other year's "still open" as that year's
-  reports show it (``OPEN_IN``);
+  reports show it (``OPEN_IN``); and a year with cases still open is audited with every
+  earlier such year's cells as their own families show them, and their sums, so that the
+  latest year's audit holds every year's figures together (``_joined``);
 - a category or standard counts a concern once, so it is at most the total, and every
   concern has a category, so the categories add up to the total or more: sums through
   counts never shown and known only not to be below 0 (``SLACKS``).
@@ -82,6 +84,35 @@ SLACKS = (UNTAGGED, MENTIONS, MENTIONS_OVER)
 
 PeriodKey = tuple[Any, ...]
 FamilyKey = tuple[Any, ...]  # (period key, organisation id or ALL, dimension, value)
+ExactItems = tuple[tuple[FamilyKey, int], ...]
+
+
+class Figures(tuple):  # type: ignore[type-arg]
+    """A family's exact figures, sorted (``ExactItems``), with their hash worked out once:
+    the audit's memo (``_audited``) hashes its arguments on every call, and a request
+    passes the same figures to it many times (each year's, beside every later year's)."""
+
+    def __hash__(self) -> int:
+        kept: int | None = self.__dict__.get("hash")
+        if kept is None:
+            kept = self.__dict__["hash"] = super().__hash__()
+        return kept
+
+
+# The figures read lately, each kept once: a memo's key compared with one it holds finds
+# the same object (compared at once) rather than an equal one (compared item by item).
+_FIGURES: dict[Figures, Figures] = {}
+
+
+def _one_of(figures: Figures) -> Figures:
+    if len(_FIGURES) >= 512:
+        _FIGURES.clear()
+    return _FIGURES.setdefault(figures, figures)
+
+
+# The earlier financial years with cases still open, audited with a year (``_joined``):
+# (year, its exact figures), oldest first
+Earlier = tuple[tuple[int, ExactItems], ...]
 
 
 def month_key(month: dt.date) -> PeriodKey:
@@ -339,6 +370,7 @@ class Reads:
     today: dict[FamilyKey, int] | None = None
     open_rows: list[tuple[int, int, int]] | None = None
     years: dict[int, tuple[tuple[FamilyKey, int], ...]] = field(default_factory=dict)
+    earlier_of: dict[int, Earlier] = field(default_factory=dict)
     today_withheld: bool | None = None
     waiting: set[int] = field(default_factory=set)  # years being checked on the worker
 
@@ -347,6 +379,17 @@ class Reads:
         if self.open_rows is None:
             self.open_rows = _open_rows(self.ids)
         return sorted({year for _, year, _ in self.open_rows})
+
+    def earlier(self, fy: int) -> Earlier:
+        """The earlier financial years audited with this one (``_joined``): where this
+        year has cases still open, each earlier year that has some too."""
+        if fy not in self.earlier_of:
+            years = [y for y in self.open_years() if y <= fy]
+            items = {y: self.exact_items(y) for y in years}
+            opened = [y for y in years if _is_open(dict(items[y]), y, self.ids)]
+            joined = fy in opened
+            self.earlier_of[fy] = tuple((y, items[y]) for y in opened if y < fy and joined)
+        return self.earlier_of[fy]
 
     def exact_items(self, fy: int) -> tuple[tuple[FamilyKey, int], ...]:
         if self.today is None:
@@ -361,7 +404,7 @@ class Reads:
                 now_rows=self.today,
                 open_rows=self.open_rows,
             )
-            self.years[fy] = tuple(sorted(exact.items(), key=repr))
+            self.years[fy] = _one_of(Figures(sorted(exact.items(), key=repr)))
         return self.years[fy]
 
 
@@ -385,7 +428,8 @@ def family_disclose(
     waiting = fy if family.checking else min(reads.waiting, default=None)
     if waiting is not None:
         tw = bool(reads.today_withheld)
-        _check_later(ids, waiting, now, rule, reads.exact_items(waiting), tw)
+        items = reads.exact_items(waiting)
+        _check_later(ids, waiting, now, rule, items, tw, reads.earlier(waiting))
         if settings.CELERY_TASK_ALWAYS_EAGER:  # the worker was this process: checked now
             reads.today_withheld, reads.waiting = None, set()
             family = _read(reads, fy, rule)
@@ -394,11 +438,12 @@ def family_disclose(
 
 def _read(reads: Reads, fy: int, rule: Disclosure) -> Family:
     exact_items = reads.exact_items(fy)
+    earlier = reads.earlier(fy)
     if len(reads.ids) == 1:
-        return _disclose(reads.ids, fy, exact_items, rule)
+        return _disclose(reads.ids, fy, exact_items, rule, earlier=earlier)
     if reads.today_withheld is None:
         reads.today_withheld = _today_withheld(reads, rule)
-    return _disclose(reads.ids, fy, exact_items, rule, reads.today_withheld)
+    return _disclose(reads.ids, fy, exact_items, rule, reads.today_withheld, earlier)
 
 
 def _today_withheld(reads: Reads, rule: Disclosure) -> bool:
@@ -408,7 +453,7 @@ def _today_withheld(reads: Reads, rule: Disclosure) -> bool:
     to today's caseload at all), so every such year is audited with it shown first. While
     one of those is being checked on the worker it is withheld (the answer is not known)."""
     for fy in reads.open_years():
-        family = _disclose(reads.ids, fy, reads.exact_items(fy), rule, False)
+        family = _disclose(reads.ids, fy, reads.exact_items(fy), rule, False, reads.earlier(fy))
         if family.checking:
             reads.waiting.add(fy)
         if family.apart == APART_ALL or family.checking:
@@ -430,10 +475,11 @@ def _disclose(
     exact_items: tuple[tuple[FamilyKey, int], ...],
     rule: Disclosure,
     today_withheld: bool = False,
+    earlier: Earlier = (),
 ) -> Family:
     """The family audited (``_audited``), or what it shows while the worker checks it."""
     try:
-        return _audited(ids, fy, exact_items, rule, today_withheld)
+        return _audited(ids, fy, exact_items, rule, today_withheld, earlier)
     except _Checking as checking:
         return checking.family
 
@@ -445,34 +491,43 @@ def _audited(
     exact_items: tuple[tuple[FamilyKey, int], ...],
     rule: Disclosure,
     today_withheld: bool = False,
+    earlier: Earlier = (),
 ) -> Family:
     """The audit, kept for the same exact figures: every report of a family, and every
     request until a count changes, reads one audit. ``today_withheld``: today's caseload
-    of them all together is withheld in every year (``_today_withheld``). A family too large
+    of them all together is withheld in every year (``_today_withheld``); ``earlier``: the
+    earlier years with cases still open, their cells as their own families show them, in
+    the audit with this year's (``_joined``). A family too large
     for the integer program in a request, and not too large for the worker's, raises
     ``_Checking`` until the worker has checked it (never kept here, so it is asked again)."""
-    exact = dict(exact_items)
-    cache_key = _audit_cache_key(ids, fy, exact_items, rule, today_withheld)
+    own = dict(exact_items)
+    cache_key = _audit_cache_key(ids, fy, exact_items, rule, today_withheld, earlier)
     kept = _kept_answer(cache_key)
-    size = published_size(exact)
+    joint = _joined(ids, fy, own, rule, today_withheld, earlier)
+    exact = joint.exact
+    size = published_size(own)  # the year's own cells: which integer program checks it
     policy = rules.disclosure()
     later = policy.exact_cells < size <= policy.background_cells and not _too_slow(ids, fy)
     on_worker = _ON_WORKER.get()
     if later and not on_worker and (kept is None or not kept[2]):
-        raise _Checking(_checking(ids, fy, exact, rule))
-    relations = _kept_relations(exact, family_relations_for(exact, ids, fy))
-    hidden = frozenset(key for key in exact if key[2] == OTHER_YEARS)
-    slack = frozenset(key for key in exact if key[2] in SLACKS)
+        raise _Checking(_checking(ids, fy, own, rule, earlier))
+    own_relations = _kept_relations(own, family_relations_for(own, ids, fy))
+    relations = own_relations + _kept_relations(exact, joint.relations)
+    hidden = frozenset(key for key in own if key[2] == OTHER_YEARS)
+    slack = frozenset(key for key in exact if key[2] in SLACKS) | joint.slack
     cells = None
     if kept is not None and (kept[2] or not later):  # this deployment's own answer
         withheld, apart, _ = kept
-        unseen = _unseen(exact, slack, apart, today_withheld)
-        own = [key for key in withheld if key not in unseen]
+        unseen = _unseen(own, slack, apart, today_withheld)
         cells = withhold(
             exact,
             relations,
             rule,
-            withheld=own,
+            withheld=sorted(
+                {key for key in withheld if key not in unseen}
+                | {key for key, w in joint.fixed.items() if w},
+                key=repr,
+            ),
             hidden=hidden,
             slack=slack | unseen,
             exactly=False,  # checked by propagation only: the seal says it was audited
@@ -481,25 +536,145 @@ def _audited(
             cells.update(_apart_cells(unseen))
     if cells is None:
         if later and not on_worker:  # a kept answer that did not hold: checked again
-            raise _Checking(_checking(ids, fy, exact, rule))
+            raise _Checking(_checking(ids, fy, own, rule, earlier))
         limit = policy.background_cells if on_worker else policy.exact_cells
         audit = partial(
-            protect,
+            _audit_joined,
+            exact,
+            relations,
+            own,
+            own_relations,
+            joint,
+            rule,
+            hidden=hidden,
+            exact_cells=limit,
+            proof_cells=policy.proof_cells,
+            # where this year alone is checked: in the request or on the worker
+            joint_cells=policy.exact_cells if size <= policy.exact_cells else limit,
+        )
+        fixed = _settled(ids, fy, own, rule, earlier)
+        fixed = {key: w for key, w in fixed.items() if key not in joint.slack}
+        year_apart = bool(earlier) and len(ids) == 1
+        cells, apart = _audit(audit, own, slack, fixed, today_withheld, year_apart)
+        _keep_answer(cache_key, cells, apart=apart, exactly=size <= limit)
+    # other years' "still open" are in this audit's sums only: their own reports show them
+    # (and the earlier years' cells: their own families)
+    shown = {k: c for k, c in cells.items() if k in own and cast(FamilyKey, k)[2] != OPEN_IN}
+    return Family(fy, ids, cast(dict[FamilyKey, Cell], shown), apart)
+
+
+def _audit_joined(
+    exact: dict[FamilyKey, int],
+    relations: list[Relation],
+    own: dict[FamilyKey, int],
+    own_relations: list[Relation],
+    joint: _Joint,
+    rule: Disclosure,
+    *,
+    hidden: frozenset[FamilyKey],
+    slack: frozenset[FamilyKey],
+    exact_cells: int,
+    proof_cells: int,
+    joint_cells: int,
+    fixed: dict[FamilyKey, bool] | None = None,
+) -> dict[Any, Cell]:
+    """The year audited with the earlier years' cells as their families show them
+    (``_joined``): by the integer program over them all where that is no larger than the
+    program this year alone is checked by (``joint_cells``: the request's, wherever it
+    runs, for a year the request checks). Where it is larger, by
+    propagation over them all first, then by the integer program over this year alone,
+    its cells withheld by the first withheld in the second too (withholding more only
+    widens what propagation allows, so the first still holds): every sum across the years
+    is audited, their combinations by propagation alone. Audited afresh (``fixed`` None:
+    ``_audit``'s last resort), the year alone, as it was before the years were joined."""
+    audit = partial(protect, priority=_priority, hidden=hidden, block=_block)
+    if fixed is None:
+        alone = frozenset(key for key in slack if key in own and key not in joint.slack)
+        return audit(own, own_relations, rule, slack=alone, exact_cells=exact_cells)
+    settled = {**joint.fixed, **fixed}
+    if published_size(exact) <= joint_cells:
+        return audit(
             exact,
             relations,
             rule,
-            priority=_priority,
-            hidden=hidden,
-            block=_block,
-            exact_cells=limit,
-            proof_cells=policy.proof_cells,
+            slack=slack,
+            fixed=settled,
+            exact_cells=exact_cells,
+            proof_cells=proof_cells,
         )
-        fixed = _settled(ids, fy, exact, rule)
-        cells, apart = _audit(audit, exact, slack, fixed, today_withheld)
-        _keep_answer(cache_key, cells, apart=apart, exactly=size <= limit)
-    # other years' "still open" are in this audit's sums only: their own reports show them
-    shown = {k: c for k, c in cells.items() if cast(FamilyKey, k)[2] != OPEN_IN}
-    return Family(fy, ids, cast(dict[FamilyKey, Cell], shown), apart)
+    wide = audit(exact, relations, rule, slack=slack, fixed=settled, exact_cells=0)
+    first = {key: True for key, cell in wide.items() if cell.withheld and key in own}
+    # alone, the earlier years' "still open" as their reports show them, as before
+    shown = dict.fromkeys(joint.slack, False)
+    return audit(
+        own,
+        own_relations,
+        rule,
+        slack=frozenset(key for key in slack if key in own and key not in joint.slack),
+        fixed={**{key: w for key, w in settled.items() if key in own}, **shown, **first},
+        exact_cells=exact_cells,
+        proof_cells=proof_cells,
+    )
+
+
+def _is_open(exact: Mapping[FamilyKey, int], fy: int, ids: Sequence[int]) -> bool:
+    """Has the year cases still open, in any of the organisations?"""
+    return any(exact.get((year_key(fy), org, "response", "open")) for org in ids)
+
+
+@dataclass(frozen=True)
+class _Joint:
+    """A year's audit joined with the earlier years' (``_joined``)."""
+
+    exact: dict[FamilyKey, int]
+    relations: list[Relation]
+    fixed: dict[FamilyKey, bool]
+    slack: frozenset[FamilyKey]
+
+
+def _joined(
+    ids: tuple[int, ...],
+    fy: int,
+    exact: dict[FamilyKey, int],
+    rule: Disclosure,
+    today_withheld: bool,
+    earlier: Earlier,
+) -> _Joint:
+    """The earlier years with cases still open, in the audit of this one. Today's caseload
+    ties every such year to the others ("open now" is the years' "still open" added up), so
+    a reader of every year's reports can combine one year's breakdowns with another's: each
+    year on its own can leave every `*` two values and both together pin one (hypothesis
+    found such a data set). So the audit of a year with cases still open holds every
+    earlier such year's cells as that year's own family shows them (each audited, in turn,
+    with the years before it), with their sums, and that year's "still open" in place of
+    the count this family would otherwise take as that year's reports show it (``OPEN_IN``,
+    then a count never shown); only this year's cells are left to withhold. The latest
+    year's audit thus holds every year's figures at once: a `*` of any year that all of
+    them together would pin withholds one more of the latest year's cells. Each earlier
+    year's own audit took this year's "still open" as shown (or less), so withholding
+    every cell of this year always frees it (``APART_YEAR``)."""
+    joint = dict(exact)
+    relations: list[Relation] = []
+    fixed: dict[FamilyKey, bool] = {}
+    slack: set[FamilyKey] = set()
+    for n, (year, items) in enumerate(earlier):
+        theirs = dict(items)
+        family = _disclose(ids, year, items, rule, today_withheld, earlier[:n])
+        if family.checking:  # an earlier year waits for the worker: so does this one
+            raise _Checking(_checking(ids, fy, exact, rule, earlier))
+        joint.update((key, c) for key, c in theirs.items() if key[0] != NOW)
+        relations += [
+            (parent, parts)
+            for parent, parts in family_relations_for(theirs, ids, year)
+            if parent[0] != NOW and all(part[0] != NOW for part in parts)
+        ]
+        fixed.update((key, cell.withheld) for key, cell in family.cells.items() if key[0] != NOW)
+        for org in ids:  # this family's count of that year's "still open": that cell
+            count = (NOW, org, OPEN_IN, str(year))
+            if count in exact:
+                relations.append((count, ((year_key(year), org, "response", "open"),)))
+                slack.add(count)
+    return _Joint(joint, relations, fixed, frozenset(slack))
 
 
 def published_size(exact: Mapping[FamilyKey, int]) -> int:
@@ -510,7 +685,11 @@ def published_size(exact: Mapping[FamilyKey, int]) -> int:
 
 
 def _checking(
-    ids: tuple[int, ...], fy: int, exact: dict[FamilyKey, int], rule: Disclosure
+    ids: tuple[int, ...],
+    fy: int,
+    exact: dict[FamilyKey, int],
+    rule: Disclosure,
+    earlier: Earlier = (),
 ) -> Family:
     """What a family shows while the worker checks it: each organisation's cells as its own
     family shows them (each one checked in full), and every cell of them all together
@@ -524,7 +703,8 @@ def _checking(
     if len(ids) > 1:
         for org in ids:
             own = own_exact(exact, org)
-            family = _disclose((org,), fy, tuple(sorted(own.items(), key=repr)), rule)
+            items = tuple(sorted(own.items(), key=repr))
+            family = _disclose((org,), fy, items, rule, earlier=_own_earlier(earlier, own, fy, org))
             if family.checking:
                 unseen |= {key for key in family.cells if key in cells and exact[key]}
             else:
@@ -571,6 +751,7 @@ def _check_later(
     rule: Disclosure,
     exact_items: tuple[tuple[FamilyKey, int], ...],
     today_withheld: bool,
+    earlier: Earlier = (),
 ) -> None:
     """Ask the worker to check the family, once while it is being checked (a cache that is
     down or a broker that is down: the family goes on showing what it shows until checked,
@@ -578,7 +759,7 @@ def _check_later(
     from reports.tasks import audit_family
 
     policy = rules.disclosure()
-    marker = _audit_cache_key(ids, fy, exact_items, rule, today_withheld) + ":queued"
+    marker = _audit_cache_key(ids, fy, exact_items, rule, today_withheld, earlier) + ":queued"
     if not _cache_call(cache.add, marker, 1, policy.background_seconds + 60):
         return
     try:
@@ -593,13 +774,15 @@ def _check_later(
 
 
 # How much of the cells of several organisations together an audit withholds outright
-# (``_audit``): none; all bar today's caseload; all; or none, the family audited afresh.
-APART_NONE, APART_BUT_TODAY, APART_ALL, APART_AFRESH = 0, 1, 2, 3
+# (``_audit``): none; all bar today's caseload; all; or none, the family audited afresh;
+# and, for one organisation, every cell of the year bar today's caseload (``_joined``).
+APART_NONE, APART_BUT_TODAY, APART_ALL, APART_AFRESH, APART_YEAR = 0, 1, 2, 3, 4
 _APART = {
     APART_NONE: "",
     APART_BUT_TODAY: "all together bar today's caseload withheld",
     APART_ALL: "all together withheld",
     APART_AFRESH: "audited afresh",
+    APART_YEAR: "the year withheld beside the earlier years",
 }
 
 
@@ -608,9 +791,12 @@ def _unseen(
 ) -> frozenset[FamilyKey]:
     """The cells of several organisations together (not 0s) withheld outright: shown ``x``
     whatever they are, so known only not to be 0 (each is the sum of its organisations'),
-    and in the audit as counts never shown (slacks)."""
+    and in the audit as counts never shown (slacks); or every cell of one organisation's
+    year but today's caseload (``APART_YEAR``)."""
     if apart == APART_AFRESH:
         return frozenset()
+    if apart == APART_YEAR:
+        return frozenset(key for key, n in exact.items() if n and key[0] != NOW) - slack
     today = frozenset(key for key, n in exact.items() if n and key[0] == NOW and key[1] == ALL)
     unseen: frozenset[FamilyKey] = frozenset()
     if apart in (APART_BUT_TODAY, APART_ALL):
@@ -624,6 +810,7 @@ def _audit(
     slack: frozenset[FamilyKey],
     fixed: dict[FamilyKey, bool],
     today_withheld: bool,
+    year_apart: bool = False,
 ) -> tuple[dict[Any, Cell], int]:
     """The family audited with each organisation's cells settled (``_settled``). Where
     those leave a count pinned by the cells of them all together (nothing of those left to
@@ -633,9 +820,12 @@ def _audit(
     all is withheld too where it alone still pins a count (``APART_ALL``; then
     ``_today_withheld`` withholds it in every year's reports alike). The family is audited
     afresh, its cells no longer alike everywhere, only where even that leaves a count
-    pinned (each organisation's own audit makes that unreachable: the safe last resort)."""
+    pinned (each organisation's own audit makes that unreachable: the safe last resort).
+    ``year_apart``: one organisation's year audited with earlier years (``_joined``): where
+    nothing of its own frees a count those pin, every cell of the year is withheld."""
     tried: set[frozenset[FamilyKey]] = set()
-    for apart in (APART_NONE, APART_BUT_TODAY, APART_ALL):
+    last = (APART_YEAR,) if year_apart else ()
+    for apart in (APART_NONE, APART_BUT_TODAY, APART_ALL, *last):
         unseen = _unseen(exact, slack, apart, today_withheld)
         if unseen in tried:
             continue
@@ -658,7 +848,11 @@ def _apart_cells(unseen: frozenset[FamilyKey]) -> dict[Any, Cell]:
 
 
 def _settled(
-    ids: tuple[int, ...], fy: int, exact: dict[FamilyKey, int], rule: Disclosure
+    ids: tuple[int, ...],
+    fy: int,
+    exact: dict[FamilyKey, int],
+    rule: Disclosure,
+    earlier: Earlier = (),
 ) -> dict[FamilyKey, bool]:
     """The figures this audit takes as already decided (True: withheld), so that a cell
     looks the same wherever it is shown: today's caseload ("open now", "overdue now") is
@@ -669,10 +863,11 @@ def _settled(
     fixed = {key: False for key in exact if key[0] == NOW and key[2] != OTHER_YEARS}
     if len(ids) > 1:
         for org in ids:
-            own = tuple(sorted(own_exact(exact, org).items(), key=repr))
-            family = _disclose((org,), fy, own, rule)
+            own = own_exact(exact, org)
+            items = tuple(sorted(own.items(), key=repr))
+            family = _disclose((org,), fy, items, rule, earlier=_own_earlier(earlier, own, fy, org))
             if family.checking:  # its own family waits for the worker: so does this one
-                raise _Checking(_checking(ids, fy, exact, rule))
+                raise _Checking(_checking(ids, fy, exact, rule, earlier))
             fixed.update((key, cell.withheld) for key, cell in family.cells.items())
     return fixed
 
@@ -684,6 +879,19 @@ def own_exact(exact: dict[FamilyKey, int], org: int) -> dict[FamilyKey, int]:
     own = {k: n for k, n in exact.items() if k[1] == org and k[2] not in SLACKS}
     _tag_slacks(own)
     return own
+
+
+def _own_earlier(earlier: Earlier, own: dict[FamilyKey, int], fy: int, org: int) -> Earlier:
+    """One organisation's own family's earlier years (``Reads.earlier`` for it alone),
+    from a family of several's."""
+    if not _is_open(own, fy, (org,)):
+        return ()
+    out = []
+    for year, items in earlier:
+        theirs = own_exact(dict(items), org)
+        if _is_open(theirs, year, (org,)):
+            out.append((year, tuple(sorted(theirs.items(), key=repr))))
+    return tuple(out)
 
 
 def _block(key: Hashable) -> int:
@@ -726,8 +934,9 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # cells as its own family shows them, today's caseload never withheld; 5: what a reader
 # knows of categories and standards, and the answer sealed; 6: where the settled cells pin a
 # count, the cells of them all together withheld (kept as ``apart``); 7: the cases still
-# open from other years as those years show them; 8: whether the integer program checked it
-AUDIT_CACHE_VERSION = 8
+# open from other years as those years show them; 8: whether the integer program checked it;
+# 9: the earlier years with cases still open in the audit (``_joined``)
+AUDIT_CACHE_VERSION = 9
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 
@@ -737,9 +946,10 @@ def _audit_cache_key(
     exact_items: tuple[tuple[FamilyKey, int], ...],
     rule: Disclosure,
     today_withheld: bool = False,
+    earlier: Earlier = (),
 ) -> str:
-    text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule, today_withheld)).encode()
-    digest = hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()
+    text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule, today_withheld, earlier))
+    digest = hmac.new(settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
     return f"reports:audit:{digest}"
 
 

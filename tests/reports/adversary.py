@@ -23,13 +23,15 @@ import highspy
 
 from reports.disclosure import Cell, Disclosure
 from reports.models import Grain, MonthlyCount, MonthlyDuration
-from reports.periods import Period, financial_year, quarter
+from reports.periods import Period, financial_year, financial_year_of, quarter
 from reports.selectors import report_figures, report_scope_for_user
 from reports.services import _derive_grains
 from reports.tables import Dashboard, dashboard_build
 
 RULE = Disclosure(suppress_up_to=7, round_to=5)
 MONTHS = [dt.date(2024, 4, 1), dt.date(2024, 5, 1), dt.date(2024, 6, 1), dt.date(2024, 7, 1)]
+# two months of the year before, for data sets with cases still open from two years
+EARLIER = [dt.date(2023, 4, 1), dt.date(2023, 5, 1)]
 ROUTES = ["open", "confidential", "anonymous"]
 ROLES = ["learner", "supervisor", "other_staff"]
 OPEN_ONLY = ("received",)
@@ -43,14 +45,19 @@ CATEGORY_SETS = (("patient-safety",), ("bullying-harassment",), CATEGORIES)
 
 
 def atoms_for(
-    org_ids: list[int], values: list[int], statuses: tuple[str, ...] = OPEN_ONLY
+    org_ids: list[int],
+    values: list[int],
+    statuses: tuple[str, ...] = OPEN_ONLY,
+    months: list[dt.date] = MONTHS,
 ) -> dict[Atom, int]:
-    keys = list(itertools.product(org_ids, MONTHS, ROUTES, ROLES, statuses))
+    keys = list(itertools.product(org_ids, months, ROUTES, ROLES, statuses))
     return dict(zip(keys, values, strict=True))
 
 
-def atom_count(org_ids: list[int], statuses: tuple[str, ...] = OPEN_ONLY) -> int:
-    return len(org_ids) * len(MONTHS) * len(ROUTES) * len(ROLES) * len(statuses)
+def atom_count(
+    org_ids: list[int], statuses: tuple[str, ...] = OPEN_ONLY, months: list[dt.date] = MONTHS
+) -> int:
+    return len(org_ids) * len(months) * len(ROUTES) * len(ROLES) * len(statuses)
 
 
 def tagged_atoms_for(org_ids: list[int], values: list[int]) -> dict[Atom, int]:
@@ -91,19 +98,24 @@ def load(atoms: dict[Atom, int]) -> None:
         MonthlyCount(organisation_id=o, grain=Grain.MONTH, month=m, dimension=d, value=v, count=n)
         for (o, m, d, v), n in counts.items()
     )
+    months = sorted({a[1] for a in atoms})
     for org in {a[0] for a in atoms}:
-        _derive_grains(org, MONTHS)
+        _derive_grains(org, months)
 
 
-def periods() -> list[Period]:
-    """Every period a member can choose that holds any of the data (the others are all 0)."""
-    year = financial_year(2024)
-    return [
-        year,
+def periods(atoms: Iterable[Atom] = ()) -> list[Period]:
+    """Every period a member can choose that holds any of the data (the others are all 0):
+    2024/25's, and 2023/24's where the data set has months of it (``EARLIER``)."""
+    chosen = [
+        financial_year(2024),
         quarter(2024, 1),
         quarter(2024, 2),
         *(Period("month", m, m) for m in MONTHS),
     ]
+    if any(a[1] in EARLIER for a in atoms):
+        chosen += [financial_year(2023), quarter(2023, 1)]
+        chosen += [Period("month", m, m) for m in EARLIER]
+    return chosen
 
 
 def choices(org_ids: list[int]) -> list[tuple[int, ...]]:
@@ -182,20 +194,31 @@ def _box(display: str) -> tuple[float, float]:
 
 
 def open_now_atoms(atoms: Iterable[Atom], orgs: tuple[int, ...]) -> frozenset[Atom]:
-    """Every case is in 2024/25, so open now is every case of the year still open."""
+    """Open now: every case still open, whichever year it was raised in."""
     return frozenset(a for a in atoms if a[0] in orgs and a[4] == "received")
 
 
+def in_year(group: frozenset[Atom], period: Period) -> bool:
+    """Is every atom of the figure in the period's financial year (a year's trend also
+    shows the months of the year before: figures of that year's family)?"""
+    fy = financial_year(financial_year_of(period.first_month))
+    return all(fy.first_month <= a[1] <= fy.last_month for a in group)
+
+
 def withheld_together(
-    figures: list[tuple[frozenset[Atom], Cell]], orgs: tuple[int, ...], atoms: Iterable[Atom]
+    figures: list[tuple[frozenset[Atom], Cell]],
+    orgs: tuple[int, ...],
+    atoms: Iterable[Atom],
+    period: Period,
 ) -> bool:
-    """Is every figure of several organisations together that is not 0 an ``x`` (today's
-    caseload may be shown): withheld whatever it is, so each says only that it is not 0."""
+    """Is every figure of several organisations together in the period's financial year
+    that is not 0 an ``x`` (today's caseload may be shown): withheld whatever it is, so
+    each says only that it is not 0."""
     today = open_now_atoms(atoms, orgs)
     together = [
         (group, cell)
         for group, cell in figures
-        if len({a[0] for a in group}) > 1 and cell.display != "0"
+        if len({a[0] for a in group}) > 1 and cell.display != "0" and in_year(group, period)
     ]
     return bool(together) and all(cell.withheld or group == today for group, cell in together)
 

@@ -8,7 +8,7 @@ import pytest
 
 from reports import family
 from reports.models import MonthlyCount
-from reports.protection import Box, box_of, propagate
+from reports.protection import Box, NothingToWithhold, box_of, propagate
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +211,34 @@ def test_open_from_other_years_is_known_as_those_years_reports_show_it():
     earlier = family.family_exact(organisation_ids=[org], fy=2023, now=now)
     assert earlier[(family.NOW, org, family.OPEN_IN, "2024")] == 3
     assert (family.NOW, org, family.OPEN_IN, "2023") not in earlier
+
+
+def test_a_year_whose_earlier_years_pin_a_count_nothing_of_its_own_frees_is_withheld():
+    # Given one organisation's year audited with an earlier one, where every way of
+    # withholding some of its own cells leaves a count pinned (an audit that says so
+    # unless every cell of the year is a count never shown, or nothing is settled)
+    year = family.year_key(2024)
+    exact = {
+        (year, 1, "total", ""): 9,
+        (year, 1, "route", "open"): 9,
+        (year, 1, "route", "anonymous"): 0,
+        (family.NOW, 1, "open_now", ""): 12,
+    }
+    own = frozenset(k for k, n in exact.items() if n and k[0] != family.NOW)
+
+    def audit(*, slack, fixed=None):
+        if fixed is not None and not own <= slack:  # afresh (no cells settled): it ends
+            raise NothingToWithhold("pinned")
+        return {}
+
+    # When the fallbacks are tried
+    cells, apart = family._audit(audit, exact, frozenset(), {}, False, True)
+    # Then every cell of the year that is not 0 is withheld outright, today's caseload is not
+    assert apart == family.APART_YEAR
+    assert {k for k, c in cells.items() if c.withheld} == own
+    # and the kept answer reads the same
+    assert family._unseen(exact, frozenset(), family.APART_YEAR, False) == own
+    # And a family not joined with earlier years never withholds its year so
+    cells, apart = family._audit(audit, exact, frozenset(), {}, False, False)
+    assert apart == family.APART_AFRESH
+    assert not any(c.withheld for c in cells.values())
