@@ -242,3 +242,22 @@ def test_a_year_whose_earlier_years_pin_a_count_nothing_of_its_own_frees_is_with
     cells, apart = family._audit(audit, exact, frozenset(), {}, False, False)
     assert apart == family.APART_AFRESH
     assert not any(c.withheld for c in cells.values())
+
+
+def test_a_year_with_cases_still_open_is_audited_with_the_earlier_ones_read_once():
+    # Given an organisation with cases still open from 2023/24 and 2024/25
+    org = OrganisationFactory().pk
+    for month in (dt.date(2023, 6, 1), dt.date(2024, 6, 1)):
+        _still_open(org, month, 9)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    reads = family.Reads((org,), now)
+    # Then 2024/25 is audited with 2023/24, 2023/24 alone, and a year with none still
+    # open alone too (nothing ties it to the others)
+    assert [year for year, _ in reads.earlier(2024)] == [2023]
+    assert reads.earlier(2023) == ()
+    assert reads.earlier(2025) == ()
+    # And another request's reads of the same figures are the same object (so the audit's
+    # memo compares its keys at once), equal to the figures as a plain tuple
+    again = family.Reads((org,), now).exact_items(2024)
+    assert again is reads.exact_items(2024)
+    assert again == tuple(again) and hash(again) == hash(tuple(again))
