@@ -549,8 +549,11 @@ def _audited(
             hidden=hidden,
             exact_cells=limit,
             proof_cells=policy.proof_cells,
-            # where this year alone is checked: in the request or on the worker
-            joint_cells=policy.exact_cells if size <= policy.exact_cells else limit,
+            # the years together by the integer program no larger than this year alone's
+            # (the request's wherever it runs; the worker's, as long as it proves it)
+            joint_cells=policy.exact_cells
+            if size <= policy.exact_cells
+            else min(limit, policy.proof_cells),
         )
         fixed = _settled(ids, fy, own, rule, earlier)
         fixed = {key: w for key, w in fixed.items() if key not in joint.slack}
@@ -581,7 +584,8 @@ def _audit_joined(
     """The year audited with the earlier years' cells as their families show them
     (``_joined``): by the integer program over them all where that is no larger than the
     program this year alone is checked by (``joint_cells``: the request's, wherever it
-    runs, for a year the request checks). Where it is larger, by
+    runs, for a year the request checks; the worker's up to the size it proves exactly,
+    ``REPORTS_PROOF_CELLS``). Where it is larger, by
     propagation over them all first, then by the integer program over this year alone,
     its cells withheld by the first withheld in the second too (withholding more only
     widens what propagation allows, so the first still holds): every sum across the years
