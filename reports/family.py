@@ -381,14 +381,16 @@ class Reads:
         return sorted({year for _, year, _ in self.open_rows})
 
     def earlier(self, fy: int) -> Earlier:
-        """The earlier financial years audited with this one (``_joined``): where this
-        year has cases still open, each earlier year that has some too."""
+        """The other financial years audited with this one (``_joined``): where this year
+        has cases still open, each earlier year that has some too; for several
+        organisations, each later one as well (its organisations' cells)."""
         if fy not in self.earlier_of:
-            years = [y for y in self.open_years() if y <= fy]
+            several = len(self.ids) > 1
+            years = [y for y in self.open_years() if y <= fy or several]
             items = {y: self.exact_items(y) for y in years}
             opened = [y for y in years if _is_open(dict(items[y]), y, self.ids)]
             joined = fy in opened
-            self.earlier_of[fy] = tuple((y, items[y]) for y in opened if y < fy and joined)
+            self.earlier_of[fy] = tuple((y, items[y]) for y in opened if y != fy and joined)
         return self.earlier_of[fy]
 
     def exact_items(self, fy: int) -> tuple[tuple[FamilyKey, int], ...]:
@@ -503,7 +505,7 @@ def _audited(
     own = dict(exact_items)
     cache_key = _audit_cache_key(ids, fy, exact_items, rule, today_withheld, earlier)
     kept = _kept_answer(cache_key)
-    joint = _joined(ids, fy, own, rule, today_withheld, earlier)
+    joint = _joined(ids, fy, exact_items, rule, today_withheld, earlier)
     exact = joint.exact
     size = published_size(own)  # the year's own cells: which integer program checks it
     policy = rules.disclosure()
@@ -639,7 +641,7 @@ class _Joint:
 def _joined(
     ids: tuple[int, ...],
     fy: int,
-    exact: dict[FamilyKey, int],
+    exact_items: ExactItems,
     rule: Disclosure,
     today_withheld: bool,
     earlier: Earlier,
@@ -656,28 +658,51 @@ def _joined(
     year's audit thus holds every year's figures at once: a `*` of any year that all of
     them together would pin withholds one more of the latest year's cells. Each earlier
     year's own audit took this year's "still open" as shown (or less), so withholding
-    every cell of this year always frees it (``APART_YEAR``)."""
+    every cell of this year always frees it (``APART_YEAR``).
+
+    A family of several organisations holds each later such year's organisation cells
+    too, as each organisation's own family shows them (those never rest on a family of
+    several): so that the cells of them all together of an earlier year are audited with
+    every organisation's cells of every year, and withholding this year's cells of them
+    all together frees whatever its organisations' cells and the earlier years' pin
+    (``APART_ALL``; hypothesis found committees comparing notes over two years pinning a
+    `*` without them)."""
+    exact = dict(exact_items)
+    every = tuple(sorted((*earlier, (fy, exact_items))))
     joint = dict(exact)
     relations: list[Relation] = []
     fixed: dict[FamilyKey, bool] = {}
     slack: set[FamilyKey] = set()
-    for n, (year, items) in enumerate(earlier):
-        theirs = dict(items)
-        family = _disclose(ids, year, items, rule, today_withheld, earlier[:n])
-        if family.checking:  # an earlier year waits for the worker: so does this one
+
+    def join(year: int, figures: dict[FamilyKey, int], s: tuple[int, ...], f: Family) -> None:
+        if f.checking:  # another year waits for the worker: so does this one
             raise _Checking(_checking(ids, fy, exact, rule, earlier))
-        joint.update((key, c) for key, c in theirs.items() if key[0] != NOW)
-        relations += [
+        joint.update((key, c) for key, c in figures.items() if key[0] != NOW)
+        relations.extend(
             (parent, parts)
-            for parent, parts in family_relations_for(theirs, ids, year)
+            for parent, parts in family_relations_for(figures, s, year)
             if parent[0] != NOW and all(part[0] != NOW for part in parts)
-        ]
-        fixed.update((key, cell.withheld) for key, cell in family.cells.items() if key[0] != NOW)
-        for org in ids:  # this family's count of that year's "still open": that cell
+        )
+        fixed.update((key, cell.withheld) for key, cell in f.cells.items() if key[0] != NOW)
+        for org in s:  # this family's count of that year's "still open": that cell
             count = (NOW, org, OPEN_IN, str(year))
             if count in exact:
                 relations.append((count, ((year_key(year), org, "response", "open"),)))
                 slack.add(count)
+
+    several = len(ids) > 1
+    for year, items in earlier:  # each with its own other years (``Reads.earlier``)
+        others = tuple(e for e in every if e[0] < year or (several and e[0] > year))
+        if year < fy:
+            join(year, dict(items), ids, _disclose(ids, year, items, rule, today_withheld, others))
+            continue
+        for org in ids:  # a later year: its organisations' cells, as their own show them
+            own = own_exact(dict(items), org)
+            if not any(own.get(key) for key in own if key[0] != NOW):
+                continue
+            mine = _one_of(Figures(sorted(own.items(), key=repr)))
+            before = _own_earlier(others, own, year, org)
+            join(year, own, (org,), _disclose((org,), year, mine, rule, earlier=before))
     return _Joint(joint, relations, fixed, frozenset(slack))
 
 
@@ -707,7 +732,7 @@ def _checking(
     if len(ids) > 1:
         for org in ids:
             own = own_exact(exact, org)
-            items = tuple(sorted(own.items(), key=repr))
+            items = _one_of(Figures(sorted(own.items(), key=repr)))
             family = _disclose((org,), fy, items, rule, earlier=_own_earlier(earlier, own, fy, org))
             if family.checking:
                 unseen |= {key for key in family.cells if key in cells and exact[key]}
@@ -868,7 +893,7 @@ def _settled(
     if len(ids) > 1:
         for org in ids:
             own = own_exact(exact, org)
-            items = tuple(sorted(own.items(), key=repr))
+            items = _one_of(Figures(sorted(own.items(), key=repr)))
             family = _disclose((org,), fy, items, rule, earlier=_own_earlier(earlier, own, fy, org))
             if family.checking:  # its own family waits for the worker: so does this one
                 raise _Checking(_checking(ids, fy, exact, rule, earlier))
@@ -892,9 +917,11 @@ def _own_earlier(earlier: Earlier, own: dict[FamilyKey, int], fy: int, org: int)
         return ()
     out = []
     for year, items in earlier:
+        if year >= fy:
+            continue
         theirs = own_exact(dict(items), org)
         if _is_open(theirs, year, (org,)):
-            out.append((year, tuple(sorted(theirs.items(), key=repr))))
+            out.append((year, _one_of(Figures(sorted(theirs.items(), key=repr)))))
     return tuple(out)
 
 
@@ -939,8 +966,9 @@ def _kept_relations(exact: dict[Any, int], relations: list[Relation]) -> list[Re
 # knows of categories and standards, and the answer sealed; 6: where the settled cells pin a
 # count, the cells of them all together withheld (kept as ``apart``); 7: the cases still
 # open from other years as those years show them; 8: whether the integer program checked it;
-# 9: the earlier years with cases still open in the audit (``_joined``)
-AUDIT_CACHE_VERSION = 9
+# 9: the earlier years with cases still open in the audit (``_joined``); 10: and, for
+# several organisations, the later years' organisation cells
+AUDIT_CACHE_VERSION = 10
 AUDIT_CACHE_SECONDS = 7 * 24 * 3600
 
 

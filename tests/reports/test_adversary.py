@@ -165,18 +165,21 @@ def test_no_star_can_be_pinned_with_the_categories_table_too(member, org, other_
     assert not _pinned(attacker, stars)
 
 
+@pytest.mark.parametrize("years", [1, 2])
 @settings(EXAMPLES, phases=[Phase.explicit, Phase.generate])
 @given(data=st.data())
 def test_no_star_can_be_pinned_by_committees_comparing_notes(
-    member, org, other_org, members_alone, data
+    member, org, other_org, members_alone, years, data
 ):
-    # Given a random small data set, and a committee member of each organisation alone
-    # beside the member of both (a regional committee): each organisation's cells are
-    # shown to its own committee and, with the cells of both together, to the region
+    # Given a random small data set (over one financial year, or two with cases still
+    # open from both), and a committee member of each organisation alone beside the
+    # member of both (a regional committee): each organisation's cells are shown to its
+    # own committee and, with the cells of both together, to the region
     org_ids = sorted([org.pk, other_org.pk])
-    n = adversary.atom_count(org_ids, adversary.STATUSES)
+    months = adversary.MONTHS if years == 1 else [*adversary.EARLIER, *adversary.MONTHS]
+    n = adversary.atom_count(org_ids, adversary.STATUSES, months)
     values = data.draw(st.lists(sparse, min_size=n, max_size=n))
-    atoms = adversary.atoms_for(org_ids, values, adversary.STATUSES)
+    atoms = adversary.atoms_for(org_ids, values, adversary.STATUSES, months)
     adversary.load(atoms)
     # When an attacker reads every report all three can choose
     views = [(member, org_ids), *((m, [o]) for m, o in zip(members_alone, org_ids, strict=True))]
