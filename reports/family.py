@@ -110,9 +110,9 @@ def _one_of(figures: Figures) -> Figures:
     return _FIGURES.setdefault(figures, figures)
 
 
-# The earlier financial years with cases still open, audited with a year (``_joined``):
-# (year, its exact figures), oldest first
-Earlier = tuple[tuple[int, ExactItems], ...]
+# The other financial years with cases still open, audited with a year (``_joined``):
+# (year, its exact figures), oldest first (``Reads.other_years``)
+OtherYears = tuple[tuple[int, ExactItems], ...]
 
 
 def month_key(month: dt.date) -> PeriodKey:
@@ -370,7 +370,7 @@ class Reads:
     today: dict[FamilyKey, int] | None = None
     open_rows: list[tuple[int, int, int]] | None = None
     years: dict[int, tuple[tuple[FamilyKey, int], ...]] = field(default_factory=dict)
-    earlier_of: dict[int, Earlier] = field(default_factory=dict)
+    others_of: dict[int, OtherYears] = field(default_factory=dict)
     today_withheld: bool | None = None
     waiting: set[int] = field(default_factory=set)  # years being checked on the worker
 
@@ -380,18 +380,18 @@ class Reads:
             self.open_rows = _open_rows(self.ids)
         return sorted({year for _, year, _ in self.open_rows})
 
-    def earlier(self, fy: int) -> Earlier:
+    def other_years(self, fy: int) -> OtherYears:
         """The other financial years audited with this one (``_joined``): where this year
         has cases still open, each earlier year that has some too; for several
         organisations, each later one as well (its organisations' cells)."""
-        if fy not in self.earlier_of:
+        if fy not in self.others_of:
             several = len(self.ids) > 1
             years = [y for y in self.open_years() if y <= fy or several]
             items = {y: self.exact_items(y) for y in years}
             opened = [y for y in years if _is_open(dict(items[y]), y, self.ids)]
             joined = fy in opened
-            self.earlier_of[fy] = tuple((y, items[y]) for y in opened if y != fy and joined)
-        return self.earlier_of[fy]
+            self.others_of[fy] = tuple((y, items[y]) for y in opened if y != fy and joined)
+        return self.others_of[fy]
 
     def exact_items(self, fy: int) -> tuple[tuple[FamilyKey, int], ...]:
         if self.today is None:
@@ -431,7 +431,7 @@ def family_disclose(
     if waiting is not None:
         tw = bool(reads.today_withheld)
         items = reads.exact_items(waiting)
-        _check_later(ids, waiting, now, rule, items, tw, reads.earlier(waiting))
+        _check_later(ids, waiting, now, rule, items, tw, reads.other_years(waiting))
         if settings.CELERY_TASK_ALWAYS_EAGER:  # the worker was this process: checked now
             reads.today_withheld, reads.waiting = None, set()
             family = _read(reads, fy, rule)
@@ -440,12 +440,12 @@ def family_disclose(
 
 def _read(reads: Reads, fy: int, rule: Disclosure) -> Family:
     exact_items = reads.exact_items(fy)
-    earlier = reads.earlier(fy)
+    others = reads.other_years(fy)
     if len(reads.ids) == 1:
-        return _disclose(reads.ids, fy, exact_items, rule, earlier=earlier)
+        return _disclose(reads.ids, fy, exact_items, rule, others=others)
     if reads.today_withheld is None:
         reads.today_withheld = _today_withheld(reads, rule)
-    return _disclose(reads.ids, fy, exact_items, rule, reads.today_withheld, earlier)
+    return _disclose(reads.ids, fy, exact_items, rule, reads.today_withheld, others)
 
 
 def _today_withheld(reads: Reads, rule: Disclosure) -> bool:
@@ -455,7 +455,7 @@ def _today_withheld(reads: Reads, rule: Disclosure) -> bool:
     to today's caseload at all), so every such year is audited with it shown first. While
     one of those is being checked on the worker it is withheld (the answer is not known)."""
     for fy in reads.open_years():
-        family = _disclose(reads.ids, fy, reads.exact_items(fy), rule, False, reads.earlier(fy))
+        family = _disclose(reads.ids, fy, reads.exact_items(fy), rule, False, reads.other_years(fy))
         if family.checking:
             reads.waiting.add(fy)
         if family.apart == APART_ALL or family.checking:
@@ -477,11 +477,11 @@ def _disclose(
     exact_items: tuple[tuple[FamilyKey, int], ...],
     rule: Disclosure,
     today_withheld: bool = False,
-    earlier: Earlier = (),
+    others: OtherYears = (),
 ) -> Family:
     """The family audited (``_audited``), or what it shows while the worker checks it."""
     try:
-        return _audited(ids, fy, exact_items, rule, today_withheld, earlier)
+        return _audited(ids, fy, exact_items, rule, today_withheld, others)
     except _Checking as checking:
         return checking.family
 
@@ -493,26 +493,26 @@ def _audited(
     exact_items: tuple[tuple[FamilyKey, int], ...],
     rule: Disclosure,
     today_withheld: bool = False,
-    earlier: Earlier = (),
+    others: OtherYears = (),
 ) -> Family:
     """The audit, kept for the same exact figures: every report of a family, and every
     request until a count changes, reads one audit. ``today_withheld``: today's caseload
-    of them all together is withheld in every year (``_today_withheld``); ``earlier``: the
-    earlier years with cases still open, their cells as their own families show them, in
-    the audit with this year's (``_joined``). A family too large
+    of them all together is withheld in every year (``_today_withheld``); ``others``: the
+    other years with cases still open (``Reads.other_years``), their cells as their own
+    families show them, in the audit with this year's (``_joined``). A family too large
     for the integer program in a request, and not too large for the worker's, raises
     ``_Checking`` until the worker has checked it (never kept here, so it is asked again)."""
     own = dict(exact_items)
-    cache_key = _audit_cache_key(ids, fy, exact_items, rule, today_withheld, earlier)
+    cache_key = _audit_cache_key(ids, fy, exact_items, rule, today_withheld, others)
     kept = _kept_answer(cache_key)
-    joint = _joined(ids, fy, exact_items, rule, today_withheld, earlier)
+    joint = _joined(ids, fy, exact_items, rule, today_withheld, others)
     exact = joint.exact
     size = published_size(own)  # the year's own cells: which integer program checks it
     policy = rules.disclosure()
     later = policy.exact_cells < size <= policy.background_cells and not _too_slow(ids, fy)
     on_worker = _ON_WORKER.get()
     if later and not on_worker and (kept is None or not kept[2]):
-        raise _Checking(_checking(ids, fy, own, rule, earlier))
+        raise _Checking(_checking(ids, fy, own, rule, others))
     own_relations = _kept_relations(own, family_relations_for(own, ids, fy))
     relations = own_relations + _kept_relations(exact, joint.relations)
     hidden = frozenset(key for key in own if key[2] == OTHER_YEARS)
@@ -538,7 +538,7 @@ def _audited(
             cells.update(_apart_cells(unseen))
     if cells is None:
         if later and not on_worker:  # a kept answer that did not hold: checked again
-            raise _Checking(_checking(ids, fy, own, rule, earlier))
+            raise _Checking(_checking(ids, fy, own, rule, others))
         limit = policy.background_cells if on_worker else policy.exact_cells
         audit = partial(
             _audit_joined,
@@ -557,9 +557,9 @@ def _audited(
             if size <= policy.exact_cells
             else min(limit, policy.proof_cells),
         )
-        fixed = _settled(ids, fy, own, rule, earlier)
+        fixed = _settled(ids, fy, own, rule, others)
         fixed = {key: w for key, w in fixed.items() if key not in joint.slack}
-        year_apart = bool(earlier) and len(ids) == 1
+        year_apart = bool(others) and len(ids) == 1
         cells, apart = _audit(audit, own, slack, fixed, today_withheld, year_apart)
         _keep_answer(cache_key, cells, apart=apart, exactly=size <= limit)
     # other years' "still open" are in this audit's sums only: their own reports show them
@@ -644,7 +644,7 @@ def _joined(
     exact_items: ExactItems,
     rule: Disclosure,
     today_withheld: bool,
-    earlier: Earlier,
+    others: OtherYears,
 ) -> _Joint:
     """The earlier years with cases still open, in the audit of this one. Today's caseload
     ties every such year to the others ("open now" is the years' "still open" added up), so
@@ -668,7 +668,7 @@ def _joined(
     (``APART_ALL``; hypothesis found committees comparing notes over two years pinning a
     `*` without them)."""
     exact = dict(exact_items)
-    every = tuple(sorted((*earlier, (fy, exact_items))))
+    every = tuple(sorted((*others, (fy, exact_items))))
     joint = dict(exact)
     relations: list[Relation] = []
     fixed: dict[FamilyKey, bool] = {}
@@ -676,7 +676,7 @@ def _joined(
 
     def join(year: int, figures: dict[FamilyKey, int], s: tuple[int, ...], f: Family) -> None:
         if f.checking:  # another year waits for the worker: so does this one
-            raise _Checking(_checking(ids, fy, exact, rule, earlier))
+            raise _Checking(_checking(ids, fy, exact, rule, others))
         joint.update((key, c) for key, c in figures.items() if key[0] != NOW)
         relations.extend(
             (parent, parts)
@@ -691,7 +691,7 @@ def _joined(
                 slack.add(count)
 
     several = len(ids) > 1
-    for year, items in earlier:  # each with its own other years (``Reads.earlier``)
+    for year, items in others:  # each with its own other years (``Reads.other_years``)
         others = tuple(e for e in every if e[0] < year or (several and e[0] > year))
         if year < fy:
             join(year, dict(items), ids, _disclose(ids, year, items, rule, today_withheld, others))
@@ -702,7 +702,7 @@ def _joined(
                 continue
             mine = _one_of(Figures(sorted(own.items(), key=repr)))
             before = _own_earlier(others, own, year, org)
-            join(year, own, (org,), _disclose((org,), year, mine, rule, earlier=before))
+            join(year, own, (org,), _disclose((org,), year, mine, rule, others=before))
     return _Joint(joint, relations, fixed, frozenset(slack))
 
 
@@ -718,7 +718,7 @@ def _checking(
     fy: int,
     exact: dict[FamilyKey, int],
     rule: Disclosure,
-    earlier: Earlier = (),
+    others: OtherYears = (),
 ) -> Family:
     """What a family shows while the worker checks it: each organisation's cells as its own
     family shows them (each one checked in full), and every cell of them all together
@@ -733,7 +733,7 @@ def _checking(
         for org in ids:
             own = own_exact(exact, org)
             items = _one_of(Figures(sorted(own.items(), key=repr)))
-            family = _disclose((org,), fy, items, rule, earlier=_own_earlier(earlier, own, fy, org))
+            family = _disclose((org,), fy, items, rule, others=_own_earlier(others, own, fy, org))
             if family.checking:
                 unseen |= {key for key in family.cells if key in cells and exact[key]}
             else:
@@ -780,7 +780,7 @@ def _check_later(
     rule: Disclosure,
     exact_items: tuple[tuple[FamilyKey, int], ...],
     today_withheld: bool,
-    earlier: Earlier = (),
+    others: OtherYears = (),
 ) -> None:
     """Ask the worker to check the family, once while it is being checked (a cache that is
     down or a broker that is down: the family goes on showing what it shows until checked,
@@ -788,7 +788,7 @@ def _check_later(
     from reports.tasks import audit_family
 
     policy = rules.disclosure()
-    marker = _audit_cache_key(ids, fy, exact_items, rule, today_withheld, earlier) + ":queued"
+    marker = _audit_cache_key(ids, fy, exact_items, rule, today_withheld, others) + ":queued"
     if not _cache_call(cache.add, marker, 1, policy.background_seconds + 60):
         return
     try:
@@ -881,7 +881,7 @@ def _settled(
     fy: int,
     exact: dict[FamilyKey, int],
     rule: Disclosure,
-    earlier: Earlier = (),
+    others: OtherYears = (),
 ) -> dict[FamilyKey, bool]:
     """The figures this audit takes as already decided (True: withheld), so that a cell
     looks the same wherever it is shown: today's caseload ("open now", "overdue now") is
@@ -894,9 +894,9 @@ def _settled(
         for org in ids:
             own = own_exact(exact, org)
             items = _one_of(Figures(sorted(own.items(), key=repr)))
-            family = _disclose((org,), fy, items, rule, earlier=_own_earlier(earlier, own, fy, org))
+            family = _disclose((org,), fy, items, rule, others=_own_earlier(others, own, fy, org))
             if family.checking:  # its own family waits for the worker: so does this one
-                raise _Checking(_checking(ids, fy, exact, rule, earlier))
+                raise _Checking(_checking(ids, fy, exact, rule, others))
             fixed.update((key, cell.withheld) for key, cell in family.cells.items())
     return fixed
 
@@ -910,13 +910,13 @@ def own_exact(exact: dict[FamilyKey, int], org: int) -> dict[FamilyKey, int]:
     return own
 
 
-def _own_earlier(earlier: Earlier, own: dict[FamilyKey, int], fy: int, org: int) -> Earlier:
-    """One organisation's own family's earlier years (``Reads.earlier`` for it alone),
+def _own_earlier(others: OtherYears, own: dict[FamilyKey, int], fy: int, org: int) -> OtherYears:
+    """One organisation's own family's earlier years (``Reads.other_years`` for it alone),
     from a family of several's."""
     if not _is_open(own, fy, (org,)):
         return ()
     out = []
-    for year, items in earlier:
+    for year, items in others:
         if year >= fy:
             continue
         theirs = own_exact(dict(items), org)
@@ -978,9 +978,9 @@ def _audit_cache_key(
     exact_items: tuple[tuple[FamilyKey, int], ...],
     rule: Disclosure,
     today_withheld: bool = False,
-    earlier: Earlier = (),
+    others: OtherYears = (),
 ) -> str:
-    text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule, today_withheld, earlier))
+    text = repr((AUDIT_CACHE_VERSION, ids, fy, exact_items, rule, today_withheld, others))
     digest = hmac.new(settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
     return f"reports:audit:{digest}"
 

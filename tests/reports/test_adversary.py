@@ -423,7 +423,7 @@ def test_the_two_year_data_set_hypothesis_found_pins_nothing(member, org, other_
     # Then nothing is pinned
     assert not _pinned(attacker, stars)
     # But each year audited on its own, as before, the same attacker pins a count
-    monkeypatch.setattr(family.Reads, "earlier", lambda self, fy: ())
+    monkeypatch.setattr(family.Reads, "other_years", lambda self, fy: ())
     _forget_audits()
     attacker, stars = _attack(member, org_ids, atoms)
     assert _pinned(attacker, stars)

@@ -253,9 +253,16 @@ def test_a_year_with_cases_still_open_is_audited_with_the_earlier_ones_read_once
     reads = family.Reads((org,), now)
     # Then 2024/25 is audited with 2023/24, 2023/24 alone, and a year with none still
     # open alone too (nothing ties it to the others)
-    assert [year for year, _ in reads.earlier(2024)] == [2023]
-    assert reads.earlier(2023) == ()
-    assert reads.earlier(2025) == ()
+    assert [year for year, _ in reads.other_years(2024)] == [2023]
+    assert reads.other_years(2023) == ()
+    assert reads.other_years(2025) == ()
+    # And for several organisations, each year with cases still open is audited with every
+    # other such year (the later ones: their organisations' cells)
+    other = OrganisationFactory().pk
+    _still_open(other, dt.date(2024, 6, 1), 2)
+    several = family.Reads(tuple(sorted((org, other))), now)
+    assert [year for year, _ in several.other_years(2023)] == [2024]
+    assert [year for year, _ in several.other_years(2024)] == [2023]
     # And another request's reads of the same figures are the same object (so the audit's
     # memo compares its keys at once), equal to the figures as a plain tuple
     again = family.Reads((org,), now).exact_items(2024)
