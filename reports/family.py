@@ -101,11 +101,12 @@ class Figures(tuple):  # type: ignore[type-arg]
 
 # The figures read lately, each kept once: a memo's key compared with one it holds finds
 # the same object (compared at once) rather than an equal one (compared item by item).
+# As many as the memo keeps (``_audited``), so it holds little the memo does not.
 _FIGURES: dict[Figures, Figures] = {}
 
 
 def _one_of(figures: Figures) -> Figures:
-    if len(_FIGURES) >= 512:
+    if len(_FIGURES) >= 256:
         _FIGURES.clear()
     return _FIGURES.setdefault(figures, figures)
 
