@@ -701,9 +701,7 @@ def _joined(
             own = own_exact(dict(items), org)
             if not any(own.get(key) for key in own if key[0] != NOW):
                 continue
-            mine = _one_of(Figures(sorted(own.items(), key=repr)))
-            before = _own_earlier(others, own, year, org)
-            join(year, own, (org,), _disclose((org,), year, mine, rule, others=before))
+            join(year, own, (org,), _own_family(own, org, year, rule, others))
     return _Joint(joint, relations, fixed, frozenset(slack))
 
 
@@ -733,8 +731,7 @@ def _checking(
     if len(ids) > 1:
         for org in ids:
             own = own_exact(exact, org)
-            items = _one_of(Figures(sorted(own.items(), key=repr)))
-            family = _disclose((org,), fy, items, rule, others=_own_earlier(others, own, fy, org))
+            family = _own_family(own, org, fy, rule, others)
             if family.checking:
                 unseen |= {key for key in family.cells if key in cells and exact[key]}
             else:
@@ -894,8 +891,7 @@ def _settled(
     if len(ids) > 1:
         for org in ids:
             own = own_exact(exact, org)
-            items = _one_of(Figures(sorted(own.items(), key=repr)))
-            family = _disclose((org,), fy, items, rule, others=_own_earlier(others, own, fy, org))
+            family = _own_family(own, org, fy, rule, others)
             if family.checking:  # its own family waits for the worker: so does this one
                 raise _Checking(_checking(ids, fy, exact, rule, others))
             fixed.update((key, cell.withheld) for key, cell in family.cells.items())
@@ -909,6 +905,15 @@ def own_exact(exact: dict[FamilyKey, int], org: int) -> dict[FamilyKey, int]:
     own = {k: n for k, n in exact.items() if k[1] == org and k[2] not in SLACKS}
     _tag_slacks(own)
     return own
+
+
+def _own_family(
+    own: dict[FamilyKey, int], org: int, fy: int, rule: Disclosure, others: OtherYears
+) -> Family:
+    """One organisation's own family (``own_exact``), from a family of several's figures
+    and other years: as the organisation's own reports disclose it."""
+    items = _one_of(Figures(sorted(own.items(), key=repr)))
+    return _disclose((org,), fy, items, rule, others=_own_earlier(others, own, fy, org))
 
 
 def _own_earlier(others: OtherYears, own: dict[FamilyKey, int], fy: int, org: int) -> OtherYears:

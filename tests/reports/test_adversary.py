@@ -447,7 +447,8 @@ def test_no_star_can_be_pinned_from_the_reports_of_two_years_with_cases_still_op
     assume(len(open_in) == 2)
     adversary.load(atoms)
     # (and, "by propagation", limits such that each year alone is checked by the request's
-    # integer program and the years together, larger, by propagation)
+    # integer program and the years of both organisations together, larger, by propagation;
+    # each organisation's own years together are still no larger than that)
     limit = RULES.exact_cells
     if joined == "by propagation":
         now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
